@@ -1,0 +1,103 @@
+"""The lab's reference computations (LAB_SPEC sections 4-7 and 11), for stats, benchmarks and tests.
+
+The student notebook carries its own copy of these steps (it must run without this
+package); ``tests/test_solution_notebook.py`` checks that both give the same numbers.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+SPLIT_SEED = 0
+TRAIN_FRACTION = 0.75
+TRAIN_SEED = 0
+EMB_DIM = 4
+EPOCHS = 8
+BATCH_SIZE = 1000
+LEARNING_RATE = 0.01
+STEPS_PER_EXECUTION = 100
+
+
+@dataclass(frozen=True)
+class Split:
+    """A random train/test split of (user, movie, rating) arrays."""
+
+    usertr: np.ndarray
+    movietr: np.ndarray
+    ytr: np.ndarray
+    userts: np.ndarray
+    moviets: np.ndarray
+    yts: np.ndarray
+
+
+def split(user: np.ndarray, movie: np.ndarray, y: np.ndarray, seed: int = SPLIT_SEED) -> Split:
+    """The notebook's split: a seeded permutation, the first 75% of it for training."""
+    perm = np.random.default_rng(seed).permutation(len(y))
+    ntr = int(TRAIN_FRACTION * len(y))
+    tr, ts = perm[:ntr], perm[ntr:]
+    return Split(user[tr], movie[tr], y[tr], user[ts], movie[ts], y[ts])
+
+
+def group_means(ids: np.ndarray, values: np.ndarray, size: int, default: float) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and count of ``values`` per id in ``0..size-1``; ``default`` where an id has none."""
+    cnt = np.bincount(ids, minlength=size)
+    total = np.bincount(ids, weights=values, minlength=size)
+    mean = np.full(size, default, dtype=float)
+    np.divide(total, cnt, out=mean, where=cnt > 0)
+    return mean, cnt
+
+
+def bias_maes(s: Split) -> tuple[float, float]:
+    """Test MAE of predicting by the movie's and by the user's mean training rating."""
+    y0 = float(s.ytr.mean())
+    ymean, _ = group_means(s.movietr, s.ytr, int(max(s.movietr.max(), s.moviets.max())) + 1, y0)
+    umean, _ = group_means(s.usertr, s.ytr, int(max(s.usertr.max(), s.userts.max())) + 1, y0)
+    return (float(np.abs(ymean[s.moviets] - s.yts).mean()),
+            float(np.abs(umean[s.userts] - s.yts).mean()))
+
+
+def quiet_tensorflow() -> None:
+    """Silence TensorFlow's start-up log lines (call before importing it)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def build_model(nusers: int, nmovies: int, emb_dim: int = EMB_DIM):
+    """LAB_SPEC section 6: user/movie bias plus the dot product of ``emb_dim``-vectors.
+
+    ``nusers``/``nmovies`` are the largest ids; ``emb_dim`` 0 means biases only.
+    """
+    quiet_tensorflow()
+    import keras
+    from keras import layers
+
+    user_in = layers.Input(shape=(1,), name="userid")
+    movie_in = layers.Input(shape=(1,), name="movieid")
+
+    def embed(ids, input_dim: int, dim: int, name: str):
+        return layers.Flatten()(layers.Embedding(input_dim=int(input_dim), output_dim=dim, name=name)(ids))
+
+    terms = [embed(user_in, nusers + 1, 1, "user_bias"), embed(movie_in, nmovies + 1, 1, "movie_bias")]
+    if emb_dim > 0:
+        terms.append(layers.Dot(axes=1)([embed(user_in, nusers + 1, emb_dim, "user_vec"),
+                                         embed(movie_in, nmovies + 1, emb_dim, "movie_vec")]))
+    return keras.Model([user_in, movie_in], layers.Add()(terms))
+
+
+def train(s: Split, nusers: int, nmovies: int, emb_dim: int = EMB_DIM, epochs: int = EPOCHS,
+          seed: int = TRAIN_SEED, steps_per_execution: int = STEPS_PER_EXECUTION):
+    """LAB_SPEC section 7, seeded and deterministic; returns (model, history dict)."""
+    quiet_tensorflow()
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+    mod = build_model(nusers, nmovies, emb_dim)
+    mod.compile(optimizer=keras.optimizers.Adam(learning_rate=LEARNING_RATE),
+                loss="mean_absolute_error", steps_per_execution=steps_per_execution)
+    hist = mod.fit([s.usertr, s.movietr], s.ytr, epochs=epochs, batch_size=BATCH_SIZE,
+                   validation_data=([s.userts, s.moviets], s.yts), verbose=0)
+    return mod, hist.history

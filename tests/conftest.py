@@ -1,0 +1,24 @@
+"""Shared fixtures: offline twins written once per test session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from movielens_lab.data.twin import write_twin
+
+SMALL_SCALE = 0.02
+"""Scale of the fast twin (about 20,000 ratings): for tests where the published values are not the point."""
+
+
+@pytest.fixture(scope="session")
+def small_twin(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small twin's ``ml-1m`` folder (seed 0)."""
+    return write_twin(tmp_path_factory.mktemp("small_twin"), seed=0, scale=SMALL_SCALE)
+
+
+@pytest.fixture(scope="session")
+def full_twin(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The full-scale twin's ``ml-1m`` folder (seed 0), as the lab's numbers need."""
+    return write_twin(tmp_path_factory.mktemp("full_twin"), seed=0, scale=1.0)
