@@ -20,5 +20,8 @@ def small_twin(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def full_twin(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The full-scale twin's ``ml-1m`` folder (seed 0), as the lab's numbers need."""
-    return write_twin(tmp_path_factory.mktemp("full_twin"), seed=0, scale=1.0)
+    """The full-scale twin's ``ml-1m`` folder (seed 0), as the lab's numbers need.
+
+    It lies in ``<basetemp>/twin/ml-1m``, where ``demo --data-dir <basetemp>`` looks for it.
+    """
+    return write_twin(tmp_path_factory.mktemp("twin", numbered=False), seed=0, scale=1.0)

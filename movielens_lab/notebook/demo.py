@@ -1,0 +1,80 @@
+"""``python -m movielens_lab demo``: get a dataset, run the reference solution, show its numbers."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import nbformat
+
+from .. import paths
+from ..config import lab_settings
+from ..data.download import DownloadError
+from ..data.fetch import fetch
+from ..data.twin import is_twin, write_twin
+from ..errors import LabError
+from .execute import execute, save_figures
+
+TWIN_FOLDER = "twin"
+"""Sub-folder of the data folder where the demo keeps the offline twin, apart from real data."""
+
+
+def ensure_dataset(data_dir: Path | None, offline: bool) -> tuple[Path, str]:
+    """A data folder holding ``ml-1m/``: MovieLens 1M if it downloads, else the offline twin."""
+    root = paths.data_dir(data_dir)
+    if not offline:
+        try:
+            return fetch("ml-1m", root).parent, "MovieLens 1M"
+        except DownloadError as err:
+            print(f"MovieLens 1M is not available ({err}).")
+    twin_root = root / TWIN_FOLDER
+    if not is_twin(twin_root / "ml-1m"):
+        write_twin(twin_root)
+    print(f"Using the offline twin in {twin_root / 'ml-1m'}: synthetic data calibrated to MovieLens 1M.")
+    return twin_root, "offline twin (synthetic)"
+
+
+KEY_ROWS = (
+    ("ratings", "nratings", "{:,}"),
+    ("users (largest id)", "nusers", "{}"),
+    ("movies (largest id)", "nmovies", "{}"),
+    ("movie-mean MAE", "mae_movie", "{:.3f}"),
+    ("user-mean MAE", "mae_user", "{:.3f}"),
+    ("model parameters (emb_dim 4)", "params", "{:,}"),
+    ("final training loss", "train_loss", "{:.3f}"),
+    ("final test loss", "test_loss", "{:.3f}"),
+    ("best emb_dim (sweep)", "sweep_best_dim", "{}"),
+)
+"""(label, key in the notebook's values, format) of the numbers the demo prints."""
+
+
+def key_numbers_table(values: dict, references: dict) -> str:
+    """The key numbers beside the published MovieLens 1M values."""
+    lines = [f"{'':30} {'this run':>12} {'MovieLens 1M':>13}"]
+    for label, key, fmt in KEY_ROWS:
+        ref = references.get(key)
+        lines.append(f"{label:30} {fmt.format(values[key]):>12} {'' if ref is None else fmt.format(ref):>13}")
+    return "\n".join(lines)
+
+
+def demo(data_dir: Path | None = None, out: Path = Path("out/demo"), offline: bool = False) -> None:
+    """Ensure a dataset, execute the solution notebook, print its key numbers and outputs."""
+    if not paths.SOLUTION_NOTEBOOK.is_file():
+        raise LabError(f"{paths.SOLUTION_NOTEBOOK} is missing: restore it from git (git checkout solutions/)")
+    folder, label = ensure_dataset(data_dir, offline)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    print(f"Running {paths.SOLUTION_NOTEBOOK.name} on the {label} (a few minutes on a laptop)...")
+    start = time.perf_counter()
+    run = execute(paths.SOLUTION_NOTEBOOK, folder, cwd=out)
+    seconds = time.perf_counter() - start
+    executed = out / paths.SOLUTION_NOTEBOOK.name
+    nbformat.write(run.notebook, executed)
+    figures = save_figures(run.notebook, out / "figures")
+    (out / "key_numbers.json").write_text(json.dumps({"dataset": label, **run.values}, indent=1))
+    print(f"\nKey numbers ({label}, {seconds:.0f} s):")
+    print(key_numbers_table(run.values, lab_settings().references))
+    print(f"\nExecuted notebook: {executed}")
+    print(f"Figures ({len(figures)}): {out / 'figures'}")
+    print(f"Key numbers as JSON: {out / 'key_numbers.json'}")

@@ -1,0 +1,76 @@
+"""The main job: `demo` runs the solution notebook on the full twin and reproduces LAB_SPEC's values."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from movielens_lab import model
+from movielens_lab.config import lab_settings
+from movielens_lab.data.loaders import load_ratings
+
+
+@pytest.fixture(scope="module")
+def demo_run(full_twin: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess, Path]:
+    out = tmp_path_factory.mktemp("demo")
+    proc = subprocess.run(
+        [sys.executable, "-m", "movielens_lab", "demo", "--offline",
+         "--data-dir", str(full_twin.parent.parent), "--out", str(out)],
+        capture_output=True, text=True, timeout=1800)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc, out
+
+
+@pytest.mark.slow
+def test_demo_reproduces_the_lab_values(demo_run) -> None:
+    proc, out = demo_run
+    values = json.loads((out / "key_numbers.json").read_text())
+    settings = lab_settings()
+    for key in ("mae_movie", "train_loss", "test_loss"):
+        assert abs(values[key] - settings.references[key]) <= settings.tolerances[key], (key, values[key])
+    assert values["params"] == 49_970
+    assert 3 <= values["sweep_best_dim"] <= 6
+    assert values["test_loss"] < values["mae_movie"]  # the model beats the movie-mean baseline
+    assert "offline twin" in proc.stdout and "final test loss" in proc.stdout
+
+
+@pytest.mark.slow
+def test_demo_saves_the_executed_notebook_with_full_marks_and_figures(demo_run) -> None:
+    _, out = demo_run
+    executed = nbformat.read(out / "movielens_lab.ipynb", as_version=4)
+    scores = {c.metadata.nbgrader["grade_id"]: float(o["data"]["text/plain"])
+              for c in executed.cells if c.metadata.get("nbgrader", {}).get("grade")
+              for o in c.outputs if o.output_type == "execute_result"}
+    points = {c.metadata.nbgrader["grade_id"]: c.metadata.nbgrader["points"]
+              for c in executed.cells if c.metadata.get("nbgrader", {}).get("grade")}
+    assert scores == points
+    assert len(list((out / "figures").glob("*.png"))) >= 4  # histogram, curves (+ test's), sweep
+
+
+@pytest.mark.slow
+def test_package_reference_gives_the_notebooks_numbers(demo_run, full_twin: Path) -> None:
+    _, out = demo_run
+    values = json.loads((out / "key_numbers.json").read_text())
+    ratings = load_ratings(full_twin)
+    s = model.split(ratings["UserID"].to_numpy(), ratings["MovieID"].to_numpy(),
+                    ratings["Rating"].to_numpy(dtype=float))
+    mae_movie, mae_user = model.bias_maes(s)
+    assert (mae_movie, mae_user) == pytest.approx((values["mae_movie"], values["mae_user"]), abs=1e-9)
+    _, hist = model.train(s, values["nusers"], values["nmovies"])
+    assert np.allclose([hist["loss"][-1], hist["val_loss"][-1]],
+                       [values["train_loss"], values["test_loss"]], atol=1e-4)
+
+
+def test_demo_without_the_solution_notebook_fails_clearly(tmp_path: Path, monkeypatch, capsys) -> None:
+    from movielens_lab import cli, paths
+
+    monkeypatch.setattr(paths, "SOLUTION_NOTEBOOK", tmp_path / "missing.ipynb")
+    assert cli.main(["demo", "--offline", "--data-dir", str(tmp_path)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error:") and "missing.ipynb is missing" in err and "\n" not in err
