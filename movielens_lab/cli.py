@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
                      "download a MovieLens dataset from GroupLens, verify and extract it")
     fetch.add_argument("--dataset", choices=["ml-1m", "ml-100k"], default="ml-1m")
     _data_dir_option(fetch)
-    fetch.add_argument("--url", default=None, help="download from this URL instead of GroupLens")
+    fetch.add_argument("--url", default=None, help="download from this URL instead of GroupLens (a mirror of the same zip; end it in #sha256=HEX to accept another file)")
 
     twin = _command(data_commands, "twin", "data.twin:write_twin",
                     "write the synthetic offline twin of MovieLens 1M (exact ml-1m layout)")
