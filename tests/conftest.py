@@ -19,6 +19,12 @@ def small_twin(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def medium_twin(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A twin at scale 0.1 (about 100,000 ratings): enough training for predictions above 5 stars."""
+    return write_twin(tmp_path_factory.mktemp("medium_twin"), seed=0, scale=0.1)
+
+
+@pytest.fixture(scope="session")
 def full_twin(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The full-scale twin's ``ml-1m`` folder (seed 0), as the lab's numbers need.
 
