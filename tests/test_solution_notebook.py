@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -74,3 +75,19 @@ def test_demo_without_the_solution_notebook_fails_clearly(tmp_path: Path, monkey
     assert cli.main(["demo", "--offline", "--data-dir", str(tmp_path)]) == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith("error:") and "missing.ipynb is missing" in err and "\n" not in err
+
+
+def test_plain_nbconvert_runs_the_solution_without_errors(small_twin: Path, tmp_path: Path) -> None:
+    """`jupyter nbconvert --execute`, as a student or CI would run it, with the data folder from the environment."""
+    from movielens_lab.paths import SOLUTION_NOTEBOOK
+
+    env = {**os.environ, "MOVIELENS_DIR": str(small_twin.parent),
+           "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
+    proc = subprocess.run(
+        [sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", str(SOLUTION_NOTEBOOK),
+         "--output-dir", str(tmp_path), "--ExecutePreprocessor.timeout=600"],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    executed = nbformat.read(tmp_path / SOLUTION_NOTEBOOK.name, as_version=4)
+    assert not [o for c in executed.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert not (tmp_path / "data").exists()  # it used $MOVIELENS_DIR, not ./data
