@@ -1,39 +1,156 @@
-"""How a submission's kernel is started while grading (the sandbox hook).
+"""How a submission's kernel is started while grading: in a sandbox (issue 5).
 
-FIRST VERSION: no isolation yet, only the kernelspec plumbing the grader uses. The sandbox
-(separate user, namespaces, resource limits) replaces ``kernel_argv``'s internals.
+The grader writes a kernelspec with :func:`write_kernelspec` and runs nbgrader with
+``JUPYTER_PATH`` pointing at it, that kernel's name, and :func:`client_config` merged into
+its config (the kernel lives in its own network namespace, so client and kernel talk over
+unix sockets instead of TCP). Every kernel then starts through
+``python -m movielens_lab.grading.kernel_launcher``, which runs it in new mount, PID,
+network, IPC and UTS namespaces (util-linux ``unshare``), as a fresh unprivileged user when
+grading as root (otherwise in a user namespace), with no capabilities, resource limits, and a
+file system holding only the Python install, the data folder (read-only) and a private copy
+of the notebook's folder. :func:`probe` says why that cannot be done here, if it cannot.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import os
+import secrets
+import stat
+import subprocess
 import sys
-from dataclasses import dataclass
+import tempfile
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from traitlets.config import Config
+
+from ..errors import LabError
+
 KERNEL_NAME = "movielens-grading"
+LAUNCHER = "movielens_lab.grading.kernel_launcher"
+PROBE_OK = "sandbox-ok"
+
+
+class SandboxUnavailable(LabError):
+    """The sandbox cannot be set up on this machine (the message says why and what to do)."""
 
 
 @dataclass(frozen=True)
 class Limits:
-    """Resource limits of one submission's kernel."""
+    """Resource limits of one submission's kernel (and of every process it starts)."""
 
     memory_mb: int
+    """Heap and other private writable memory of each process (RLIMIT_DATA)."""
+    processes: int = 512
+    """Processes and threads at once (RLIMIT_NPROC; TensorFlow alone starts dozens of threads)."""
+    file_mb: int = 1024
+    """Largest file a process may write (RLIMIT_FSIZE)."""
+    tmp_mb: int = 512
+    """Size of the sandbox's private /tmp (memory-backed)."""
+    wall_seconds: int | None = None
+    """Wall-clock lifetime of the kernel, after which it and all it started are killed."""
+
+    @property
+    def address_space_mb(self) -> int:
+        """All mappings of each process, shared ones included (RLIMIT_AS): room for TensorFlow's reservations."""
+        return 4 * self.memory_mb
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "address_space_mb": self.address_space_mb}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Limits:
+        return cls(**{k: v for k, v in data.items() if k != "address_space_mb"})
 
 
-def kernel_argv(workdir: Path, limits: Limits) -> list[str]:
-    """The command that starts a grading kernel whose cwd is ``workdir``."""
-    return [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+def kernel_argv(workdir: Path, limits: Limits, sandboxed: bool = True) -> list[str]:
+    """The command that starts a grading kernel whose working folder is inside ``workdir``.
+
+    ``sandboxed=False`` (``grade --unsafe``) keeps only the resource limits.
+    """
+    policy = {"workdir": str(Path(workdir).resolve()), "limits": limits.to_dict(), "sandboxed": sandboxed}
+    return [sys.executable, "-m", LAUNCHER, json.dumps(policy), "{connection_file}"]
 
 
-def write_kernelspec(jupyter_path: Path, workdir: Path, limits: Limits) -> str:
+def write_kernelspec(jupyter_path: Path, workdir: Path, limits: Limits, sandboxed: bool = True) -> str:
     """Write a kernelspec under ``jupyter_path/kernels``; return its name.
 
-    Run nbgrader with ``JUPYTER_PATH=jupyter_path`` and
-    ``--ExecutePreprocessor.kernel_name=<name>`` so the submission runs through it.
+    Run nbgrader with ``JUPYTER_PATH=jupyter_path``, ``--ExecutePreprocessor.kernel_name=<name>``
+    and :func:`client_config`. The kernel's working folder (nbclient's notebook path) must be
+    ``workdir`` or inside it, and ``workdir`` must hold nothing but that student's files: the
+    kernel sees a private copy of its working folder, never ``workdir`` itself.
     """
     spec_dir = Path(jupyter_path) / "kernels" / KERNEL_NAME
     spec_dir.mkdir(parents=True, exist_ok=True)
-    spec = {"argv": kernel_argv(workdir, limits), "display_name": "Python 3 (grading)", "language": "python"}
+    spec = {"argv": kernel_argv(workdir, limits, sandboxed), "display_name": "Python 3 (grading)",
+            "language": "python", "interrupt_mode": "signal"}
     (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1))
     return KERNEL_NAME
+
+
+def client_config() -> Config:
+    """nbclient/nbgrader settings for grading kernels: unix-socket (IPC) transport in a fresh folder.
+
+    A sandboxed kernel has a network namespace of its own, where 127.0.0.1 is not the
+    client's. Use one per client process (e.g. merge it into the config given to nbgrader).
+    """
+    config = Config()
+    config.KernelManager.transport = "ipc"
+    config.KernelManager.ip = str(Path(tempfile.gettempdir()) / f"mlk-{secrets.token_hex(6)}" / "kernel")
+    return config
+
+
+def unreadable(data_dir: Path) -> Path | None:
+    """The first file or folder in ``data_dir`` that other users cannot read, if any.
+
+    Grading as root, the kernel runs as a user of its own, who sees the data folder's entries
+    (not the folder itself, which may be private) only if they are readable by others.
+    """
+    for folder, dirs, files in os.walk(data_dir):
+        for path in [Path(folder, name) for name in dirs + files]:
+            mode = path.stat().st_mode
+            needed = stat.S_IROTH | (stat.S_IXOTH if stat.S_ISDIR(mode) else 0)
+            if mode & needed != needed:
+                return path
+    return None
+
+
+@functools.cache
+def _trial() -> str | None:
+    """Start a real sandbox once and check, from inside, that it holds; return why not, or None."""
+    with tempfile.TemporaryDirectory(prefix="mlk-probe-") as folder:
+        argv = kernel_argv(Path(folder), Limits(memory_mb=1024))[:-1] + ["--probe"]
+        try:
+            done = subprocess.run(argv, cwd=folder, capture_output=True, text=True, timeout=60)
+        except (OSError, subprocess.TimeoutExpired) as err:
+            done = subprocess.CompletedProcess(argv, 1, "", str(err))
+    if done.returncode == 0 and done.stdout.strip().endswith(PROBE_OK):
+        return None
+    lines = [line for line in (done.stderr + done.stdout).splitlines() if line.strip()]
+    return lines[-1].strip() if lines else f"exit code {done.returncode}"
+
+
+def probe(data_dir: Path | None = None) -> str | None:
+    """Why the sandbox cannot be set up here (one line, the CLI's error), or None when it can.
+
+    Grading as root, also checks that the sandbox's user can read the data folder ``data_dir``.
+    """
+    reason = _trial()
+    if reason is not None:
+        return (f"the grading sandbox cannot be set up here ({reason}); grade as root or where unprivileged "
+                "user namespaces are enabled, with util-linux's unshare, setpriv and pivot_root, or pass "
+                "--unsafe to run student code without it, as you")
+    bad = unreadable(Path(data_dir)) if data_dir is not None and os.geteuid() == 0 else None
+    if bad is not None:
+        return (f"the grading sandbox's user cannot read {bad} in the data folder; make it readable by others "
+                f"(chmod -R o+rX {data_dir}) or pass --unsafe")
+    return None
+
+
+def require(data_dir: Path | None = None) -> None:
+    """Raise :class:`SandboxUnavailable` when :func:`probe` finds the sandbox cannot be set up."""
+    reason = probe(data_dir)
+    if reason is not None:
+        raise SandboxUnavailable(reason)

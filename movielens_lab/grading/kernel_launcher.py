@@ -1,0 +1,299 @@
+"""The grading kernelspec's command: ``python -m movielens_lab.grading.kernel_launcher POLICY CONNECTION_FILE``.
+
+Runs outside the sandbox, as the grader, and supervises one kernel:
+
+1. copies the kernel's working folder (its cwd, inside the policy's ``workdir``) to a private
+   folder, which the kernel sees at the same path: nothing it writes reaches the grader;
+2. gives the kernel a private folder for its unix sockets, linked from where the client
+   connects, and a copy of its connection file;
+3. starts ``unshare`` (new mount, PID, network, IPC and UTS namespaces, plus a user namespace
+   when not root) running ``sandbox_setup``, which builds the kernel's file system and starts it;
+4. kills the whole namespace when asked to stop (SIGTERM), when its parent (the client) dies,
+   or when the wall-clock limit passes; and removes the private folders.
+
+With ``--probe`` instead of a connection file it runs a check inside the sandbox instead of a
+kernel (``sandbox.probe``). With an unsandboxed policy (``grade --unsafe``) it only sets the
+resource limits on the kernel.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from ..paths import DATA_ENV
+from .sandbox import PROBE_OK, Limits
+from .sandbox_setup import FAILED, set_limits
+
+SYSTEM_DIRS = ("usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32", "etc")
+ENV_KEEP = {"PATH", "LANG", "LANGUAGE", "TZ", "TERM", DATA_ENV, "PYTHONHASHSEED", "PYTHONWARNINGS",
+            "MPLBACKEND", "OMP_NUM_THREADS", "CUDA_VISIBLE_DEVICES"}
+ENV_KEEP_PREFIXES = ("LC_", "TF_", "KMP_")
+PORTS = ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")
+UID_BASE = 1_600_000_000
+"""Grading as root, each kernel runs as user ``UID_BASE + launcher pid``: unused, unprivileged, its own."""
+SOCKET_PATH_MAX = 107
+POLL_SECONDS = 0.1
+PR_SET_PDEATHSIG = 1
+
+PROBE_CODE = f"""
+import errno, os, socket
+assert not os.path.exists({str(Path(__file__).resolve())!r}), "the grader's files are visible"
+assert len([p for p in os.listdir("/proc") if p.isdigit()]) <= 3, "host processes are visible"
+try:
+    socket.create_connection(("127.0.0.1", 9), timeout=1)
+except OSError as err:
+    assert err.errno == errno.ENETUNREACH, "the network is reachable"
+with open("/proc/self/status") as status:
+    caps = [line for line in status if line.startswith("CapEff:")][0].split()[1]
+assert int(caps, 16) == 0, "capabilities kept"
+print({PROBE_OK!r})
+"""
+
+
+class LaunchError(Exception):
+    """The kernel cannot be started as asked; the message says why."""
+
+
+def kernel_env(environ: dict[str, str]) -> dict[str, str]:
+    """The kernel's environment: only harmless settings of the grader's (no tokens, no paths to its files)."""
+    env = {k: v for k, v in environ.items() if k in ENV_KEEP or k.startswith(ENV_KEEP_PREFIXES)}
+    # JPY_PARENT_PID=1: ipykernel neither polls its parent (outside the namespace) nor prints a console banner.
+    return {**env, "HOME": "/tmp", "TMPDIR": "/tmp", "PYTHONNOUSERSITE": "1", "JPY_PARENT_PID": "1"}
+
+
+def readonly_mounts(environ: dict[str, str]) -> tuple[dict[str, str], list[dict]]:
+    """System folders (symlinks kept as symlinks), the Python install and the data folder, read-only."""
+    symlinks, sources = {}, []
+    for name in SYSTEM_DIRS:
+        path = Path("/") / name
+        if path.is_symlink():
+            symlinks[str(path)] = os.readlink(path)
+        elif path.is_dir():
+            sources.append(path)
+    for prefix in {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}:
+        sources.append(Path(prefix).resolve())
+    mounts = [{"kind": "ro", "source": str(s), "target": str(s)} for s in dict.fromkeys(sources)]
+    data = environ.get(DATA_ENV)
+    if data and Path(data).is_dir():
+        mounts += data_mounts(Path(data).absolute())
+    return symlinks, mounts
+
+
+def data_mounts(data: Path) -> list[dict]:
+    """The data folder, read-only: its entries bound into a fresh folder at its path.
+
+    So a private data folder (mode 0700, like a temporary folder) does not hide its
+    readable entries from the sandbox's user; nothing written there later appears.
+    """
+    folder = {"kind": "tmpfs", "target": str(data), "size_mb": 1, "mode": "0755", "readonly": True}
+    return [folder, *({"kind": "ro", "source": str(entry.resolve()), "target": str(entry)} for entry in data.iterdir())]
+
+
+def _chown_tree(folder: Path, uid: int) -> None:
+    os.chown(folder, uid, uid, follow_symlinks=False)
+    for parent, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            os.chown(os.path.join(parent, name), uid, uid, follow_symlinks=False)
+
+
+class Sandbox:
+    """One kernel's sandbox: its private folders, its namespaces, and their clean-up."""
+
+    def __init__(self, workdir: Path, limits: Limits) -> None:
+        self.limits = limits
+        self.cwd = Path.cwd().resolve()
+        workdir = workdir.resolve()
+        if self.cwd != workdir and workdir not in self.cwd.parents:
+            raise LaunchError(f"the kernel's folder {self.cwd} is not inside the grading folder {workdir}")
+        self.base = Path(tempfile.mkdtemp(prefix=".sandbox-", dir=workdir))
+        self.uid = UID_BASE + os.getpid() if os.geteuid() == 0 else None
+        self.links: list[Path] = []
+        self.ipc_folder: Path | None = None
+        self.proc: subprocess.Popen | None = None
+        self.stop = False
+
+    def private_copy(self) -> dict:
+        """The kernel's working folder: a private copy, mounted at the real folder's path."""
+        work = self.base / "work"
+        shutil.copytree(self.cwd, work, symlinks=True,
+                        ignore=lambda folder, names: [n for n in names if n.startswith(".sandbox-")])
+        return {"kind": "rw", "source": str(work), "target": str(self.cwd)}
+
+    def sockets(self, connection_file: Path) -> tuple[dict, Path]:
+        """A private socket folder linked from the client's; return its mount and the kernel's connection file."""
+        info = json.loads(connection_file.read_text())
+        if info.get("transport") != "ipc" or not os.path.isabs(info.get("ip", "")):
+            raise LaunchError("a sandboxed kernel needs the IPC transport with an absolute path: merge "
+                              "movielens_lab.grading.sandbox.client_config() into the client's config")
+        prefix = Path(info["ip"])
+        folder = prefix.parent
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        st = os.lstat(folder)
+        if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid():
+            raise LaunchError(f"socket folder {folder} is not a folder of the grader's own")
+        self.ipc_folder = folder
+        private = self.base / "ipc"
+        private.mkdir()
+        for key in PORTS:
+            link = folder / f"{prefix.name}-{info[key]}"
+            if len(str(link)) > SOCKET_PATH_MAX:
+                raise LaunchError(f"socket path {link} is longer than {SOCKET_PATH_MAX} bytes; use a shorter TMPDIR")
+            if link.is_symlink() or link.exists():
+                link.unlink()
+            link.symlink_to(private / link.name)
+            self.links.append(link)
+        inner = private / "connection.json"
+        shutil.copyfile(connection_file, inner)
+        inner.chmod(0o600)
+        return {"kind": "rw", "source": str(private), "target": str(folder)}, folder / inner.name
+
+    def plan(self, command: list[str], mounts: list[dict], environ: dict[str, str]) -> Path:
+        """Write what ``sandbox_setup`` does inside; return the file."""
+        symlinks, readonly = readonly_mounts(environ)
+        workdir = self.base.parent
+        for mount in readonly:
+            if "source" in mount and Path(mount["source"]) in (workdir, *workdir.parents):
+                raise LaunchError(f"{mount['source']} would show the kernel the grading folder {workdir}; "
+                                  "keep the data folder and the Python install apart from it")
+        tmp = {"kind": "tmpfs", "target": "/tmp", "size_mb": self.limits.tmp_mb, "mode": "1777"}
+        everything = sorted([*readonly, tmp, *mounts], key=lambda m: len(Path(m["target"]).parts))
+        (self.base / "root").mkdir()
+        plan = {"root": str(self.base / "root"), "symlinks": symlinks, "mounts": everything, "cwd": str(self.cwd),
+                "uid": self.uid, "limits": self.limits.to_dict(), "argv": command, "env": kernel_env(environ)}
+        path = self.base / "plan.json"
+        path.write_text(json.dumps(plan))
+        return path
+
+    def run(self, command: list[str], mounts: list[dict]) -> int:
+        """Run ``command`` in the sandbox until it ends or must stop; return its exit code."""
+        plan = self.plan(command, mounts, dict(os.environ))
+        if self.uid is not None:
+            for mount in mounts:
+                _chown_tree(Path(mount["source"]), self.uid)
+        unshare = shutil.which("unshare")
+        if unshare is None:
+            raise LaunchError("unshare (util-linux) not found")
+        user = [] if self.uid is not None else ["--user", "--map-root-user"]
+        argv = [unshare, *user, "--mount", "--net", "--pid", "--ipc", "--uts", "--fork", "--kill-child",
+                sys.executable, "-m", "movielens_lab.grading.sandbox_setup", str(plan)]
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # interrupts are for the kernel (same process group)
+        signal.signal(signal.SIGTERM, lambda *_: setattr(self, "stop", True))
+        self.proc = subprocess.Popen(argv, env={"PATH": os.defpath, "LANG": "C.UTF-8"}, preexec_fn=_die_with_parent)
+        return self.supervise()
+
+    def supervise(self) -> int:
+        """Wait for the sandbox; kill it all when told to stop, orphaned, or out of time."""
+        assert self.proc is not None
+        parent, started = os.getppid(), time.monotonic()
+        wall = self.limits.wall_seconds
+        while True:
+            try:
+                return self.proc.wait(timeout=POLL_SECONDS)
+            except subprocess.TimeoutExpired:
+                pass
+            if self.stop or os.getppid() != parent or (wall is not None and time.monotonic() - started > wall):
+                self.kill()
+
+    def kill(self) -> None:
+        """Kill the namespace's first process: the OS then kills every process left in it.
+
+        ``unshare`` exits once that is done, so the launcher never returns while a process of
+        the sandbox still runs. Before ``unshare`` has forked, killing it is enough.
+        """
+        assert self.proc is not None
+        inits = _children(self.proc.pid)
+        for init in inits:
+            try:
+                os.kill(init, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        if not inits:
+            self.proc.kill()
+
+    def cleanup(self) -> None:
+        """Remove the socket links and the private folders (the namespace is gone by now)."""
+        for link in self.links:
+            if link.is_symlink():
+                link.unlink()
+        if self.ipc_folder is not None:
+            try:
+                self.ipc_folder.rmdir()
+            except OSError:
+                pass
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _die_with_parent() -> None:
+    """In ``unshare``: be killed when the launcher dies, even by SIGKILL (it then kills the namespace)."""
+    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def kernel_command(connection_file: Path) -> list[str]:
+    return [sys.executable, "-m", "ipykernel_launcher", "-f", str(connection_file)]
+
+
+def run_unsafe(limits: Limits, connection_file: Path) -> int:
+    """``--unsafe``: no isolation, only the resource limits; the kernel dies with this launcher."""
+    info = json.loads(connection_file.read_text())
+    folder = Path(info["ip"]).parent if info.get("transport") == "ipc" else None
+    made = folder is not None and not folder.exists()
+    if made:
+        folder.mkdir(mode=0o700, parents=True)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # interrupts are for the kernel (same process group)
+
+    def start() -> None:
+        _die_with_parent()
+        set_limits(limits.to_dict())
+
+    proc = subprocess.Popen(kernel_command(connection_file), preexec_fn=start)
+    signal.signal(signal.SIGTERM, lambda *_: proc.terminate())
+    try:
+        return proc.wait()
+    finally:
+        if made:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def main(argv: list[str]) -> int:
+    policy = json.loads(argv[0])
+    limits = Limits.from_dict(policy["limits"])
+    if not policy["sandboxed"]:
+        return run_unsafe(limits, Path(argv[1]))
+    sandbox = None
+    try:
+        sandbox = Sandbox(Path(policy["workdir"]), limits)
+        mounts = [sandbox.private_copy()]
+        if argv[1] == "--probe":
+            command = [sys.executable, "-c", PROBE_CODE]
+        else:
+            socket_mount, inner_file = sandbox.sockets(Path(argv[1]))
+            mounts.append(socket_mount)
+            command = kernel_command(inner_file)
+        return sandbox.run(command, mounts)
+    except (LaunchError, OSError) as err:
+        print(f"sandbox: {err}", file=sys.stderr)
+        return FAILED
+    finally:
+        if sandbox is not None:
+            sandbox.cleanup()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
