@@ -36,7 +36,7 @@ def test_demo_reproduces_the_lab_values(demo_run) -> None:
     for key in ("mae_movie", "train_loss", "test_loss"):
         assert abs(values[key] - settings.references[key]) <= settings.tolerances[key], (key, values[key])
     assert values["params"] == 49_970
-    assert 3 <= values["sweep_best_dim"] <= 6
+    assert 3 <= values["best_emb_dim"] <= 6
     assert values["test_loss"] < values["mae_movie"]  # the model beats the movie-mean baseline
     assert "offline twin" in proc.stdout and "final test loss" in proc.stdout
 

@@ -44,7 +44,7 @@ KEY_ROWS = (
     ("model parameters (emb_dim 4)", "params", "{:,}"),
     ("final training loss", "train_loss", "{:.3f}"),
     ("final test loss", "test_loss", "{:.3f}"),
-    ("best emb_dim (sweep)", "sweep_best_dim", "{}"),
+    ("best emb_dim (sweep)", "best_emb_dim", "{}"),
 )
 """(label, key in the notebook's values, format) of the numbers the demo prints."""
 

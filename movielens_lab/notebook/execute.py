@@ -24,7 +24,7 @@ print(_json.dumps({
     "params": int(mod.count_params()),
     "train_loss": float(hist.history["loss"][-1]), "test_loss": float(hist.history["val_loss"][-1]),
     "sweep_train": [float(v) for v in train_loss], "sweep_test": [float(v) for v in test_loss],
-    "sweep_best_dim": int(dims[np.argmin(test_loss)]),
+    "best_emb_dim": int(dims[np.argmin(test_loss)]),
     "top_movies": int(len(top_movies)), "top_movies_max_count": int(top_movies["count"].max()),
 }))
 """
