@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from traitlets import Dict, Float, Integer, Unicode
+from traitlets import Dict, Float, Integer, List, Unicode
 from traitlets.config import Config, Configurable
 from traitlets.config.loader import PyFileConfigLoader
 
@@ -21,6 +21,7 @@ class LabGrader(Configurable):
     notebook_timeout = Integer(1800, help="seconds a whole submission may run while grading").tag(config=True)
     memory_limit_mb = Integer(4096, help="memory a submission's kernel may use, in MiB").tag(config=True)
     points = Dict(value_trait=Float(), help="points of each autograder-test cell, by grade_id").tag(config=True)
+    bonus = List(Unicode(), help="grade_ids of the bonus test cells (reported on top of the total)").tag(config=True)
     tolerances = Dict(value_trait=Float(), help="absolute tolerances of the lab's key values").tag(config=True)
     references = Dict(value_trait=Float(), help="the lab's published key values").tag(config=True)
 

@@ -1,0 +1,326 @@
+"""The offline twin: a synthetic dataset in MovieLens 1M's exact layout, shape and lab numbers.
+
+Nothing here comes from MovieLens: only its published summary facts (counts, star shares,
+quantiles of ratings per user and per movie) are used as targets. How it is made:
+
+1. Ratings per user and per movie follow deterministic quantile profiles through ml-1m's
+   published quantiles, fitted to the exact totals.
+2. Each user rates distinct movies, drawn by popularity weights (weighted sampling without
+   replacement, all users at once); the weights are fitted so that each movie's expected count
+   matches its profile.
+3. A latent score per rating (user bias + movie bias + popularity bonus + a low-rank dot
+   product + noise) is cut at the quantiles that give ml-1m's star counts.
+
+The knobs (``StarModel``, the profile knots) were fitted by measuring with ``data stats``; the
+spread of the lab's numbers over seeds is recorded in grader_config.py.
+
+``--scale F`` scales users and ratings by F and movies by sqrt(F), so that the ratings per user
+keep ml-1m's distribution (and its floor of 20); movie ids are renumbered into a range scaled the
+same way.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .. import paths
+from ..errors import LabError
+
+# MovieLens 1M's published shape: the targets at scale 1.
+USERS = 6040
+MOVIES_LISTED = 3883
+MOVIES_RATED = 3706
+MAX_MOVIE_ID = 3952
+RATINGS = 1_000_209
+MIN_PER_USER = 20
+STAR_COUNTS = (56_174, 107_557, 261_197, 348_971, 226_310)
+"""Ratings with 1..5 stars in ml-1m (5.62%, 10.75%, 26.11%, 34.89%, 22.63%; mean 3.58)."""
+FIRST_TIMESTAMP = 956_703_932  # 2000-04-25 23:05:32 UTC
+LAST_TIMESTAMP = 1_046_454_590  # 2003-02-28 17:49:50 UTC
+PER_USER_QUANTILES = ((0.0, 20), (0.25, 44), (0.5, 98), (0.75, 208), (0.9, 400), (0.95, 556),
+                      (0.99, 906), (0.999, 1500), (1.0, 2314))
+"""Knots (quantile, ratings) of the per-user profile: gives ml-1m's median 96 and max 2314."""
+PER_MOVIE_QUANTILES = ((0.0, 1), (0.072, 4.5), (0.25, 34), (0.5, 128), (0.75, 350), (0.9, 700),
+                       (0.99, 1800), (0.999, 2900), (1.0, 3510))
+"""Knots of the per-movie target profile: ml-1m has median 123.5, max 3428, ~290 movies below 5."""
+GENRES = ("Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary", "Drama",
+          "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller",
+          "War", "Western")
+AGE_CODES = (1, 18, 25, 35, 45, 50, 56)
+AGE_USERS = (222, 1103, 2096, 1193, 550, 496, 380)
+FEMALE_SHARE = 1709 / 6040
+OCCUPATIONS = 21
+MIN_SCALE = 0.01
+"""Below this, users cannot rate 20 distinct movies each in the proportions above."""
+TWIN_MARKER = "SYNTHETIC offline twin of MovieLens 1M"
+"""First line of the twin's README: how a twin is told apart from real MovieLens data."""
+ENCODING = "latin-1"
+
+
+@dataclass(frozen=True)
+class StarModel:
+    """Knobs of the latent score behind the stars, in units of the noise's standard deviation.
+
+    Biases have the given standard deviation over the ratings; the popularity bonus and activity
+    penalty multiply the standardized log count of a movie's / user's ratings; dimension ``j`` of
+    the dot product has standard deviation ``factor_scale * factor_decay**j``.
+    """
+
+    user_bias: float = 0.47
+    movie_bias: float = 0.75
+    popularity_bonus: float = 0.20
+    activity_penalty: float = 0.10
+    rank: int = 4
+    factor_scale: float = 0.30
+    factor_decay: float = 0.90
+
+
+@dataclass(frozen=True)
+class Twin:
+    """A generated twin, before it is written: ratings sorted by user, and the catalogue."""
+
+    user: np.ndarray
+    movie: np.ndarray
+    rating: np.ndarray
+    timestamp: np.ndarray
+    movie_ids: np.ndarray
+    nusers: int
+
+
+def _round_total(x: np.ndarray, total: int) -> np.ndarray:
+    """Round ``x`` to integers summing to ``total`` (largest remainders)."""
+    base = np.floor(x).astype(np.int64)
+    short = total - int(base.sum())
+    if short > 0:
+        base[np.argsort(base - x, kind="stable")[:short]] += 1
+    return base
+
+
+def _profile(n: int, knots: tuple, total: int, floor: float, cap: float) -> np.ndarray:
+    """``n`` counts along a quantile profile (log-linear between knots), summing to ``total``.
+
+    The smallest and largest stay at the profile's ends (the largest at most ``cap``); the others
+    are stretched above ``floor`` to hit the total.
+    """
+    q, v = np.array(knots, dtype=float).T
+    x = np.exp(np.interp(np.linspace(0.0, 1.0, n), q, np.log(v)))
+    x[-1] = min(x[-1], cap)
+    inner = x[1:-1]
+    for _ in range(50):  # stretch, clip at the cap, repeat until the clipped total fits
+        room = total - x[0] - x[-1] - floor * inner.size
+        free = inner < cap
+        fixed = (cap - floor) * np.count_nonzero(~free)
+        factor = (room - fixed) / (inner[free] - floor).sum()
+        inner = np.minimum(cap, floor + factor * (inner - floor))
+        if abs(inner.sum() + x[0] + x[-1] - total) < 0.5:
+            break
+    x[1:-1] = inner
+    return _round_total(x, total)
+
+
+def _fit_weights(per_user: np.ndarray, target: np.ndarray, rounds: int = 30) -> np.ndarray:
+    """Popularity weights whose expected counts under weighted sampling match ``target``.
+
+    A user drawing ``k`` movies without replacement by weight ``w`` includes movie ``m`` with
+    probability about ``1 - exp(-t_k w_m)``, where ``t_k`` makes the probabilities sum to ``k``;
+    users with about the same ``k`` share one ``t_k``.
+    """
+    bins = np.unique(np.round(40 * np.log(per_user)), return_inverse=True)[1]  # ~2.5% wide
+    nk = np.bincount(bins)
+    ks = np.bincount(bins, weights=per_user) / nk
+    w = target / target.sum()
+    t = ks.astype(float)
+    for _ in range(rounds):
+        for _ in range(3):  # Newton steps for t_k, warm-started
+            e = np.exp(-np.outer(t, w))
+            f = (1.0 - e).sum(axis=1) - ks
+            t = np.maximum(t - f / (e @ w), 1e-12)
+        expected = nk @ (1.0 - np.exp(-np.outer(t, w)))
+        w *= target / expected
+    return w
+
+
+def _pick_movies(rng: np.random.Generator, per_user: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Each user's distinct movies (Efraimidis-Spirakis keys); a boolean users x movies matrix."""
+    keys = rng.standard_exponential((per_user.size, weight.size), dtype=np.float32)
+    keys /= weight.astype(np.float32)
+    thresholds = np.sort(keys, axis=1)[np.arange(per_user.size), per_user - 1]
+    return keys <= thresholds[:, None]
+
+
+def _cover_all_movies(rng: np.random.Generator, rated: np.ndarray) -> None:
+    """Give every movie at least one rating, taken from a user of the most-rated movies."""
+    counts = rated.sum(axis=0)
+    for m in np.flatnonzero(counts == 0):
+        donor = int(np.argmax(counts))
+        users = np.flatnonzero(rated[:, donor] & ~rated[:, m])
+        u = users[rng.integers(users.size)]
+        rated[u, donor], rated[u, m] = False, True
+        counts[donor] -= 1
+        counts[m] += 1
+
+
+def _stars(rng: np.random.Generator, user: np.ndarray, movie: np.ndarray, per_user: np.ndarray,
+           per_movie: np.ndarray, knobs: StarModel, total: int) -> np.ndarray:
+    """Stars 1..5 in ml-1m's proportions, cut from a latent score."""
+    nusers, nmovies = per_user.size, per_movie.size
+
+    def standardized(x: np.ndarray, weight: np.ndarray) -> np.ndarray:
+        """Mean 0 and sd 1 over the ratings (each row counted ``weight`` times): steadier across seeds."""
+        w = (weight / weight.sum()).reshape(-1, *[1] * (x.ndim - 1))
+        x = x - (w * x).sum(axis=0)
+        return x / np.sqrt((w * x**2).sum(axis=0))
+
+    ones_u, ones_m = np.ones(nusers), np.ones(nmovies)
+    user_bias = (knobs.user_bias * standardized(rng.standard_normal(nusers), per_user)
+                 - knobs.activity_penalty * standardized(np.log(per_user), ones_u))
+    movie_bias = (knobs.movie_bias * standardized(rng.standard_normal(nmovies), per_movie)
+                  + knobs.popularity_bonus * standardized(np.log(per_movie), ones_m))
+    scales = np.sqrt(knobs.factor_scale * knobs.factor_decay ** np.arange(knobs.rank))
+    p = standardized(rng.standard_normal((nusers, knobs.rank)), per_user) * scales
+    q = standardized(rng.standard_normal((nmovies, knobs.rank)), per_movie) * scales
+    score = user_bias[user] + movie_bias[movie] + np.einsum("ij,ij->i", p[user], q[movie])
+    score += rng.standard_normal(user.size)
+    counts = _round_total(np.array(STAR_COUNTS) * total / RATINGS, total)
+    stars = np.empty(user.size, dtype=np.int8)
+    stars[np.argsort(score, kind="stable")] = np.repeat(np.arange(1, 6, dtype=np.int8), counts)
+    return stars
+
+
+def _timestamps(rng: np.random.Generator, user: np.ndarray, nusers: int) -> np.ndarray:
+    """Seconds since 1970: each user rates in bursts after joining; ml-1m's first and last second."""
+    span = LAST_TIMESTAMP - FIRST_TIMESTAMP
+    joined = FIRST_TIMESTAMP + span * rng.beta(0.5, 4.0, nusers)
+    offset = rng.standard_exponential(user.size) * 86_400 * np.exp(rng.normal(1.5, 2.0, nusers))[user]
+    t = np.minimum(joined[user] + offset, LAST_TIMESTAMP).astype(np.int64)
+    t[rng.integers(t.size)] = FIRST_TIMESTAMP
+    t[rng.integers(t.size)] = LAST_TIMESTAMP
+    return t
+
+
+def sizes(scale: float) -> dict[str, int]:
+    """The twin's counts at ``scale`` (ml-1m's at 1): users and ratings times F, movies times sqrt(F)."""
+    if not isinstance(scale, (int, float)) or not MIN_SCALE <= scale <= 1:
+        raise LabError(f"scale {scale!r} is out of range; give --scale between {MIN_SCALE} and 1 "
+                       "(1 is MovieLens 1M's size)")
+    root = float(np.sqrt(scale))
+    return {"users": round(USERS * scale), "ratings": round(RATINGS * scale),
+            "listed": round(MOVIES_LISTED * root), "rated": round(MOVIES_RATED * root),
+            "max_id": round(MAX_MOVIE_ID * root)}
+
+
+def generate(seed: int = 0, scale: float = 1.0, knobs: StarModel = StarModel()) -> Twin:
+    """The twin's ratings and catalogue, in memory."""
+    n = sizes(scale)
+    rng = np.random.default_rng([seed, 0x4D4C31])
+    per_user = _profile(n["users"], PER_USER_QUANTILES, n["ratings"], MIN_PER_USER,
+                        min(PER_USER_QUANTILES[-1][1], 0.9 * n["rated"]))
+    per_user = rng.permutation(per_user)
+    target = _profile(n["rated"], PER_MOVIE_QUANTILES, n["ratings"], 1, 0.6 * n["users"]).astype(float)
+    rated = _pick_movies(rng, per_user, _fit_weights(per_user, rng.permutation(target)))
+    _cover_all_movies(rng, rated)
+    user, movie = np.nonzero(rated)  # sorted by user: ratings.dat is grouped by user
+    stars = _stars(rng, user, movie, per_user, rated.sum(axis=0), knobs, n["ratings"])
+
+    listed = np.append(rng.choice(np.arange(1, n["max_id"]), n["listed"] - 1, replace=False), n["max_id"])
+    rated_ids = np.sort(np.append(rng.choice(listed[:-1], n["rated"] - 1, replace=False), n["max_id"]))
+    return Twin(user.astype(np.int32) + 1, rated_ids[movie].astype(np.int32), stars,
+                _timestamps(rng, user, n["users"]), np.sort(listed), n["users"])
+
+
+def _ratings_text(t: Twin) -> str:
+    return "".join(map("{}::{}::{}::{}\n".format, t.user.tolist(), t.movie.tolist(),
+                       t.rating.tolist(), t.timestamp.tolist()))
+
+
+def _movies_text(rng: np.random.Generator, movie_ids: np.ndarray) -> str:
+    """``MovieID::Title::Genres``: plainly synthetic titles, some with a latin-1 alternative title."""
+    years = np.clip(np.round(2000 - rng.gamma(1.3, 9.0, movie_ids.size)), 1919, 2000).astype(int)
+    ngenres = rng.choice([1, 2, 3, 4], movie_ids.size, p=[0.5, 0.32, 0.14, 0.04])
+    popular = np.array([12, 5, 1, 1, 15, 3, 1, 20, 1, 1, 4, 1, 2, 6, 3, 6, 2, 1], dtype=float)
+    foreign = rng.random(movie_ids.size) < 0.03
+    foreign[rng.integers(movie_ids.size)] = True  # at least one title needs latin-1
+    lines = []
+    for mid, year, k, alt in zip(movie_ids.tolist(), years.tolist(), ngenres.tolist(), foreign.tolist()):
+        picks = np.sort(rng.choice(len(GENRES), k, replace=False, p=popular / popular.sum()))
+        aka = f" (Film synthétique {mid:04d})" if alt else ""
+        lines.append(f"{mid}::Synthetic Film {mid:04d}{aka} ({year})::{'|'.join(GENRES[i] for i in picks)}\n")
+    return "".join(lines)
+
+
+def _users_text(rng: np.random.Generator, nusers: int) -> str:
+    """``UserID::Gender::Age::Occupation::Zip-code`` with ml-1m's codes."""
+    gender = np.where(rng.random(nusers) < FEMALE_SHARE, "F", "M")
+    age = rng.choice(AGE_CODES, nusers, p=np.array(AGE_USERS) / sum(AGE_USERS))
+    occupation = rng.integers(0, OCCUPATIONS, nusers)
+    zips = rng.integers(1000, 99999, nusers)
+    return "".join(f"{u}::{g}::{a}::{o}::{z:05d}\n" for u, g, a, o, z in
+                   zip(range(1, nusers + 1), gender.tolist(), age.tolist(), occupation.tolist(), zips.tolist()))
+
+
+def _readme(seed: int, scale: float, t: Twin) -> str:
+    return f"""{TWIN_MARKER}
+{"=" * len(TWIN_MARKER)}
+
+This folder is SYNTHETIC. It contains no MovieLens data: no real ratings, users, titles or
+timestamps. It was written by `python -m movielens_lab data twin --seed {seed} --scale {scale:g}`
+(seed {seed}, scale {scale:g}) and is byte-for-byte identical whenever the same command runs
+again. It may be shared freely.
+
+It has the exact file layout of MovieLens 1M (ratings.dat, movies.dat, users.dat; `::`
+separated, latin-1) so that the lab runs offline. At scale 1 it matches ml-1m's published
+shape and the lab's numbers within their bands.
+
+- ratings.dat: {t.user.size} ratings (UserID::MovieID::Rating::Timestamp), grouped by user
+- movies.dat: {t.movie_ids.size} movies (MovieID::Title::Genres), titles like "Synthetic Film 0421 (1994)"
+- users.dat: {t.nusers} users (UserID::Gender::Age::Occupation::Zip-code), ml-1m's codes
+
+How it was made: ratings per user and per movie follow quantile profiles through ml-1m's
+published quantiles; each user rates distinct movies drawn by fitted popularity weights; a
+latent score (user bias + movie bias + popularity bonus + a rank-{StarModel().rank} dot product +
+Gaussian noise) is cut at the quantiles that give ml-1m's star proportions. See
+movielens_lab/data/twin.py.
+"""
+
+
+def is_twin(folder: Path) -> bool:
+    """True when ``folder`` holds a twin (its README starts with the marker)."""
+    readme = Path(folder) / "README"
+    return readme.is_file() and readme.read_text(encoding=ENCODING, errors="replace").startswith(TWIN_MARKER)
+
+
+def write_twin(data_dir: Path | None = None, seed: int = 0, scale: float = 1.0) -> Path:
+    """Write the twin as ``<data folder>/ml-1m`` and return that folder; refuses to replace real data."""
+    target = paths.data_dir(data_dir) / "ml-1m"
+    if target.exists() and not is_twin(target) and (not target.is_dir() or any(target.iterdir())):
+        raise LabError(f"{target} holds data that is not the synthetic twin (MovieLens?); refusing to overwrite "
+                       "it: give another --data-dir or move that folder away")
+    t = generate(seed, scale)
+    rng = np.random.default_rng([seed, 0x4D4C32])
+    files = {"ratings.dat": _ratings_text(t), "movies.dat": _movies_text(rng, t.movie_ids),
+             "users.dat": _users_text(rng, t.nusers), "README": _readme(seed, scale, t)}
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".ml-1m-twin-", dir=target.parent))
+    except OSError as err:
+        raise LabError(f"cannot write to {target.parent}: {err.strerror}; give a writable --data-dir") from None
+    try:  # write beside the target, then swap it in: an interrupted run leaves the old folder whole
+        staging.chmod(0o755)
+        for name, text in files.items():
+            (staging / name).write_bytes(text.encode(ENCODING))
+        if target.exists():
+            shutil.rmtree(target)
+        staging.rename(target)
+    except OSError as err:
+        raise LabError(f"writing the twin to {target} failed: {err.strerror}; free some disk space "
+                       "or give another --data-dir") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    print(f"wrote the synthetic twin (seed {seed}, scale {scale:g}; {t.user.size:,} ratings, "
+          f"{t.nusers} users, {t.movie_ids.size} movies) to {target}")
+    return target

@@ -1,0 +1,70 @@
+"""The lab's numbers on the full-scale twin, against grader_config.py's references and tolerances.
+
+One Keras sweep (emb_dim 0..8, about 10 s per model on 2 cores) feeds every test here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from movielens_lab.config import lab_settings
+from movielens_lab.data import stats
+
+pytestmark = pytest.mark.slow
+
+ISSUE_BAND = 0.015
+"""Issue 2: movie-mean MAE, train loss and test loss each within +-0.015 of the published value."""
+
+
+@pytest.fixture(scope="module")
+def numbers(full_twin: Path) -> dict[str, object]:
+    ratings, _ = stats.load(full_twin)
+    return stats.lab_numbers(ratings)
+
+
+@pytest.fixture(scope="module")
+def settings():
+    return lab_settings()
+
+
+def test_tolerances_are_set_and_tight(settings) -> None:
+    assert set(stats.LAB_KEYS) <= set(settings.references) and set(stats.LAB_KEYS) <= set(settings.tolerances)
+    assert (settings.references["mae_movie"], settings.references["train_loss"],
+            settings.references["test_loss"]) == (0.78, 0.68, 0.71)  # the published ml-1m values
+    for key in ("mae_movie", "train_loss", "test_loss"):
+        assert 0 < settings.tolerances[key] <= ISSUE_BAND, key
+    best, tol = settings.references["best_emb_dim"], settings.tolerances["best_emb_dim"]
+    assert (best - tol, best + tol) == (3, 6)
+
+
+@pytest.mark.parametrize("key", ["mae_movie", "mae_user", "mae_bias", "train_loss", "test_loss"])
+def test_lab_number_within_tolerance(numbers: dict, settings, key: str) -> None:
+    ref, tol = settings.references[key], settings.tolerances[key]
+    assert abs(numbers[key] - ref) <= tol, f"{key} = {numbers[key]:.4f}, expected {ref} +- {tol}"
+
+
+def test_sweep_is_lowest_at_3_to_6(numbers: dict, settings) -> None:
+    assert sorted(numbers["sweep"]) == list(range(9))
+    assert 3 <= numbers["best_emb_dim"] <= 6, numbers["sweep"]
+    assert stats.within("best_emb_dim", numbers["best_emb_dim"], settings)
+    test_loss = {dim: losses[1] for dim, losses in numbers["sweep"].items()}
+    assert test_loss[numbers["best_emb_dim"]] < test_loss[0] and test_loss[numbers["best_emb_dim"]] < test_loss[8]
+
+
+def test_low_rank_model_beats_the_movie_means(numbers: dict) -> None:
+    assert numbers["train_loss"] < numbers["test_loss"] < numbers["mae_movie"]
+
+
+def test_top_rated_movies_have_very_few_ratings(numbers: dict) -> None:
+    assert numbers["top_movies"] >= 1
+    assert numbers["top_movies_median_count"] <= stats.FEW_RATINGS
+
+
+def test_stats_table_shows_every_lab_number_ok(numbers: dict) -> None:
+    rows = stats.lab_rows(numbers)
+    table = stats.format_table(rows)
+    assert all(row.ok for row in rows), table
+    for label in ("movie-mean MAE", "final train loss", "final test loss", "lowest test loss", "mean > 4.8"):
+        assert label in table
