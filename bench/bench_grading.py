@@ -1,0 +1,107 @@
+"""Grading benchmark (issue 4): one correct submission graded against a plain nbconvert run, and --jobs 2 vs 1.
+
+    python bench/bench_grading.py [--data-dir DIR] [--runs 3] [--jobs-runs 1] [--unsafe]
+
+Without ``--data-dir`` it writes the full-scale twin (seed 0) to a temporary folder. The
+correct submission is the released student notebook with the solution's answer cells
+(built by the grader's own ``rebuild``). Then:
+
+- ``grade`` of that one submission (real nbgrader autograde + feedback, sandboxed kernel
+  unless ``--unsafe``; the course folder is released once beforehand, nothing cached)
+  against ``jupyter nbconvert --to notebook --execute`` of the same file: target at most
+  15% slower;
+- ``grade --jobs 2`` against ``grade --jobs 1`` on four copies of it (speed-up, no target).
+
+Exits 1 when the overhead target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+from movielens_lab import paths
+from movielens_lab.benchmark import Row, table
+from movielens_lab.data.twin import write_twin
+from movielens_lab.grading.batch import grade
+from movielens_lab.grading.course import build_course
+from movielens_lab.grading.rebuild import read_cells, rebuild
+
+OVERHEAD = 1 / 1.15
+"""Grading may take at most 15% longer than a plain nbconvert run."""
+
+
+def correct_submission(course_student: Path) -> nbformat.NotebookNode:
+    """The released notebook with the reference answers."""
+    nb, _ = rebuild(read_cells(paths.SOLUTION_NOTEBOOK.read_bytes()), nbformat.read(course_student, as_version=4))
+    return nb
+
+
+def seconds(func) -> float:
+    start = time.perf_counter()
+    func()
+    return time.perf_counter() - start
+
+
+def nbconvert(notebook: Path, data: Path, out: Path) -> None:
+    env = {**os.environ, paths.DATA_ENV: str(data),
+           "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])}
+    subprocess.run(["jupyter", "nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.timeout=1800",
+                    "--output", str(out), str(notebook)], env=env, check=True, capture_output=True,
+                   cwd=notebook.parent)
+
+
+def graded(submissions: Path, out: Path, data: Path, jobs: int, unsafe: bool) -> None:
+    """Grade with the course already released in ``out`` and no cached result."""
+    shutil.rmtree(out / "students", ignore_errors=True)
+    grade(submissions, out, jobs=jobs, unsafe=unsafe, data_dir=data)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, help="data folder holding ml-1m/ (default: a fresh full twin)")
+    parser.add_argument("--runs", type=int, default=3, help="alternated runs of grade and nbconvert (median)")
+    parser.add_argument("--jobs-runs", type=int, default=1, help="runs of each --jobs setting (median; 0: skip)")
+    parser.add_argument("--unsafe", action="store_true", help="grade without the sandbox")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        data = (args.data_dir or tmp / "data").resolve()
+        if not args.data_dir:
+            write_twin(data, seed=0, scale=1.0)
+        out = tmp / "out"
+        course = build_course(out / "course")
+        one, four = tmp / "one", tmp / "four"
+        nb = correct_submission(course.student_notebook)
+        for folder, names in ((one, ["alice"]), (four, ["a1", "a2", "a3", "a4"])):
+            folder.mkdir()
+            for name in names:
+                nbformat.write(nb, folder / f"{name}.ipynb")
+        times: dict[str, list[float]] = {"grade": [], "nbconvert": []}
+        for _ in range(args.runs):
+            times["nbconvert"].append(seconds(lambda: nbconvert(one / "alice.ipynb", data, tmp / "executed.ipynb")))
+            times["grade"].append(seconds(lambda: graded(one, out, data, 1, args.unsafe)))
+        jobs = {n: statistics.median(seconds(lambda: graded(four, out, data, n, args.unsafe))
+                                     for _ in range(args.jobs_runs)) for n in (1, 2)} if args.jobs_runs else {}
+    overhead = Row("grade one correct submission (autograde + feedback, " + ("unsandboxed" if args.unsafe else
+                   "sandboxed") + ") vs jupyter nbconvert --execute", statistics.median(times["grade"]),
+                   statistics.median(times["nbconvert"]), OVERHEAD, f"{args.runs} / {args.runs}")
+    rows = [overhead] + ([Row("grade 4 submissions: --jobs 2 vs --jobs 1", jobs[2], jobs[1], None,
+                              f"{args.jobs_runs} / {args.jobs_runs}")] if jobs else [])
+    print(f"\ndata: {data / 'ml-1m'}; {os.cpu_count()} CPUs\n")
+    print(table(rows))
+    print(f"\ngrading overhead: {100 * (overhead.ours / overhead.baseline - 1):+.1f}% (target <= +15%)")
+    return 0 if overhead.met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,147 @@
+"""Notebook benchmark (issue 3): the whole solution notebook's time, and the reference fit against a naive fit.
+
+    python bench/bench_notebook.py [--data-dir DIR] [--runs 1] [--fit-runs 3]
+
+Without ``--data-dir`` it writes the full-scale twin (seed 0) to a temporary folder; with it,
+it reads ``DIR/ml-1m``. Then:
+
+- the solution notebook executed end to end with a real kernel (``notebook.execute``),
+  against the 60 s budget;
+- ``model.train`` (the lab's settings) against a naive ``fit`` of the same seeded model
+  (compile and fit with Keras' defaults, TensorFlow's default oneDNN), alternated, each in
+  a fresh process; only the fit is timed, and both must end with the same losses.
+
+Exits 1 when a target is missed or the losses differ.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from movielens_lab import model, paths
+from movielens_lab.benchmark import Row, median_seconds, table
+from movielens_lab.data.loaders import load_ratings
+from movielens_lab.data.twin import write_twin
+from movielens_lab.notebook.execute import execute
+
+NOTEBOOK_BUDGET = 60.0
+"""Seconds the whole solution notebook may take on the full twin (issue 3)."""
+FIT_SPEEDUP = 2.0
+"""The reference fit takes at most half the time of the naive one."""
+LOSS_TOLERANCE = 1e-6
+"""Largest difference allowed between the two fits' losses, in any epoch."""
+
+
+def naive_train(s: model.Split, nusers: int, nmovies: int) -> dict:
+    """Baseline: the lab's seeded model, compiled and fitted with Keras' defaults."""
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(model.TRAIN_SEED)
+    tf.config.experimental.enable_op_determinism()
+    mod = model.build_model(nusers, nmovies)
+    mod.compile(optimizer=keras.optimizers.Adam(learning_rate=model.LEARNING_RATE), loss="mean_absolute_error")
+    return mod.fit([s.usertr, s.movietr], s.ytr, epochs=model.EPOCHS, batch_size=model.BATCH_SIZE,
+                   validation_data=([s.userts, s.moviets], s.yts), verbose=0).history
+
+
+FITS = {"reference": lambda s, nusers, nmovies: model.train(s, nusers, nmovies)[1], "naive": naive_train}
+"""The two fits compared; each runs in a fresh process (TensorFlow reads its environment once)."""
+FIT_ENV = {"reference": {}, "naive": {"TF_ENABLE_ONEDNN_OPTS": "1"}}
+"""Environment of each fit's process: the naive one keeps TensorFlow's default (oneDNN on)."""
+
+
+def one_fit(kind: str, folder: Path) -> None:
+    """In this process: time one fit of ``kind`` on ``folder``'s ratings and print it as JSON."""
+    ratings = load_ratings(folder)
+    user, movie = ratings["UserID"].to_numpy(), ratings["MovieID"].to_numpy()
+    s = model.split(user, movie, ratings["Rating"].to_numpy(dtype=float))
+    start, cpu_start = time.perf_counter(), time.process_time()
+    history = FITS[kind](s, int(user.max()), int(movie.max()))
+    print(json.dumps({"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu_start,
+                      "ntrain": len(s.ytr), "loss": history["loss"], "val_loss": history["val_loss"]}))
+
+
+def fit_in_subprocess(kind: str, folder: Path) -> dict:
+    """``one_fit`` in a fresh Python process with ``FIT_ENV[kind]``."""
+    env = {k: v for k, v in os.environ.items() if k != "TF_ENABLE_ONEDNN_OPTS"} | FIT_ENV[kind]
+    proc = subprocess.run([sys.executable, __file__, "--one-fit", kind, "--data-dir", str(folder.parent)],
+                          env=env, capture_output=True, text=True, check=True)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def fits(folder: Path, runs: int) -> tuple[list[Row], str, bool]:
+    """The reference and the naive fit, alternated ``runs`` times: their rows, a losses table, equal?"""
+    results: dict[str, list[dict]] = {kind: [] for kind in FITS}
+    for _ in range(runs):
+        for kind in FITS:
+            results[kind].append(fit_in_subprocess(kind, folder))
+    ref, naive = results["reference"][-1], results["naive"][-1]
+    diff = max(abs(a - b) for k in ("loss", "val_loss") for a, b in zip(ref[k], naive[k]))
+    losses = "\n".join([
+        "| fit | final training loss | final test loss |", "|---|---:|---:|",
+        *(f"| {kind} | {rs[-1]['loss'][-1]:.9f} | {rs[-1]['val_loss'][-1]:.9f} |" for kind, rs in results.items()),
+        f"| largest difference over the {model.EPOCHS} epochs | {diff:.1e} | (allowed {LOSS_TOLERANCE:g}) |"])
+    task = (f"one {model.EPOCHS}-epoch fit (emb_dim {model.EMB_DIM}, {ref['ntrain']:,} ratings): "
+            "model.train vs a naive fit (Keras and TensorFlow defaults)")
+    rows = [Row(task if key == "seconds" else "the same fits' CPU seconds (context: less sensitive to other jobs)",
+                *(statistics.median(r[key] for r in results[kind]) for kind in FITS),
+                FIT_SPEEDUP if key == "seconds" else None, f"{runs} / {runs}")
+            for key in ("seconds", "cpu")]
+    return rows, losses, diff <= LOSS_TOLERANCE
+
+
+def children_cpu_seconds() -> float:
+    """CPU seconds used so far by this process's finished children (the notebook's kernels)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def notebook_seconds(data_root: Path, runs: int) -> tuple[float, float]:
+    """Median wall-clock and kernel CPU seconds to execute the whole solution notebook with a fresh kernel."""
+    wall, cpu = [], []
+    with tempfile.TemporaryDirectory() as cwd:
+        for _ in range(runs):
+            before = children_cpu_seconds()
+            wall.append(median_seconds(lambda: execute(paths.SOLUTION_NOTEBOOK, data_root, cwd=Path(cwd)), 1))
+            cpu.append(children_cpu_seconds() - before)
+    return statistics.median(wall), statistics.median(cpu)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, help="data folder holding ml-1m/ (default: a fresh full twin)")
+    parser.add_argument("--runs", type=int, default=1, help="executions of the whole notebook (median)")
+    parser.add_argument("--fit-runs", type=int, default=3, help="timed fits of each kind, alternated (median)")
+    parser.add_argument("--one-fit", choices=FITS, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one_fit:
+        one_fit(args.one_fit, args.data_dir / "ml-1m")
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        root = args.data_dir or Path(tmp)
+        if not args.data_dir:
+            write_twin(root, seed=0, scale=1.0)
+        nb_seconds, nb_cpu = notebook_seconds(root, args.runs)
+        rows, losses, same = fits(root / "ml-1m", args.fit_runs)
+    nb_met = nb_seconds < NOTEBOOK_BUDGET
+    print("load average (1, 5, 15 min) at the end: {:.1f} {:.1f} {:.1f} on {} cores\n".format(
+        *os.getloadavg(), os.cpu_count()))
+    print(f"whole solution notebook on {root / 'ml-1m'}: median {nb_seconds:.1f} s (kernel CPU {nb_cpu:.1f} s) "
+          f"over {args.runs} run(s); target < {NOTEBOOK_BUDGET:g} s: {'met' if nb_met else 'NOT met'}\n")
+    print(table(rows) + "\n")
+    print(losses)
+    return 0 if nb_met and all(r.met for r in rows) and same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
