@@ -94,10 +94,12 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
     grade.add_argument("--unsafe", action="store_true",
                        help="grade without the sandbox when it cannot be set up (student code runs as you)")
+    _data_dir_option(grade)
 
     check = _command(commands, "check", "grading.check:check",
                      "run a notebook and the visible tests the grader runs; print per-section results")
     check.add_argument("notebook", type=Path)
+    _data_dir_option(check)
 
     gradescope = _command(commands, "gradescope", "grading.gradescope:build",
                           "build the Gradescope autograder zip")

@@ -1,0 +1,259 @@
+"""``python -m movielens_lab grade``: autograde a class, N students at once, resumable.
+
+Each student is graded by a worker process (``grading.worker``) in a folder of its own:
+a copy of the released course with its own gradebook, since nbgrader's SQLite gradebook
+takes one writer at a time. The parent is the only writer of the outputs: a student's
+files are written atomically as soon as they are done, ``record.json`` last, and a
+student whose record matches the submission's hash and the course's fingerprint is not
+graded again.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from tqdm.auto import tqdm
+
+from .. import paths
+from ..config import LabGrader, lab_settings
+from ..errors import LabError
+from . import sandbox
+from .collect import Submission, collect
+from .course import Course, build_course, fingerprint
+from .exports import Outcome, atomic_write, grades_csv, gradescope_results, summary_table, ungraded
+from .rebuild import InvalidSubmission, read_cells, rebuild
+from .results import read_results, run_problems
+from .worker import REPORT
+
+RECORD = "record.json"
+KILL_GRACE = 30
+"""Seconds after the notebook timeout at which the sandbox ends a kernel the grader did not stop."""
+
+
+@dataclass
+class Batch:
+    """What every student's grading shares."""
+
+    course: Course
+    template: nbformat.NotebookNode
+    out: Path
+    data_dir: Path
+    key: str
+    sandboxed: bool
+    running: set[subprocess.Popen] = field(default_factory=set)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def settings(self) -> LabGrader:
+        return self.course.settings
+
+    def student_dir(self, student: str) -> Path:
+        return self.out / "students" / student
+
+
+def data_folder(explicit: Path | None) -> Path:
+    """The instructor's data folder (absolute), which the kernels read through $MOVIELENS_DIR."""
+    folder = paths.data_dir(explicit).resolve()
+    if not (folder / "ml-1m" / "ratings.dat").is_file():
+        raise LabError(f"no ml-1m/ratings.dat in data folder {folder}; run `python -m movielens_lab data fetch` "
+                       "(or `data twin`), or pass --data-dir")
+    return folder
+
+
+def grade(submissions: Path, out: Path = Path("grading"), jobs: int = 1, unsafe: bool = False,
+          data_dir: Path | None = None, source: Path = paths.SOLUTION_NOTEBOOK,
+          config: Path = paths.GRADER_CONFIG) -> int:
+    """Grade every submission under ``submissions`` into ``out``; print the summary table.
+
+    Student code runs in the sandbox; ``unsafe`` grades without it, when asked for.
+    """
+    if jobs < 1:
+        raise LabError(f"--jobs must be at least 1 (got {jobs})")
+    if unsafe:
+        print("warning: grading without the sandbox (--unsafe): student code runs as you", file=sys.stderr)
+    else:
+        sandbox.require()
+    out = Path(out).resolve()
+    subs = collect(Path(submissions), lab_settings(Path(config)).assignment)
+    data = data_folder(data_dir)
+    course = build_course(out / "course", Path(source), Path(config))
+    ratings = data / "ml-1m" / "ratings.dat"
+    key = fingerprint(course.fingerprint.encode(), str(data).encode(),
+                      f"{ratings.stat().st_size}:{ratings.stat().st_mtime_ns}".encode())
+    batch = Batch(course, nbformat.read(course.student_notebook, as_version=4), out, data, key, not unsafe)
+    outcomes = {s.student: cached for s in subs if (cached := _cached(batch, s)) is not None}
+    todo = [s for s in subs if s.student not in outcomes]
+    by_id = {s.student: s for s in subs}
+    with tqdm(total=len(subs), initial=len(outcomes), desc="grading", unit="student") as bar, \
+            ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(_grade_safely, batch, s): s for s in todo}
+        try:
+            for future in as_completed(futures):
+                outcome = future.result()
+                outcomes[outcome.student] = outcome
+                _write_outputs(batch, [outcome], [outcomes[s.student] for s in subs if s.student in outcomes], by_id)
+                bar.update()
+        except KeyboardInterrupt:
+            pool.shutdown(wait=False, cancel_futures=True)
+            _kill_running(batch)
+            raise
+    everyone = [outcomes[s.student] for s in subs]
+    _write_outputs(batch, everyone, everyone, by_id)  # cached students too: their collection notes may differ
+    final = [_with_collect_notes(o, by_id[o.student]) for o in everyone]
+    max_total = sum(p for g, p in batch.settings.points.items() if g not in batch.settings.bonus)
+    shutil.rmtree(out / "work", ignore_errors=True)
+    print(summary_table(final, max_total))
+    print(f"grades: {out / 'grades.csv'}; feedback and results.json: {out / 'students'}/<student>/")
+    return 0
+
+
+def _with_collect_notes(outcome: Outcome, sub: Submission) -> Outcome:
+    """The outcome with the notes of collection (e.g. a second submission) first."""
+    return Outcome(outcome.student, sub.name, outcome.status, outcome.tests, sub.notes + outcome.notes)
+
+
+def _write_outputs(batch: Batch, done: list[Outcome], graded: list[Outcome], by_id: dict[str, Submission]) -> None:
+    """Write the results.json of the ``done`` students and grades.csv of all ``graded`` so far."""
+    for outcome in done:
+        atomic_write(batch.student_dir(outcome.student) / "results.json",
+                     json.dumps(gradescope_results(_with_collect_notes(outcome, by_id[outcome.student])), indent=1)
+                     + "\n")
+    rows = [_with_collect_notes(o, by_id[o.student]) for o in graded]
+    atomic_write(batch.out / "grades.csv", grades_csv(rows, list(batch.settings.points)))
+
+
+def _cached(batch: Batch, sub: Submission) -> Outcome | None:
+    record = batch.student_dir(sub.student) / RECORD
+    try:
+        data = json.loads(record.read_text())
+    except (OSError, ValueError):
+        return None
+    if data.get("submission") != sub.sha256 or data.get("key") != batch.key:
+        return None
+    return Outcome.from_dict(data["outcome"])
+
+
+def _grade_safely(batch: Batch, sub: Submission) -> Outcome:
+    """Grade one student; whatever happens, an outcome (one bad submission never stops the batch)."""
+    settings = batch.settings
+    feedback = None
+    try:
+        outcome, feedback = _grade(batch, sub)
+    except InvalidSubmission as why:
+        outcome = ungraded(sub.student, sub.name, "invalid", [str(why)], settings.points, settings.bonus)
+    except Exception as err:  # a failure of the grader itself, reported in the row
+        outcome = ungraded(sub.student, sub.name, "crashed", [f"grader error: {type(err).__name__}: {err}"],
+                           settings.points, settings.bonus)
+    folder = batch.student_dir(sub.student)
+    atomic_write(folder / "feedback.html", feedback or _plain_feedback(outcome))
+    record = {"submission": sub.sha256, "key": batch.key, "origin": sub.origin, "outcome": outcome.to_dict()}
+    atomic_write(folder / RECORD, json.dumps(record, indent=1) + "\n")
+    return outcome
+
+
+def _plain_feedback(outcome: Outcome) -> str:
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Feedback: {html.escape(outcome.name)}"
+            f"</title></head><body><h1>{html.escape(outcome.name)}: {html.escape(outcome.status)}</h1>"
+            f"<p>{html.escape(outcome.reason)}</p><p>Score: 0</p></body></html>\n")
+
+
+def _grade(batch: Batch, sub: Submission) -> tuple[Outcome, bytes | None]:
+    """Grade one submission in its worker folder; return its outcome and nbgrader's feedback HTML."""
+    nb, notes = rebuild(read_cells(sub.data), batch.template)
+    (batch.out / "work").mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f"{sub.student}-", dir=batch.out / "work"))
+    try:
+        notebook = _prepare(batch, work, sub.student, nb)
+        killed, code = _run_worker(batch, work, sub.student)
+        outcome = _read_outcome(batch, work, sub, notebook, killed, code, notes)
+        feedback = work / "feedback" / sub.student / batch.course.assignment / f"{batch.course.assignment}.html"
+        if (work / "worker.log").is_file():
+            atomic_write(batch.student_dir(sub.student) / "grading.log", (work / "worker.log").read_bytes())
+        return outcome, feedback.read_bytes() if feedback.is_file() else None
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _prepare(batch: Batch, work: Path, student: str, nb: nbformat.NotebookNode) -> Path:
+    """Lay out the worker's own course copy; return where its autograded notebook will be."""
+    course, assignment = batch.course, batch.course.assignment
+    for name in ("nbgrader_config.py", "release.json", "gradebook.db"):
+        shutil.copy2(course.root / name, work / name)
+    shutil.copytree(course.root / "source", work / "source")
+    submitted = work / "submitted" / student / assignment / f"{assignment}.ipynb"
+    submitted.parent.mkdir(parents=True)
+    nbformat.write(nb, submitted)
+    (work / "autograded").mkdir()
+    return work / "autograded" / student / assignment / f"{assignment}.ipynb"
+
+
+def _run_worker(batch: Batch, work: Path, student: str) -> tuple[bool, int | None]:
+    """Run the worker process under the notebook timeout; return (killed for time, exit code)."""
+    limits = sandbox.Limits(memory_mb=batch.settings.memory_limit_mb,
+                            wall_seconds=batch.settings.notebook_timeout + KILL_GRACE)
+    kernel = sandbox.write_kernelspec(work / "jupyter", work / "autograded", limits, batch.sandboxed)
+    env = {**os.environ, "JUPYTER_PATH": str(work / "jupyter"), paths.DATA_ENV: str(batch.data_dir),
+           "PYTHONWARNINGS": "ignore"}
+    with open(work / "worker.log", "wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "movielens_lab.grading.worker", str(work), student, kernel],
+                                cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        with batch.lock:
+            batch.running.add(proc)
+        try:
+            return False, proc.wait(timeout=batch.settings.notebook_timeout)
+        except subprocess.TimeoutExpired:
+            _kill(proc)
+            return True, None
+        finally:
+            with batch.lock:
+                batch.running.discard(proc)
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
+
+
+def _kill_running(batch: Batch) -> None:
+    with batch.lock:
+        for proc in list(batch.running):
+            _kill(proc)
+
+
+def _read_outcome(batch: Batch, work: Path, sub: Submission, notebook: Path, killed: bool, code: int | None,
+                  notes: list[str]) -> Outcome:
+    settings = batch.settings
+
+    def failed(status: str, why: str) -> Outcome:
+        return ungraded(sub.student, sub.name, status, notes + [why], settings.points, settings.bonus)
+
+    if killed:
+        return failed("timeout", f"the notebook ran past {settings.notebook_timeout} s in all and was stopped")
+    report_file = work / REPORT
+    if not report_file.is_file():
+        return failed("crashed", f"the grading process died (exit code {code})")
+    report = json.loads(report_file.read_text())["autograde"]
+    if not report["success"]:
+        if report["kernel_died"]:
+            return failed("crashed", "the kernel died while running the notebook (os._exit, a crash, or more "
+                                     f"than the {settings.memory_limit_mb} MiB memory limit)")
+        return failed("crashed", f"nbgrader autograde failed: {report['error']}")
+    nb = nbformat.read(notebook, as_version=4)
+    tests = read_results(nb, settings.bonus)
+    status, problems = run_problems(nb, settings.cell_timeout)
+    return Outcome(sub.student, sub.name, status, tests, notes + problems)

@@ -1,0 +1,105 @@
+"""A student's grading outcome and what is written from it: grades.csv, results.json, the summary."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .results import TestResult
+
+STATUSES = ("graded", "graded-with-errors", "timeout", "crashed", "invalid")
+"""Every row of grades.csv has one of these."""
+
+
+@dataclass
+class Outcome:
+    """One student's grading outcome."""
+
+    student: str
+    name: str
+    status: str
+    tests: list[TestResult]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> float:
+        return sum(t.score for t in self.tests if not t.bonus)
+
+    @property
+    def bonus(self) -> float:
+        return sum(t.score for t in self.tests if t.bonus)
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(self.notes) or "ok"
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "tests": [t.to_dict() for t in self.tests]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Outcome:
+        return cls(**{**data, "tests": [TestResult(**t) for t in data["tests"]]})
+
+
+def ungraded(student: str, name: str, status: str, notes: list[str], points: dict[str, float],
+             bonus: list[str]) -> Outcome:
+    """An outcome with no points: every test scores 0 and says why."""
+    why = "not graded: " + "; ".join(notes)
+    tests = [TestResult(gid, 0.0, float(p), why, gid in bonus) for gid, p in points.items()]
+    return Outcome(student, name, status, tests, notes)
+
+
+def atomic_write(path: Path, data: str | bytes) -> None:
+    """Write ``path`` through a temporary file and a rename: readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data.encode() if isinstance(data, str) else data)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
+    os.replace(tmp, path)
+
+
+def gradescope_results(outcome: Outcome) -> dict:
+    """Gradescope's results.json for one student."""
+    return {
+        "score": outcome.total + outcome.bonus,
+        "output": f"{outcome.status}: {outcome.reason}",
+        "tests": [{"name": t.grade_id + (" (bonus)" if t.bonus else ""), "score": t.score,
+                   "max_score": 0.0 if t.bonus else t.max_score, "output": t.output, "visibility": "visible"}
+                  for t in outcome.tests],
+    }
+
+
+def grades_csv(outcomes: list[Outcome], grade_ids: list[str]) -> str:
+    """grades.csv: student, name, points per test cell, total, bonus, status, reason."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["student", "name", *grade_ids, "total", "bonus", "status", "reason"])
+    for o in outcomes:
+        scores = {t.grade_id: t.score for t in o.tests}
+        writer.writerow([o.student, o.name, *(_num(scores.get(g, 0.0)) for g in grade_ids),
+                         _num(o.total), _num(o.bonus), o.status, o.reason])
+    return buffer.getvalue()
+
+
+def summary_table(outcomes: list[Outcome], max_total: float) -> str:
+    """The table ``grade`` prints: one line per student."""
+    width = max([len(o.name) for o in outcomes] + [7])
+    lines = [f"{'student':<{width}}  {'total':>7}  {'bonus':>5}  {'status':<18}  reason"]
+    for o in outcomes:
+        reason = o.reason if len(o.reason) <= 70 else o.reason[:67] + "..."
+        lines.append(f"{o.name:<{width}}  {_num(o.total):>3}/{_num(max_total):<3}  {_num(o.bonus):>5}  "
+                     f"{o.status:<18}  {reason}")
+    counts = {s: sum(o.status == s for o in outcomes) for s in STATUSES}
+    lines.append(", ".join(f"{n} {s}" for s, n in counts.items() if n))
+    return "\n".join(lines)
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"

@@ -1,0 +1,111 @@
+"""``python -m movielens_lab gradescope``: the Gradescope autograder zip, and what runs inside it.
+
+The zip holds ``setup.sh`` (installs the pinned requirements and fetches the data, the twin
+when offline), ``run_autograder`` (grades ``/autograder/submission`` into
+``/autograder/results/results.json`` with this package's ``grade``), the package, the nbgrader
+source notebook and ``grader_config.py``; Gradescope unpacks it into ``/autograder/source``.
+``$GRADESCOPE_ROOT`` replaces ``/autograder`` (tests lay out a temporary folder like Gradescope's).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+from .. import paths
+from ..config import lab_settings
+from ..errors import LabError
+from . import sandbox
+from .exports import atomic_write, gradescope_results, ungraded
+
+ROOT_ENV = "GRADESCOPE_ROOT"
+
+SETUP_SH = """#!/usr/bin/env bash
+# Gradescope runs this once, when it builds the autograder image.
+set -euo pipefail
+ROOT="${GRADESCOPE_ROOT:-/autograder}"
+apt-get update && apt-get install -y python3 python3-venv util-linux
+python3 -m venv "$ROOT/venv"
+cd "$ROOT/source"
+"$ROOT/venv/bin/python" -m pip install -r requirements.txt
+"$ROOT/venv/bin/python" -m movielens_lab data fetch --data-dir data \\
+  || "$ROOT/venv/bin/python" -m movielens_lab data twin --data-dir data
+"""
+
+RUN_AUTOGRADER = """#!/usr/bin/env bash
+# Gradescope runs this for every submission: grade $ROOT/submission into $ROOT/results/results.json.
+set -euo pipefail
+ROOT="${GRADESCOPE_ROOT:-/autograder}"
+PYTHON="$ROOT/venv/bin/python"
+[ -x "$PYTHON" ] || PYTHON=python3
+cd "$ROOT/source"
+exec "$PYTHON" -m movielens_lab.grading.gradescope "$ROOT"
+"""
+
+
+def _package_files() -> list[tuple[str, Path]]:
+    root = paths.PROJECT_ROOT
+    files = [(p.relative_to(root).as_posix(), p) for p in sorted((root / "movielens_lab").rglob("*.py"))]
+    files += [(name, root / name) for name in ("pyproject.toml", "requirements.txt", "README.md")
+              if (root / name).is_file()]
+    return files
+
+
+def build(out: Path = Path("out/gradescope_autograder.zip"), source: Path = paths.SOLUTION_NOTEBOOK,
+          config: Path = paths.GRADER_CONFIG) -> None:
+    """Write the Gradescope autograder zip to ``out``."""
+    source, config = Path(source), Path(config)
+    if not source.is_file():
+        raise LabError(f"source notebook {source} not found; restore it (solutions/) before building the zip")
+    lab_settings(config)  # a broken config fails here, not on Gradescope
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in (("setup.sh", SETUP_SH), ("run_autograder", RUN_AUTOGRADER)):
+            info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+            info.external_attr = 0o755 << 16
+            archive.writestr(info, text)
+        for name, path in _package_files():
+            archive.write(path, name)
+        archive.write(source, paths.SOLUTION_NOTEBOOK.relative_to(paths.PROJECT_ROOT).as_posix())
+        archive.write(config, paths.GRADER_CONFIG.name)
+    atomic_write(Path(out), buffer.getvalue())
+    print(f"Gradescope autograder: {out} (upload it as the assignment's autograder zip)")
+
+
+def _pick(submission: Path, assignment: str) -> Path | None:
+    """The submitted notebook: ``<assignment>.ipynb`` if there, else the newest ``.ipynb``."""
+    found = sorted((p for p in submission.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts),
+                   key=lambda p: (p.name != f"{assignment}.ipynb", -p.stat().st_mtime, str(p)))
+    return found[0] if found else None
+
+
+def run_autograder(root: Path) -> None:
+    """Grade ``root/submission`` into ``root/results/results.json`` (Gradescope's layout)."""
+    from .batch import grade
+
+    settings = lab_settings(paths.GRADER_CONFIG)
+    results = root / "results" / "results.json"
+    notebook = _pick(root / "submission", settings.assignment)
+    if notebook is None:
+        outcome = ungraded("student", "student", "invalid", [f"no .ipynb file submitted; upload your "
+                           f"{settings.assignment}.ipynb"], settings.points, settings.bonus)
+        atomic_write(results, json.dumps(gradescope_results(outcome), indent=1))
+        return
+    unsafe = sandbox.probe() is not None
+    if unsafe:
+        print("note: the grading sandbox is not available in this container; grading without it")
+    with tempfile.TemporaryDirectory(prefix="gradescope-") as tmp:
+        (Path(tmp) / "submission").mkdir()
+        shutil.copyfile(notebook, Path(tmp) / "submission" / "student.ipynb")
+        out = Path(tmp) / "out"
+        grade(Path(tmp) / "submission", out, jobs=1, unsafe=unsafe, data_dir=paths.PROJECT_ROOT / "data")
+        atomic_write(results, (out / "students" / "student" / "results.json").read_bytes())
+
+
+if __name__ == "__main__":
+    run_autograder(Path(sys.argv[1]))

@@ -1,0 +1,56 @@
+"""`check`: the student-side run of the visible tests, with the grader's engine and messages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from fixtures.submissions import CONFIG, SOURCE, cell, data_folder, filled, write
+from movielens_lab.errors import LabError
+from movielens_lab.grading.batch import grade
+from movielens_lab.grading.check import check
+from movielens_lab.grading.course import build_course
+
+
+@pytest.fixture(scope="module")
+def released(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, nbformat.NotebookNode]:
+    course = build_course(tmp_path_factory.mktemp("check") / "course", SOURCE, CONFIG)
+    return course.student_notebook, nbformat.read(course.student_notebook, as_version=4)
+
+
+def test_a_correct_notebook_passes(released, tmp_path: Path, capsys):
+    template, student = released
+    notebook = write(filled(student), tmp_path / "mine.ipynb")
+    assert check(notebook, data_folder(tmp_path / "data"), template, CONFIG) == 0
+    out = capsys.readouterr().out
+    assert "3 of 3 visible tests passed" in out and "HIDDEN" not in out
+
+
+def test_check_shows_the_message_grade_gives(released, tmp_path: Path, capsys):
+    template, student = released
+    submissions = tmp_path / "submissions"
+    nb = filled(student, square="def square(x):\n    return x + x + 1")
+    cell(nb, "test_square").source = "pass  # tampered: check restores the released tests, like grade"
+    notebook = write(nb, submissions / "eve.ipynb")
+    data = data_folder(tmp_path / "data")
+    assert check(notebook, data, template, CONFIG) == 1
+    out = capsys.readouterr().out
+    line = next(line for line in out.splitlines() if line.startswith("test_square"))
+    assert "FAILED" in line and "AssertionError: square(2) should be 4: multiply x by itself" in line
+    grade(submissions, tmp_path / "out", data_dir=data, source=SOURCE, config=CONFIG)
+    results = json.loads((tmp_path / "out" / "students" / "eve" / "results.json").read_text())
+    graded = next(t for t in results["tests"] if t["name"] == "test_square")
+    assert graded["score"] == 0 and graded["output"].splitlines()[-1] == line.split("FAILED", 1)[1].strip()
+
+
+def test_a_broken_notebook_is_a_one_line_error(released, tmp_path: Path):
+    template, _ = released
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text("{ not json")
+    with pytest.raises(LabError, match="cannot be graded: not a notebook: invalid JSON"):
+        check(broken, tmp_path, template, CONFIG)
+    with pytest.raises(LabError, match="not found"):
+        check(tmp_path / "missing.ipynb", tmp_path, template, CONFIG)

@@ -1,0 +1,80 @@
+"""`gradescope`: the autograder zip, run for real in a temporary folder laid out like Gradescope's."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from fixtures.submissions import CONFIG, SOURCE, data_folder, filled, write
+from movielens_lab.errors import LabError
+from movielens_lab.grading.course import build_course
+from movielens_lab.grading.gradescope import build
+
+
+@pytest.fixture(scope="module")
+def autograder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """/autograder with the zip unpacked as Gradescope does, and the data setup.sh would fetch."""
+    root = tmp_path_factory.mktemp("gradescope")
+    archive = root / "autograder.zip"
+    build(archive, SOURCE, CONFIG)
+    autograder = root / "autograder"
+    with zipfile.ZipFile(archive) as zf:
+        zf.extractall(autograder / "source")
+        modes = {i.filename: i.external_attr >> 16 for i in zf.infolist()}
+    assert modes["run_autograder"] & 0o111 and modes["setup.sh"] & 0o111
+    for name in ("run_autograder", "setup.sh"):  # as unzip does
+        (autograder / "source" / name).chmod(modes[name])
+    data_folder(autograder / "source" / "data")
+    shutil.copy2(autograder / "source" / "run_autograder", autograder / "run_autograder")
+    return autograder
+
+
+def _run(autograder: Path, notebook: nbformat.NotebookNode | None, name: str = "mine.ipynb") -> dict:
+    submission = autograder / "submission"
+    for old in submission.glob("*"):
+        old.unlink()
+    submission.mkdir(exist_ok=True)
+    if notebook is not None:
+        write(notebook, submission / name)
+    env = {**os.environ, "GRADESCOPE_ROOT": str(autograder),
+           "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])}
+    env.pop("PYTHONPATH", None)
+    done = subprocess.run([str(autograder / "run_autograder")], env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads((autograder / "results" / "results.json").read_text())
+
+
+def test_zip_contents(autograder: Path):
+    source = autograder / "source"
+    assert "pip install -r requirements.txt" in (source / "setup.sh").read_text()
+    assert (source / "movielens_lab" / "grading" / "batch.py").is_file()
+    assert (source / "solutions" / "movielens_lab.ipynb").read_bytes() == SOURCE.read_bytes()
+    assert (source / "grader_config.py").read_bytes() == CONFIG.read_bytes()
+
+
+def test_run_autograder_grades_the_submission(autograder: Path, tmp_path: Path):
+    student = nbformat.read(build_course(tmp_path / "course", SOURCE, CONFIG).student_notebook, as_version=4)
+    results = _run(autograder, filled(student, mean="def mean(xs):\n    return sum(xs) / 3"))
+    assert results["score"] == 4.5
+    tests = {t["name"]: t for t in results["tests"]}
+    assert tests["test_mean"]["score"] == 1.5 and tests["test_square"]["score"] == 2
+    assert "HIDDEN" not in json.dumps(results)
+
+
+def test_run_autograder_without_a_notebook(autograder: Path):
+    results = _run(autograder, None)
+    assert results["score"] == 0 and "no .ipynb file submitted" in results["tests"][0]["output"]
+
+
+def test_missing_source_is_a_clear_error(tmp_path: Path):
+    with pytest.raises(LabError, match="not found"):
+        build(tmp_path / "a.zip", tmp_path / "missing.ipynb", CONFIG)

@@ -1,0 +1,54 @@
+"""`release`: the nbgrader course folder from grader_config.py, through real nbgrader generate_assignment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from fixtures.submissions import CONFIG, SOURCE
+from movielens_lab.errors import LabError
+from movielens_lab.grading.course import build_course
+from movielens_lab.notebook.release import release
+
+
+def test_release_is_deterministic_and_hides_solutions(tmp_path: Path):
+    for name in ("a", "b"):
+        release(tmp_path / name / "course", SOURCE, CONFIG, tmp_path / name / "student.ipynb")
+    first, second = (tmp_path / n / "student.ipynb" for n in ("a", "b"))
+    assert first.read_bytes() == second.read_bytes()
+    student = first.read_text()
+    assert "HIDDEN" not in student and "return x * x" not in student and "NotImplementedError" in student
+    nb = nbformat.read(first, as_version=4)
+    assert all(not c.get("outputs") for c in nb.cells)
+    points = {c.metadata.nbgrader["grade_id"]: c.metadata.nbgrader["points"]
+              for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")}
+    assert points == {"test_square": 2, "test_mean": 3, "test_bonus_answer": 1}
+    config = (tmp_path / "a" / "course" / "nbgrader_config.py").read_text()
+    assert "'fixture-course'" in config and "c.Execute.timeout = 5" in config
+    assert (tmp_path / "a" / "course" / "gradebook.db").is_file()
+
+
+def test_release_again_is_a_no_op_until_the_source_changes(tmp_path: Path):
+    course = build_course(tmp_path / "course", SOURCE, CONFIG)
+    gradebook = course.root / "gradebook.db"
+    stamp = gradebook.stat().st_mtime_ns
+    assert build_course(tmp_path / "course", SOURCE, CONFIG).fingerprint == course.fingerprint
+    assert gradebook.stat().st_mtime_ns == stamp
+    changed = tmp_path / "changed.ipynb"
+    changed.write_text(SOURCE.read_text().replace("Fixture lab", "Fixture lab, v2"))
+    assert build_course(tmp_path / "course", changed, CONFIG).fingerprint != course.fingerprint
+
+
+def test_missing_source_is_a_clear_error(tmp_path: Path):
+    with pytest.raises(LabError, match="source notebook .*missing.ipynb not found"):
+        release(tmp_path / "course", tmp_path / "missing.ipynb", CONFIG, tmp_path / "student.ipynb")
+    assert not (tmp_path / "student.ipynb").exists()
+
+
+def test_points_must_match_the_test_cells(tmp_path: Path):
+    config = tmp_path / "grader_config.py"
+    config.write_text(CONFIG.read_text().replace('"test_mean": 3', '"test_median": 3'))
+    with pytest.raises(LabError, match="no points for: test_mean; no such cell: test_median"):
+        build_course(tmp_path / "course", SOURCE, config)
