@@ -65,8 +65,7 @@ MISTAKES = {
         {"existing_user": [("best = np.argsort(-yhat_user)[:10]", "best = np.argsort(yhat_user)[-10:]")]},
         "test_existing_user", "10 HIGHEST predictions, highest first"),
     "unclipped_shown_as_clipped": Mistake(
-        {"existing_user": [('top10_clipped = top10.assign(pred=np.clip(top10["pred"], 1, 5))',
-                            "top10_clipped = top10.copy()")]},
+        {"existing_user": [('return table.assign(pred=np.clip(table["pred"], 1, 5))', "return table.copy()")]},
         "test_existing_user", "clipped to [1, 5]"),
 }
 
