@@ -81,13 +81,13 @@ def grade(submissions: Path, out: Path = Path("grading"), jobs: int = 1, unsafe:
     """
     if jobs < 1:
         raise LabError(f"--jobs must be at least 1 (got {jobs})")
-    if unsafe:
-        print("warning: grading without the sandbox (--unsafe): student code runs as you", file=sys.stderr)
-    else:
-        sandbox.require()
     out = Path(out).resolve()
     subs = collect(Path(submissions), lab_settings(Path(config)).assignment)
     data = data_folder(data_dir)
+    if unsafe:
+        print("warning: grading without the sandbox (--unsafe): student code runs as you", file=sys.stderr)
+    else:
+        sandbox.require(data)
     course = build_course(out / "course", Path(source), Path(config))
     ratings = data / "ml-1m" / "ratings.dat"
     key = fingerprint(course.fingerprint.encode(), str(data).encode(),
