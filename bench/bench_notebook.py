@@ -112,7 +112,8 @@ def notebook_seconds(data_root: Path, runs: int) -> tuple[float, float]:
     with tempfile.TemporaryDirectory() as cwd:
         for _ in range(runs):
             before = children_cpu_seconds()
-            wall.append(median_seconds(lambda: execute(paths.SOLUTION_NOTEBOOK, data_root, cwd=Path(cwd)), 1))
+            wall.append(median_seconds(lambda: execute(paths.SOLUTION_NOTEBOOK, data_root,
+                                                       log=Path(cwd) / "kernel.log", cwd=Path(cwd)), 1))
             cpu.append(children_cpu_seconds() - before)
     return statistics.median(wall), statistics.median(cpu)
 

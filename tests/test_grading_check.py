@@ -29,6 +29,16 @@ def test_a_correct_notebook_passes(released, tmp_path: Path, capsys):
     assert "3 of 3 visible tests passed" in out and "HIDDEN" not in out
 
 
+def test_the_kernels_own_output_stays_off_the_terminal(released, tmp_path: Path, capfd):
+    """TensorFlow's C++ log and Jupyter's warnings are written by the kernel process itself."""
+    template, student = released
+    chatter = "import os\nos.write(2, b'kernel process chatter\\n')\n"
+    notebook = write(filled(student, square=chatter + "def square(x):\n    return x * x"), tmp_path / "mine.ipynb")
+    assert check(notebook, data_folder(tmp_path / "data"), template, CONFIG) == 0
+    out, err = capfd.readouterr()
+    assert "3 of 3 visible tests passed" in out and "kernel process chatter" not in out + err
+
+
 def test_check_shows_the_message_grade_gives(released, tmp_path: Path, capsys):
     template, student = released
     submissions = tmp_path / "submissions"

@@ -39,6 +39,9 @@ def test_demo_reproduces_the_lab_values(demo_run) -> None:
     assert 3 <= values["best_emb_dim"] <= 6
     assert values["test_loss"] < values["mae_movie"]  # the model beats the movie-mean baseline
     assert "offline twin" in proc.stdout and "final test loss" in proc.stdout
+    # the kernel's own chatter goes to a log file, not to the terminal
+    assert "IPKernelApp" not in proc.stdout + proc.stderr
+    assert "IPKernelApp" in (out / "kernel.log").read_text()
 
 
 @pytest.mark.slow

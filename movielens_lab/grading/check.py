@@ -21,6 +21,7 @@ from nbgrader.preprocessors import Execute
 from .. import paths
 from ..config import lab_settings
 from ..errors import LabError
+from ..notebook.execute import LoggedKernelManager
 from . import sandbox
 from .rebuild import InvalidSubmission, read_cells, rebuild
 from .results import format_table, read_results, run_problems
@@ -59,8 +60,9 @@ def check(notebook: Path, data_dir: Path | None = None, template: Path = paths.S
         kernel = sandbox.write_kernelspec(Path(tmp) / "jupyter", work, limits, sandbox.probe() is None)
         config_ = sandbox.client_config()
         config_.Execute.kernel_name = kernel
+        config_.LoggedKernelManager.log_file = str(Path(tmp) / "kernel.log")
         config_.Execute.timeout = settings.cell_timeout
-        executor = Execute(config=config_)
+        executor = Execute(config=config_, kernel_manager_class=LoggedKernelManager)
         data = str(paths.data_dir(data_dir).resolve())
         with _environ(JUPYTER_PATH=str(Path(tmp) / "jupyter"), **{paths.DATA_ENV: data}):
             try:

@@ -67,7 +67,7 @@ def demo(data_dir: Path | None = None, out: Path = Path("out/demo"), offline: bo
     out.mkdir(parents=True, exist_ok=True)
     print(f"Running {paths.SOLUTION_NOTEBOOK.name} on the {label} (a few minutes on a laptop)...")
     start = time.perf_counter()
-    run = execute(paths.SOLUTION_NOTEBOOK, folder, cwd=out)
+    run = execute(paths.SOLUTION_NOTEBOOK, folder, log=out / "kernel.log", cwd=out)
     seconds = time.perf_counter() - start
     executed = out / paths.SOLUTION_NOTEBOOK.name
     nbformat.write(run.notebook, executed)
@@ -78,3 +78,4 @@ def demo(data_dir: Path | None = None, out: Path = Path("out/demo"), offline: bo
     print(f"\nExecuted notebook: {executed}")
     print(f"Figures ({len(figures)}): {out / 'figures'}")
     print(f"Key numbers as JSON: {out / 'key_numbers.json'}")
+    print(f"The kernel's own log (TensorFlow, Jupyter): {out / 'kernel.log'}")

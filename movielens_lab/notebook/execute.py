@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, DeadKernelError
 from nbformat import NotebookNode
+from traitlets import Unicode
 
 from .. import paths
 from ..errors import LabError
@@ -29,6 +31,20 @@ print(_json.dumps({
 }))
 """
 """Printed as JSON in the kernel after the last cell: the lab's key values (LAB_SPEC)."""
+
+
+class LoggedKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernel process writes its own output to a file, not the terminal.
+
+    That output is TensorFlow's C++ log and Jupyter's start-up warnings; the cells' outputs
+    travel over the kernel's channels into the notebook as usual.
+    """
+
+    log_file = Unicode(os.devnull, help="File that receives the kernel process's stdout and stderr").tag(config=True)
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
+        with open(self.log_file, "wb") as sink:
+            await super()._async_launch_kernel(kernel_cmd, stdout=sink, stderr=sink, **kw)
 
 
 @dataclass
@@ -49,13 +65,18 @@ def read_notebook(path: Path) -> NotebookNode:
         raise LabError(f"{path} is not a valid notebook ({type(err).__name__})") from None
 
 
-def execute(path: Path, data_dir: Path, timeout: int = 600, cwd: Path | None = None) -> Run:
-    """Execute every cell of ``path`` with MOVIELENS_DIR=``data_dir``, stopping at the first error."""
+def execute(path: Path, data_dir: Path, log: Path, timeout: int = 600, cwd: Path | None = None) -> Run:
+    """Execute every cell of ``path`` with MOVIELENS_DIR=``data_dir``, stopping at the first error.
+
+    The kernel process's own output (TensorFlow's C++ log, Jupyter's start-up warnings; not
+    the cells' outputs, which go into the notebook) is written to ``log``.
+    """
     nb = read_notebook(path)
     env = {**os.environ, paths.DATA_ENV: str(Path(data_dir).resolve())}
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", kernel_manager_class=LoggedKernelManager,
                             resources={"metadata": {"path": str(cwd or Path(path).parent)}})
     client.km = client.create_kernel_manager()
+    client.km.log_file = str(log)
     try:
         with client.setup_kernel(env=env):
             for index, cell in enumerate(nb.cells):
