@@ -73,10 +73,8 @@ def execute(path: Path, data_dir: Path, log: Path, timeout: int = 600, cwd: Path
     """
     nb = read_notebook(path)
     env = {**os.environ, paths.DATA_ENV: str(Path(data_dir).resolve())}
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", kernel_manager_class=LoggedKernelManager,
+    client = NotebookClient(nb, km=LoggedKernelManager(kernel_name="python3", log_file=str(log)), timeout=timeout,
                             resources={"metadata": {"path": str(cwd or Path(path).parent)}})
-    client.km = client.create_kernel_manager()
-    client.km.log_file = str(log)
     try:
         with client.setup_kernel(env=env):
             for index, cell in enumerate(nb.cells):
