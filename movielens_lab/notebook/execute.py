@@ -76,7 +76,7 @@ def execute(path: Path, data_dir: Path, log: Path, timeout: int = 600, cwd: Path
     client = NotebookClient(nb, km=LoggedKernelManager(kernel_name="python3", log_file=str(log)), timeout=timeout,
                             resources={"metadata": {"path": str(cwd or Path(path).parent)}})
     try:
-        with client.setup_kernel(env=env):
+        with client.setup_kernel(env=env, cleanup_kc=True):  # shut the kernel down: nbclient keeps one it was given
             for index, cell in enumerate(nb.cells):
                 client.execute_cell(cell, index)
             nb.cells.append(nbformat.v4.new_code_cell(KEY_VALUES_CODE))
