@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -31,7 +30,7 @@ from pathlib import Path
 from nbformat import NotebookNode
 
 from movielens_lab import model, paths
-from movielens_lab.benchmark import Row, table
+from movielens_lab.benchmark import Row, children_cpu_seconds, table
 from movielens_lab.data.loaders import load_ratings
 from movielens_lab.data.twin import write_twin
 from movielens_lab.notebook.execute import execute
@@ -104,12 +103,6 @@ def fits(folder: Path, runs: int) -> tuple[list[Row], str, bool]:
                 FIT_SPEEDUP if key == "seconds" else None, f"{runs} / {runs}")
             for key in ("seconds", "cpu")]
     return rows, losses, diff <= LOSS_TOLERANCE
-
-
-def children_cpu_seconds() -> float:
-    """CPU seconds used so far by this process's finished children (the notebook's kernels)."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def cell_seconds(nb: NotebookNode) -> dict[str, float]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import resource
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -16,6 +17,12 @@ def median_seconds(func: Callable[[], object], runs: int = 5) -> float:
         func()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def children_cpu_seconds() -> float:
+    """CPU seconds used so far by this process's children that have exited and been waited for."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import resource
 from pathlib import Path
 
 import nbformat
 import pytest
 
+from movielens_lab.benchmark import children_cpu_seconds
 from movielens_lab.errors import LabError
 from movielens_lab.notebook.execute import execute
 
@@ -27,12 +27,6 @@ top_movies = {"count": np.array([3])}
 """Stand-ins for the variables `execute` reads after the last cell."""
 
 
-def finished_children_cpu() -> float:
-    """CPU seconds of this process's children that have exited and been waited for."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def notebook(tmp_path: Path, *sources: str) -> Path:
     path = tmp_path / "nb.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources]), path)
@@ -40,14 +34,14 @@ def notebook(tmp_path: Path, *sources: str) -> Path:
 
 
 def test_a_run_returns_the_key_values_and_shuts_its_kernel_down(tmp_path: Path) -> None:
-    before = finished_children_cpu()
+    before = children_cpu_seconds()
     run = execute(notebook(tmp_path, BURN, KEY_VALUES), tmp_path, log=tmp_path / "kernel.log")
     assert run.values["params"] == 5 and run.values["test_loss"] == 0.8 and run.values["best_emb_dim"] == 0
-    assert finished_children_cpu() - before >= 0.4  # the kernel has exited (and its CPU time is counted)
+    assert children_cpu_seconds() - before >= 0.4  # the kernel has exited (and its CPU time is counted)
 
 
 def test_a_failing_run_is_one_line_and_shuts_its_kernel_down(tmp_path: Path) -> None:
-    before = finished_children_cpu()
+    before = children_cpu_seconds()
     with pytest.raises(LabError, match="a cell failed: .*ZeroDivisionError"):
         execute(notebook(tmp_path, BURN, "1 / 0"), tmp_path, log=tmp_path / "kernel.log")
-    assert finished_children_cpu() - before >= 0.4
+    assert children_cpu_seconds() - before >= 0.4

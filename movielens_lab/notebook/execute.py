@@ -14,6 +14,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, DeadKernelError
 from nbformat import NotebookNode
 from traitlets import Unicode
+from traitlets.config import Config
 
 from .. import paths
 from ..errors import LabError
@@ -73,10 +74,11 @@ def execute(path: Path, data_dir: Path, log: Path, timeout: int = 600, cwd: Path
     """
     nb = read_notebook(path)
     env = {**os.environ, paths.DATA_ENV: str(Path(data_dir).resolve())}
-    client = NotebookClient(nb, km=LoggedKernelManager(kernel_name="python3", log_file=str(log)), timeout=timeout,
+    client = NotebookClient(nb, kernel_name="python3", timeout=timeout, kernel_manager_class=LoggedKernelManager,
+                            config=Config({"LoggedKernelManager": {"log_file": str(log)}}),
                             resources={"metadata": {"path": str(cwd or Path(path).parent)}})
     try:
-        with client.setup_kernel(env=env, cleanup_kc=True):  # shut the kernel down: nbclient keeps one it was given
+        with client.setup_kernel(env=env):
             for index, cell in enumerate(nb.cells):
                 client.execute_cell(cell, index)
             nb.cells.append(nbformat.v4.new_code_cell(KEY_VALUES_CODE))
