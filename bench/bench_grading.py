@@ -1,4 +1,4 @@
-"""Grading benchmark (issue 4): one correct submission graded against a plain nbconvert run, and --jobs 2 vs 1.
+"""Grading benchmark: one correct submission graded against a plain nbconvert run, the judge's share, --jobs 2 vs 1.
 
     python bench/bench_grading.py [--data-dir DIR] [--runs 3] [--jobs-runs 1] [--unsafe]
 
@@ -6,13 +6,15 @@ Without ``--data-dir`` it writes the full-scale twin (seed 0) to a temporary fol
 correct submission is the released student notebook with the solution's answer cells
 (built by the grader's own ``rebuild``). Then:
 
-- ``grade`` of that one submission (real nbgrader autograde + feedback, sandboxed kernel
-  unless ``--unsafe``; the course folder is released once beforehand, nothing cached)
-  against ``jupyter nbconvert --to notebook --execute`` of the same file: target at most
-  15% slower;
+- ``grade`` of that one submission (real nbgrader autograde, the trusted judge, feedback,
+  sandboxed kernel unless ``--unsafe``; the course folder is released once beforehand,
+  nothing cached) against ``jupyter nbconvert --to notebook --execute`` of the same file:
+  target at most 15% slower;
+- the trusted judge's share of that grading (``judging.run_judge``, timed inside the same
+  runs) against the rest of it: target at most 10% on top;
 - ``grade --jobs 2`` against ``grade --jobs 1`` on four copies of it (speed-up, no target).
 
-Exits 1 when the overhead target is missed.
+Exits 1 when a target is missed.
 """
 
 from __future__ import annotations
@@ -32,12 +34,26 @@ import nbformat
 from movielens_lab import paths
 from movielens_lab.benchmark import Row, table
 from movielens_lab.data.twin import write_twin
+from movielens_lab.grading import batch
 from movielens_lab.grading.batch import grade
 from movielens_lab.grading.course import build_course
+from movielens_lab.grading.judging import run_judge
 from movielens_lab.grading.rebuild import read_cells, rebuild
 
 OVERHEAD = 1 / 1.15
 """Grading may take at most 15% longer than a plain nbconvert run."""
+JUDGE_SHARE = 1 / 1.10
+"""The trusted judge may add at most 10% to the rest of grading."""
+JUDGE_TIMES: list[float] = []
+
+
+def timed_judge(*args, **kwargs):
+    """``judging.run_judge``, its wall time recorded in JUDGE_TIMES."""
+    start = time.perf_counter()
+    try:
+        return run_judge(*args, **kwargs)
+    finally:
+        JUDGE_TIMES.append(time.perf_counter() - start)
 
 
 def correct_submission(course_student: Path) -> nbformat.NotebookNode:
@@ -86,21 +102,27 @@ def main() -> int:
             folder.mkdir()
             for name in names:
                 nbformat.write(nb, folder / f"{name}.ipynb")
-        times: dict[str, list[float]] = {"grade": [], "nbconvert": []}
+        times: dict[str, list[float]] = {"grade": [], "nbconvert": [], "rest": []}
+        batch.run_judge = timed_judge
         for _ in range(args.runs):
             times["nbconvert"].append(seconds(lambda: nbconvert(one / "alice.ipynb", data, tmp / "executed.ipynb")))
             times["grade"].append(seconds(lambda: graded(one, out, data, 1, args.unsafe)))
+            times["rest"].append(times["grade"][-1] - JUDGE_TIMES[-1])
         jobs = {n: statistics.median(seconds(lambda: graded(four, out, data, n, args.unsafe))
                                      for _ in range(args.jobs_runs)) for n in (1, 2)} if args.jobs_runs else {}
-    overhead = Row("grade one correct submission (autograde + feedback, " + ("unsandboxed" if args.unsafe else
+    overhead = Row("grade one correct submission (autograde + judge + feedback, " + ("unsandboxed" if args.unsafe else
                    "sandboxed") + ") vs jupyter nbconvert --execute", statistics.median(times["grade"]),
                    statistics.median(times["nbconvert"]), OVERHEAD, f"{args.runs} / {args.runs}")
-    rows = [overhead] + ([Row("grade 4 submissions: --jobs 2 vs --jobs 1", jobs[2], jobs[1], None,
+    judge = Row("grade one correct submission vs the same without the trusted judge (judge median "
+                f"{statistics.median(JUDGE_TIMES[:args.runs]):.1f} s)", statistics.median(times["grade"]),
+                statistics.median(times["rest"]), JUDGE_SHARE, f"{args.runs} / {args.runs}")
+    rows = [overhead, judge] + ([Row("grade 4 submissions: --jobs 2 vs --jobs 1", jobs[2], jobs[1], None,
                               f"{args.jobs_runs} / {args.jobs_runs}")] if jobs else [])
     print(f"\ndata: {data / 'ml-1m'}; {os.cpu_count()} CPUs\n")
     print(table(rows))
     print(f"\ngrading overhead: {100 * (overhead.ours / overhead.baseline - 1):+.1f}% (target <= +15%)")
-    return 0 if overhead.met else 1
+    print(f"judge's share: {100 * (judge.ours / judge.baseline - 1):+.1f}% on top of the rest (target <= +10%)")
+    return 0 if overhead.met and judge.met else 1
 
 
 if __name__ == "__main__":

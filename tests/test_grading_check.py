@@ -26,7 +26,7 @@ def test_a_correct_notebook_passes(released, tmp_path: Path, capsys):
     notebook = write(filled(student), tmp_path / "mine.ipynb")
     assert check(notebook, data_folder(tmp_path / "data"), template, CONFIG) == 0
     out = capsys.readouterr().out
-    assert "3 of 3 visible tests passed" in out and "HIDDEN" not in out
+    assert "3 of 3 sections passed" in out and "FAILED" not in out and "HIDDEN" not in out
 
 
 def test_the_kernels_own_output_stays_off_the_terminal(released, tmp_path: Path, capfd):
@@ -36,7 +36,7 @@ def test_the_kernels_own_output_stays_off_the_terminal(released, tmp_path: Path,
     notebook = write(filled(student, square=chatter + "def square(x):\n    return x * x"), tmp_path / "mine.ipynb")
     assert check(notebook, data_folder(tmp_path / "data"), template, CONFIG) == 0
     out, err = capfd.readouterr()
-    assert "3 of 3 visible tests passed" in out and "kernel process chatter" not in out + err
+    assert "3 of 3 sections passed" in out and "kernel process chatter" not in out + err
 
 
 def test_check_shows_the_message_grade_gives(released, tmp_path: Path, capsys):
@@ -47,13 +47,15 @@ def test_check_shows_the_message_grade_gives(released, tmp_path: Path, capsys):
     notebook = write(nb, submissions / "eve.ipynb")
     data = data_folder(tmp_path / "data")
     assert check(notebook, data, template, CONFIG) == 1
-    out = capsys.readouterr().out
-    line = next(line for line in out.splitlines() if line.startswith("test_square"))
-    assert "FAILED" in line and "AssertionError: square(2) should be 4: multiply x by itself" in line
+    out = capsys.readouterr().out.splitlines()
+    section = next(k for k, line in enumerate(out) if line.startswith("1. Square"))
+    assert "FAILED" in out[section]
+    message = "AssertionError: square(2) should be 4: multiply x by itself"
+    assert out[section + 1].strip() == message
     grade(submissions, tmp_path / "out", data_dir=data, source=SOURCE, config=CONFIG)
     results = json.loads((tmp_path / "out" / "students" / "eve" / "results.json").read_text())
-    graded = next(t for t in results["tests"] if t["name"] == "test_square")
-    assert graded["score"] == 0 and graded["output"].splitlines()[-1] == line.split("FAILED", 1)[1].strip()
+    graded = next(t for t in results["tests"] if t["name"] == "1. Square")
+    assert graded["score"] == 0 and graded["output"].splitlines()[-1] == message
 
 
 def test_a_broken_notebook_is_a_one_line_error(released, tmp_path: Path):

@@ -66,7 +66,7 @@ def test_run_autograder_grades_the_submission(autograder: Path, tmp_path: Path):
     results = _run(autograder, filled(student, mean="def mean(xs):\n    return sum(xs) / 3"))
     assert results["score"] == 4.5
     tests = {t["name"]: t for t in results["tests"]}
-    assert tests["test_mean"]["score"] == 1.5 and tests["test_square"]["score"] == 2
+    assert tests["2. Mean"]["score"] == 1.5 and tests["1. Square"]["score"] == 2
     assert "HIDDEN" not in json.dumps(results)
 
 

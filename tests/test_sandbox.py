@@ -425,9 +425,12 @@ def test_batch_with_a_malicious_submission(tmp_path: Path, tcp_server):
     assert row["status"] and row["reason"]
     feedback = (tmp_path / "out-mixed" / "students" / "evil" / "feedback.html").read_text()
     assert "LEAK" not in feedback
+    executed = nbformat.read(tmp_path / "out-mixed" / "executed" / "evil.ipynb", as_version=4)
+    printed = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
+    assert "LEAK" not in printed
     for what, count in (("blocked read", 8), ("blocked search", 1), ("blocked write", 3), ("blocked network", 1),
                         ("blocked memory", 1)):
-        assert feedback.count(what) == count, what
+        assert printed.count(what) == count, what
     assert (row["test_square"], row["test_mean"]) == ("2", "3")  # the attack's cells ended by correct answers
     assert connections == [] and not _processes_with(token)
     assert not list(tmp_path.rglob("evil.txt"))

@@ -10,7 +10,6 @@ graded again.
 
 from __future__ import annotations
 
-import html
 import json
 import os
 import shutil
@@ -29,15 +28,18 @@ from tqdm.auto import tqdm
 from .. import paths
 from ..config import LabGrader, lab_settings
 from ..errors import LabError
-from . import sandbox
+from . import feedback, sandbox, tampering
 from .collect import Submission, collect
 from .course import Course, build_course, fingerprint
 from .exports import Outcome, atomic_write, grades_csv, gradescope_results, summary_table, ungraded
-from .rebuild import InvalidSubmission, read_cells, rebuild
-from .results import read_results, run_problems
+from .judging import JudgeFailed, instrument, is_grader_cell, judge_spec, run_judge
+from .rebuild import InvalidSubmission, read_cells, rebuild, student_cells
+from .results import TestResult, read_results, run_problems
 from .worker import REPORT
 
 RECORD = "record.json"
+EXECUTED = "executed"
+"""Folder of the executed notebooks, with every output: for the instructor, never for students."""
 KILL_GRACE = 30
 """Seconds after the notebook timeout at which the sandbox ends a kernel the grader did not stop."""
 
@@ -48,6 +50,8 @@ class Batch:
 
     course: Course
     template: nbformat.NotebookNode
+    spec: dict
+    """What the judge runs (``judging.judge_spec`` of the source notebook)."""
     out: Path
     data_dir: Path
     key: str
@@ -92,7 +96,9 @@ def grade(submissions: Path, out: Path = Path("grading"), jobs: int = 1, unsafe:
     ratings = data / "ml-1m" / "ratings.dat"
     key = fingerprint(course.fingerprint.encode(), str(data).encode(),
                       f"{ratings.stat().st_size}:{ratings.stat().st_mtime_ns}".encode())
-    batch = Batch(course, nbformat.read(course.student_notebook, as_version=4), out, data, key, not unsafe)
+    spec = judge_spec(nbformat.read(course.source_notebook, as_version=4), course.settings.points,
+                      course.settings.bonus)
+    batch = Batch(course, nbformat.read(course.student_notebook, as_version=4), spec, out, data, key, not unsafe)
     outcomes = {s.student: cached for s in subs if (cached := _cached(batch, s)) is not None}
     todo = [s for s in subs if s.student not in outcomes]
     by_id = {s.student: s for s in subs}
@@ -121,7 +127,7 @@ def grade(submissions: Path, out: Path = Path("grading"), jobs: int = 1, unsafe:
 
 def _with_collect_notes(outcome: Outcome, sub: Submission) -> Outcome:
     """The outcome with the notes of collection (e.g. a second submission) first."""
-    return Outcome(outcome.student, sub.name, outcome.status, outcome.tests, sub.notes + outcome.notes)
+    return Outcome(outcome.student, sub.name, outcome.status, outcome.tests, sub.notes + outcome.notes, outcome.flags)
 
 
 def _write_outputs(batch: Batch, done: list[Outcome], graded: list[Outcome], by_id: dict[str, Submission]) -> None:
@@ -148,40 +154,36 @@ def _cached(batch: Batch, sub: Submission) -> Outcome | None:
 def _grade_safely(batch: Batch, sub: Submission) -> Outcome:
     """Grade one student; whatever happens, an outcome (one bad submission never stops the batch)."""
     settings = batch.settings
-    feedback = None
     try:
-        outcome, feedback = _grade(batch, sub)
+        outcome = _grade(batch, sub)
     except InvalidSubmission as why:
         outcome = ungraded(sub.student, sub.name, "invalid", [str(why)], settings.points, settings.bonus)
     except Exception as err:  # a failure of the grader itself, reported in the row
         outcome = ungraded(sub.student, sub.name, "crashed", [f"grader error: {type(err).__name__}: {err}"],
                            settings.points, settings.bonus)
     folder = batch.student_dir(sub.student)
-    atomic_write(folder / "feedback.html", feedback or _plain_feedback(outcome))
+    atomic_write(folder / "feedback.html", feedback.render(outcome, batch.course.assignment))
     record = {"submission": sub.sha256, "key": batch.key, "origin": sub.origin, "outcome": outcome.to_dict()}
     atomic_write(folder / RECORD, json.dumps(record, indent=1) + "\n")
     return outcome
 
 
-def _plain_feedback(outcome: Outcome) -> str:
-    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Feedback: {html.escape(outcome.name)}"
-            f"</title></head><body><h1>{html.escape(outcome.name)}: {html.escape(outcome.status)}</h1>"
-            f"<p>{html.escape(outcome.reason)}</p><p>Score: 0</p></body></html>\n")
-
-
-def _grade(batch: Batch, sub: Submission) -> tuple[Outcome, bytes | None]:
-    """Grade one submission in its worker folder; return its outcome and nbgrader's feedback HTML."""
+def _grade(batch: Batch, sub: Submission) -> Outcome:
+    """Grade one submission in its worker folder: run it, then judge what it exported."""
     nb, notes = rebuild(read_cells(sub.data), batch.template)
+    flags = tampering.scan(cell.source for cell in student_cells(nb))
     (batch.out / "work").mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f"{sub.student}-", dir=batch.out / "work"))
     try:
-        notebook = _prepare(batch, work, sub.student, nb)
+        notebook = _prepare(batch, work, sub.student, instrument(nb, batch.spec))
         killed, code = _run_worker(batch, work, sub.student)
         outcome = _read_outcome(batch, work, sub, notebook, killed, code, notes)
-        feedback = work / "feedback" / sub.student / batch.course.assignment / f"{batch.course.assignment}.html"
+        if notebook.is_file():  # for the instructor only: its outputs may hold anything the student printed
+            atomic_write(batch.out / EXECUTED / f"{sub.student}.ipynb", notebook.read_bytes())
         if (work / "worker.log").is_file():
             atomic_write(batch.student_dir(sub.student) / "grading.log", (work / "worker.log").read_bytes())
-        return outcome, feedback.read_bytes() if feedback.is_file() else None
+        outcome.flags = flags + outcome.flags
+        return outcome
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -203,7 +205,7 @@ def _run_worker(batch: Batch, work: Path, student: str) -> tuple[bool, int | Non
     """Run the worker process under the notebook timeout; return (killed for time, exit code)."""
     limits = sandbox.Limits(memory_mb=batch.settings.memory_limit_mb,
                             wall_seconds=batch.settings.notebook_timeout + KILL_GRACE)
-    kernel = sandbox.write_kernelspec(work / "jupyter", work / "autograded", limits, batch.sandboxed)
+    kernel = sandbox.write_kernelspec(work / "jupyter", work / "autograded", limits, batch.sandboxed, work / "export")
     env = {**os.environ, "JUPYTER_PATH": str(work / "jupyter"), paths.DATA_ENV: str(batch.data_dir),
            "PYTHONWARNINGS": "ignore"}
     with open(work / "worker.log", "wb") as log:
@@ -237,6 +239,7 @@ def _kill_running(batch: Batch) -> None:
 
 def _read_outcome(batch: Batch, work: Path, sub: Submission, notebook: Path, killed: bool, code: int | None,
                   notes: list[str]) -> Outcome:
+    """The judge's points on what the run exported, with how the run went."""
     settings = batch.settings
 
     def failed(status: str, why: str) -> Outcome:
@@ -248,12 +251,29 @@ def _read_outcome(batch: Batch, work: Path, sub: Submission, notebook: Path, kil
     if not report_file.is_file():
         return failed("crashed", f"the grading process died (exit code {code})")
     report = json.loads(report_file.read_text())["autograde"]
-    if not report["success"]:
-        if report["kernel_died"]:
-            return failed("crashed", "the kernel died while running the notebook (os._exit, a crash, or more "
-                                     f"than the {settings.memory_limit_mb} MiB memory limit)")
+    ran: list[TestResult] = []
+    if report["success"]:
+        nb = nbformat.read(notebook, as_version=4)
+        if any(o.output_type == "error" for c in nb.cells if is_grader_cell(c) for o in c.get("outputs", [])):
+            notes = notes + ["the grader's export cells failed (did the notebook change _mlk?)"]
+        nb.cells = [c for c in nb.cells if not is_grader_cell(c)]
+        ran = read_results(nb, settings.bonus)
+        status, problems = run_problems(nb, settings.cell_timeout)
+    elif report["kernel_died"]:
+        status, problems = "crashed", ["the kernel died while running the notebook (os._exit, a crash, or more "
+                                       f"than the {settings.memory_limit_mb} MiB memory limit); graded as far as it got"]
+    else:
         return failed("crashed", f"nbgrader autograde failed: {report['error']}")
-    nb = nbformat.read(notebook, as_version=4)
-    tests = read_results(nb, settings.bonus)
-    status, problems = run_problems(nb, settings.cell_timeout)
-    return Outcome(sub.student, sub.name, status, tests, notes + problems)
+    limits = sandbox.Limits(memory_mb=settings.memory_limit_mb, wall_seconds=settings.notebook_timeout)
+    try:
+        tests = run_judge(batch.spec, work / "export", batch.data_dir, limits, batch.sandboxed)
+    except JudgeFailed as why:
+        return failed("crashed", str(why))
+    return Outcome(sub.student, sub.name, status, tests, notes + problems, disagreements(ran, tests))
+
+
+def disagreements(ran: list[TestResult], judged: list[TestResult]) -> list[str]:
+    """Tests the student's own kernel scored higher than the judge: the tests there were tampered with."""
+    verdict = {t.grade_id: t for t in judged}
+    return [f"{verdict[t.grade_id].title or t.grade_id} scored {t.score:g} in the notebook but {verdict[t.grade_id].score:g} "
+            "by the grader" for t in ran if t.grade_id in verdict and t.score > verdict[t.grade_id].score + 1e-6]

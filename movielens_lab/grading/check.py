@@ -1,9 +1,10 @@
-"""``python -m movielens_lab check NOTEBOOK``: run a notebook and the visible tests the grader runs.
+"""``python -m movielens_lab check NOTEBOOK``: what the grader will say of the visible tests.
 
-The notebook is rebuilt on the released student notebook exactly as ``grade`` rebuilds
-it on the source (answer cells taken by grade_id, the released tests restored), executed
-by nbgrader's own execute preprocessor with the grading kernel and limits, and its test
-cells read with the same model of a test (``grading.results``).
+The notebook is rebuilt on the released student notebook exactly as ``grade`` rebuilds it
+(answer cells taken by grade_id, added cells kept, the released tests restored), run by
+nbgrader's own execute preprocessor with the grading kernel and limits, and judged by the
+same judge as ``grade`` (``judging``) on the released tests: the visible part of every test,
+the very code the grader runs before its hidden part.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from ..config import lab_settings
 from ..errors import LabError
 from ..notebook.execute import LoggedKernelManager
 from . import sandbox
+from .judging import JudgeFailed, instrument, is_grader_cell, judge_spec, run_judge
 from .rebuild import InvalidSubmission, read_cells, rebuild
-from .results import format_table, read_results, run_problems
+from .results import TestResult, run_problems
 
 
 @contextmanager
@@ -38,43 +40,69 @@ def _environ(**values: str) -> Iterator[None]:
             os.environ.pop(key) if value is None else os.environ.__setitem__(key, value)
 
 
+def report(results: list[TestResult], points: dict[str, float]) -> str:
+    """Per section: visible points earned of the visible points, the hint of what failed, the hidden points left."""
+    width = max([len(r.title or r.grade_id) for r in results] + [7]) + 8
+    lines = []
+    for r in results:
+        name = (r.title or r.grade_id) + (" (bonus)" if r.bonus else "")
+        hidden = points.get(r.grade_id, r.max_score) - r.max_score
+        extra = f"  + {hidden:g} hidden" if hidden > 0 else ""
+        lines.append(f"{name:<{width}} {r.score:>4g} / {r.max_score:<4g} {'passed' if r.passed else 'FAILED'}{extra}")
+        if not r.passed:
+            lines += [f"    {line}" for line in r.output.splitlines() if line.strip().startswith("- ")
+                      or "Error" in line][:6] or [f"    {r.output.splitlines()[-1]}" if r.output else ""]
+    return "\n".join(lines)
+
+
 def check(notebook: Path, data_dir: Path | None = None, template: Path = paths.STUDENT_NOTEBOOK,
           config: Path = paths.GRADER_CONFIG) -> int:
-    """Execute ``notebook`` with its visible tests; print per-section results. Exit code 1 if one failed."""
+    """Run ``notebook`` and judge its visible tests as the grader does; exit code 1 if one failed."""
     settings = lab_settings(config)
     notebook, template = Path(notebook), Path(template)
     if not notebook.is_file():
         raise LabError(f"{notebook} not found; pass the path of your notebook")
     if not template.is_file():
         raise LabError(f"released notebook {template} not found; run `python -m movielens_lab release`")
+    released = nbformat.read(template, as_version=4)
     try:
-        nb, notes = rebuild(read_cells(notebook.read_bytes()), nbformat.read(template, as_version=4))
+        nb, notes = rebuild(read_cells(notebook.read_bytes()), released)
     except InvalidSubmission as why:
         raise LabError(f"{notebook} cannot be graded: {why}") from None
     for note in notes:
         print(f"note: {note}")
+    spec = judge_spec(released, settings.points, settings.bonus)
+    nb = instrument(nb, spec)
+    sandboxed = sandbox.probe() is None
+    data = paths.data_dir(data_dir).resolve()
     limits = sandbox.Limits(memory_mb=settings.memory_limit_mb)
     with tempfile.TemporaryDirectory(prefix="movielens-check-") as tmp:
-        work = Path(tmp) / "work"
+        work, export = Path(tmp) / "work", Path(tmp) / "export"
         work.mkdir()
-        kernel = sandbox.write_kernelspec(Path(tmp) / "jupyter", work, limits, sandbox.probe() is None)
+        kernel = sandbox.write_kernelspec(Path(tmp) / "jupyter", work, limits, sandboxed, export)
         config_ = sandbox.client_config()
         config_.Execute.kernel_name = kernel
         config_.LoggedKernelManager.log_file = str(Path(tmp) / "kernel.log")
         config_.Execute.timeout = settings.cell_timeout
         executor = Execute(config=config_, kernel_manager_class=LoggedKernelManager)
-        data = str(paths.data_dir(data_dir).resolve())
-        with _environ(JUPYTER_PATH=str(Path(tmp) / "jupyter"), **{paths.DATA_ENV: data}):
+        with _environ(JUPYTER_PATH=str(Path(tmp) / "jupyter"), **{paths.DATA_ENV: str(data)}):
             try:
                 executor.preprocess(nb, {"metadata": {"path": str(work)}})
             except DeadKernelError:
-                raise LabError("the kernel died while running the notebook (os._exit, a crash, or more than "
-                               f"the {settings.memory_limit_mb} MiB memory limit); fix that cell and retry") from None
-    results = read_results(nb, settings.bonus)
+                print("note: the kernel died while running the notebook (os._exit, a crash, or more than the "
+                      f"{settings.memory_limit_mb} MiB memory limit); the sections after it fail")
+        try:
+            results = run_judge(spec, export, data, sandbox.Limits(memory_mb=settings.memory_limit_mb,
+                                wall_seconds=settings.notebook_timeout), sandboxed, mode="check")
+        except JudgeFailed as why:
+            raise LabError(str(why)) from None
+    nb.cells = [c for c in nb.cells if not is_grader_cell(c)]
     for note in run_problems(nb, settings.cell_timeout)[1]:
         print(f"note: {note}")
-    print(format_table(results))
+    print(report(results, settings.points))
     failed = [r for r in results if not r.passed]
-    print(f"{len(results) - len(failed)} of {len(results)} visible tests passed"
-          + ("" if failed else "; hidden tests run when the notebook is graded"))
+    earned, visible = sum(r.score for r in results), sum(r.max_score for r in results)
+    hidden = sum(settings.points.values()) - visible
+    print(f"visible tests: {earned:g} of {visible:g} points, {len(results) - len(failed)} of {len(results)} "
+          f"sections passed; the grader adds hidden checks worth {hidden:g} points")
     return 1 if failed else 0

@@ -24,6 +24,8 @@ class Outcome:
     status: str
     tests: list[TestResult]
     notes: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+    """Signs of tampering for a person to look at (they never change the points)."""
 
     @property
     def total(self) -> float:
@@ -35,7 +37,7 @@ class Outcome:
 
     @property
     def reason(self) -> str:
-        return "; ".join(self.notes) or "ok"
+        return "; ".join(self.notes + [f"review: {flag}" for flag in self.flags]) or "ok"
 
     def to_dict(self) -> dict:
         return {**asdict(self), "tests": [t.to_dict() for t in self.tests]}
@@ -70,7 +72,7 @@ def gradescope_results(outcome: Outcome) -> dict:
     return {
         "score": outcome.total + outcome.bonus,
         "output": f"{outcome.status}: {outcome.reason}",
-        "tests": [{"name": t.grade_id + (" (bonus)" if t.bonus else ""), "score": t.score,
+        "tests": [{"name": (t.title or t.grade_id) + (" (bonus)" if t.bonus else ""), "score": t.score,
                    "max_score": 0.0 if t.bonus else t.max_score, "output": t.output, "visibility": "visible"}
                   for t in outcome.tests],
     }
@@ -98,6 +100,10 @@ def summary_table(outcomes: list[Outcome], max_total: float) -> str:
                      f"{o.status:<18}  {reason}")
     counts = {s: sum(o.status == s for o in outcomes) for s in STATUSES}
     lines.append(", ".join(f"{n} {s}" for s, n in counts.items() if n))
+    flagged = [o for o in outcomes if o.flags]
+    if flagged:
+        lines.append(f"review by hand ({len(flagged)}): possible tampering, the points are the grader's own")
+        lines += [f"  {o.name}: {'; '.join(o.flags)}" for o in flagged]
     return "\n".join(lines)
 
 

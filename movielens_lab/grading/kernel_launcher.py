@@ -30,7 +30,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from ..kernels import QUIET_ENV, QUIET_KERNEL_ARGS
 from ..paths import DATA_ENV
+from .recorder import EXPORT_FOLDER
 from .sandbox import PROBE_OK, Limits
 from .sandbox_setup import FAILED, set_limits
 
@@ -68,7 +70,7 @@ def kernel_env(environ: dict[str, str]) -> dict[str, str]:
     """The kernel's environment: only harmless settings of the grader's (no tokens, no paths to its files)."""
     env = {k: v for k, v in environ.items() if k in ENV_KEEP or k.startswith(ENV_KEEP_PREFIXES)}
     # JPY_PARENT_PID=1: ipykernel neither polls its parent (outside the namespace) nor prints a console banner.
-    return {**env, "HOME": "/tmp", "TMPDIR": "/tmp", "PYTHONNOUSERSITE": "1", "JPY_PARENT_PID": "1"}
+    return {**env, **QUIET_ENV, "HOME": "/tmp", "TMPDIR": "/tmp", "PYTHONNOUSERSITE": "1", "JPY_PARENT_PID": "1"}
 
 
 def readonly_mounts(environ: dict[str, str]) -> tuple[dict[str, str], list[dict]]:
@@ -246,47 +248,73 @@ def _die_with_parent() -> None:
 
 
 def kernel_command(connection_file: Path) -> list[str]:
-    return [sys.executable, "-m", "ipykernel_launcher", "-f", str(connection_file)]
+    """ipykernel, with the output of its own process (TensorFlow's C++ log) kept out of the cells."""
+    return [sys.executable, "-m", "ipykernel_launcher", "-f", str(connection_file), *QUIET_KERNEL_ARGS]
 
 
-def run_unsafe(limits: Limits, connection_file: Path) -> int:
-    """``--unsafe``: no isolation, only the resource limits; the kernel dies with this launcher."""
-    info = json.loads(connection_file.read_text())
-    folder = Path(info["ip"]).parent if info.get("transport") == "ipc" else None
-    made = folder is not None and not folder.exists()
+def take_export(folder: Path, destination: str | None) -> None:
+    """Move the kernel's export (``recorder.EXPORT_FOLDER`` in its working folder) to ``destination``."""
+    source = folder / EXPORT_FOLDER
+    if destination is None or not source.is_dir() or source.is_symlink():
+        return
+    target = Path(destination)
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.move(str(source), str(target))
+
+
+def run_unsafe(limits: Limits, command: list[str], socket_folder: Path | None = None) -> int:
+    """``--unsafe``: no isolation, only the resource limits; the command dies with this launcher."""
+    made = socket_folder is not None and not socket_folder.exists()
     if made:
-        folder.mkdir(mode=0o700, parents=True)
+        socket_folder.mkdir(mode=0o700, parents=True)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # interrupts are for the kernel (same process group)
 
     def start() -> None:
         _die_with_parent()
         set_limits(limits.to_dict())
 
-    proc = subprocess.Popen(kernel_command(connection_file), preexec_fn=start)
+    proc = subprocess.Popen(command, preexec_fn=start, env={**os.environ, **QUIET_ENV})
     signal.signal(signal.SIGTERM, lambda *_: proc.terminate())
     try:
         return proc.wait()
     finally:
         if made:
-            shutil.rmtree(folder, ignore_errors=True)
+            shutil.rmtree(socket_folder, ignore_errors=True)
+
+
+def unsafe(limits: Limits, argv: list[str]) -> int:
+    """The unsandboxed launcher: a command (``--run``) or a kernel."""
+    if argv[0] == "--run":
+        return run_unsafe(limits, argv[1:])
+    connection_file = Path(argv[0])
+    info = json.loads(connection_file.read_text())
+    folder = Path(info["ip"]).parent if info.get("transport") == "ipc" else None
+    return run_unsafe(limits, kernel_command(connection_file), folder)
 
 
 def main(argv: list[str]) -> int:
     policy = json.loads(argv[0])
     limits = Limits.from_dict(policy["limits"])
     if not policy["sandboxed"]:
-        return run_unsafe(limits, Path(argv[1]))
+        try:
+            return unsafe(limits, argv[1:])
+        finally:
+            take_export(Path.cwd(), policy.get("export"))
     sandbox = None
     try:
         sandbox = Sandbox(Path(policy["workdir"]), limits)
         mounts = [sandbox.private_copy()]
         if argv[1] == "--probe":
             command = [sys.executable, "-c", PROBE_CODE]
+        elif argv[1] == "--run":
+            command = argv[2:]
         else:
             socket_mount, inner_file = sandbox.sockets(Path(argv[1]))
             mounts.append(socket_mount)
             command = kernel_command(inner_file)
-        return sandbox.run(command, mounts)
+        code = sandbox.run(command, mounts)
+        take_export(Path(mounts[0]["source"]), policy.get("export"))
+        return code
     except (LaunchError, OSError) as err:
         print(f"sandbox: {err}", file=sys.stderr)
         return FAILED

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
-from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
+from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Dict, Float
 
 from ..errors import LabError
@@ -28,19 +28,3 @@ class ApplyPoints(NbGraderPreprocessor):
         for cell in tests:
             cell.metadata.nbgrader["points"] = self.points[cell.metadata.nbgrader["grade_id"]]
         return nb, resources
-
-
-class HideTestCode(ClearHiddenTests):
-    """Keep hidden test code out of feedback: drop the hidden region and test-cell tracebacks.
-
-    nbgrader's feedback shows the autograded notebook, whose test cells were restored from
-    the source with their hidden tests; a traceback would quote the failing hidden line too.
-    """
-
-    def preprocess_cell(self, cell: NotebookNode, resources: dict, cell_index: int) -> tuple[NotebookNode, dict]:
-        if cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell):
-            self._remove_hidden_test_region(cell)
-            for output in cell.outputs:
-                if output.output_type == "error":
-                    output.traceback = [f"{output.ename}: {output.evalue}"]
-        return cell, resources

@@ -31,7 +31,9 @@ class TestResult:
     output: str
     bonus: bool = False
     error: bool = False
-    """Whether the cell raised (a failed assert) or wrote to stderr: what ``check`` calls failing."""
+    """Whether the test failed: it raised, wrote to stderr, or scored below its maximum."""
+    title: str = ""
+    """The section the test belongs to (its notebook heading)."""
 
     @property
     def passed(self) -> bool:

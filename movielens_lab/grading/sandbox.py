@@ -65,16 +65,19 @@ class Limits:
         return cls(**{k: v for k, v in data.items() if k != "address_space_mb"})
 
 
-def kernel_argv(workdir: Path, limits: Limits, sandboxed: bool = True) -> list[str]:
+def kernel_argv(workdir: Path, limits: Limits, sandboxed: bool = True, export: Path | None = None) -> list[str]:
     """The command that starts a grading kernel whose working folder is inside ``workdir``.
 
-    ``sandboxed=False`` (``grade --unsafe``) keeps only the resource limits.
+    ``sandboxed=False`` (``grade --unsafe``) keeps only the resource limits. When the kernel
+    has ended, what it exported for the judge is moved to ``export``.
     """
-    policy = {"workdir": str(Path(workdir).resolve()), "limits": limits.to_dict(), "sandboxed": sandboxed}
+    policy = {"workdir": str(Path(workdir).resolve()), "limits": limits.to_dict(), "sandboxed": sandboxed,
+              "export": str(Path(export).resolve()) if export is not None else None}
     return [sys.executable, "-m", LAUNCHER, json.dumps(policy), "{connection_file}"]
 
 
-def write_kernelspec(jupyter_path: Path, workdir: Path, limits: Limits, sandboxed: bool = True) -> str:
+def write_kernelspec(jupyter_path: Path, workdir: Path, limits: Limits, sandboxed: bool = True,
+                     export: Path | None = None) -> str:
     """Write a kernelspec under ``jupyter_path/kernels``; return its name.
 
     Run nbgrader with ``JUPYTER_PATH=jupyter_path``, ``--ExecutePreprocessor.kernel_name=<name>``
@@ -84,7 +87,7 @@ def write_kernelspec(jupyter_path: Path, workdir: Path, limits: Limits, sandboxe
     """
     spec_dir = Path(jupyter_path) / "kernels" / KERNEL_NAME
     spec_dir.mkdir(parents=True, exist_ok=True)
-    spec = {"argv": kernel_argv(workdir, limits, sandboxed), "display_name": "Python 3 (grading)",
+    spec = {"argv": kernel_argv(workdir, limits, sandboxed, export), "display_name": "Python 3 (grading)",
             "language": "python", "interrupt_mode": "signal"}
     (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1))
     return KERNEL_NAME

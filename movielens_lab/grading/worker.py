@@ -1,8 +1,8 @@
 """Grade one student in its own course copy: ``python -m movielens_lab.grading.worker ROOT STUDENT KERNEL``.
 
-Runs real ``nbgrader autograde`` then ``nbgrader generate_feedback`` (hidden test code kept
-out of the HTML) on the course folder ROOT, whose gradebook only this process writes, and
-records what nbgrader said in ``ROOT/worker.json``. The parent process kills it (and its
+Runs real ``nbgrader autograde`` on the course folder ROOT, whose gradebook only this process
+writes, and records what nbgrader said in ``ROOT/worker.json``. (The points come from the
+judge afterwards; see ``judging``.) The parent process kills it (and its
 kernel's process group) when it runs past the notebook timeout.
 """
 
@@ -15,12 +15,8 @@ import threading
 import time
 from pathlib import Path
 
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import GetGrades
-
 from . import sandbox
 from .course import nbgrader_api, nbgrader_environment
-from .preprocessors import HideTestCode
 
 REPORT = "worker.json"
 
@@ -34,17 +30,13 @@ def _summary(result: dict) -> dict:
 
 
 def run(root: Path, student: str, kernel_name: str) -> dict:
-    """Autograde ``student`` and generate the feedback; return nbgrader's outcome of each step."""
+    """Autograde ``student``; return nbgrader's outcome."""
     assignment = json.loads((root / "release.json").read_text())["assignment"]
     extra = sandbox.client_config()
     extra.Execute.kernel_name = kernel_name
-    extra.GenerateFeedback.preprocessors = [GetGrades, HideTestCode, CSSHTMLHeaderPreprocessor]
     with nbgrader_environment():
         api = nbgrader_api(root, extra)
-        report = {"autograde": _summary(api.autograde(assignment, student, force=True, create=True))}
-        if report["autograde"]["success"]:
-            report["feedback"] = _summary(api.generate_feedback(assignment, student, force=True))
-    return report
+        return {"autograde": _summary(api.autograde(assignment, student, force=True, create=True))}
 
 
 def _exit_with_parent() -> None:

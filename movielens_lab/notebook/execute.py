@@ -18,6 +18,7 @@ from traitlets.config import Config
 
 from .. import paths
 from ..errors import LabError
+from ..kernels import QUIET_ENV, QUIET_KERNEL_ARGS
 
 KEY_VALUES_CODE = """
 import json as _json
@@ -73,8 +74,9 @@ def execute(path: Path, data_dir: Path, log: Path, timeout: int = 600, cwd: Path
     the cells' outputs, which go into the notebook) is written to ``log``.
     """
     nb = read_notebook(path)
-    env = {**os.environ, paths.DATA_ENV: str(Path(data_dir).resolve())}
+    env = {**os.environ, **QUIET_ENV, paths.DATA_ENV: str(Path(data_dir).resolve())}
     client = NotebookClient(nb, kernel_name="python3", timeout=timeout, kernel_manager_class=LoggedKernelManager,
+                            extra_arguments=QUIET_KERNEL_ARGS,
                             config=Config({"LoggedKernelManager": {"log_file": str(log)}}),
                             resources={"metadata": {"path": str(cwd or Path(path).parent)}})
     try:

@@ -1,0 +1,206 @@
+"""Points from code that never ran beside the student's: the grader's side of the trusted judge.
+
+Three steps, for ``grade`` and ``check`` alike:
+
+1. :func:`judge_spec` reads the instructor's notebook (the source for ``grade``, the released
+   notebook for ``check``): its given cells, and each test cell split at nbgrader's hidden-test
+   markers, with the names the test reads from the student's variables.
+2. :func:`instrument` adds to the notebook the student's kernel will run: a first cell that
+   sets up the exporter (``recorder``), and around every test cell one that exports what the
+   test reads and one that tidies up.
+3. :func:`run_judge` copies the judge, the spec and the export into a folder of their own and
+   runs ``judge.py`` there, in the sandbox, in a fresh process: its verdict is the grade.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import symtable
+import tempfile
+from pathlib import Path
+
+import nbformat
+from nbformat.notebooknode import NotebookNode
+from nbgrader import utils
+
+from .. import paths
+from ..kernels import QUIET_ENV
+from . import judge, plaindata, recorder, sandbox
+from .results import TestResult
+
+BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+JUDGE_ENV = {**QUIET_ENV, "MPLBACKEND": "Agg"}
+"""The judge's own settings: quiet libraries, the lab's TensorFlow settings, figures drawn off screen."""
+HEADING = re.compile(r"^#{1,3}\s+(.+)$", re.MULTILINE)
+
+
+class JudgeFailed(Exception):
+    """The judge could not give a verdict; the message says why."""
+
+
+def is_test(cell: NotebookNode) -> bool:
+    return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
+
+
+def is_given(cell: NotebookNode) -> bool:
+    """A code cell of the instructor's that is neither an answer nor a test (setup, data, helpers)."""
+    return cell.cell_type == "code" and not utils.is_solution(cell) and not utils.is_grade(cell)
+
+
+def split_hidden(source: str) -> tuple[str, str, str]:
+    """A test cell's code before, inside and after its hidden-test region."""
+    lines = source.splitlines()
+    marks = [k for k, line in enumerate(lines) if line.strip() in (BEGIN, END)]
+    if len(marks) < 2:
+        return source, "", ""
+    start, stop = marks[0], marks[-1]
+    hidden = [line for line in lines[start + 1:stop] if line.strip() not in (BEGIN, END)]
+    return "\n".join(lines[:start]), "\n".join(hidden), "\n".join(lines[stop + 1:])
+
+
+def defined_names(code: str) -> set[str]:
+    """Names a given cell defines at module level."""
+    table = symtable.symtable(code, "<given>", "exec")
+    return {s.get_name() for s in table.get_symbols() if s.is_assigned() or s.is_imported()}
+
+
+class _FirstUse(ast.NodeVisitor):
+    """The first use of every name in a cell, in the order Python runs it (values before targets)."""
+
+    def __init__(self) -> None:
+        self.first: dict[str, bool] = {}
+
+    def visit_Name(self, node: ast.Name) -> None:
+        self.first.setdefault(node.id, isinstance(node.ctx, ast.Load))
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        self.visit(node.value)
+        for target in node.targets:
+            self.visit(target)
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        for child in [*node.decorator_list, *node.args.defaults, *node.body]:
+            self.visit(child)
+        self.first.setdefault(node.name, False)
+
+
+def read_names(code: str) -> set[str]:
+    """Module-level names ``code`` reads before it sets them, in its own body or in its functions and lambdas."""
+    def local(table: symtable.SymbolTable) -> set[str]:
+        names = {s.get_name() for s in table.get_symbols() if s.is_local() and not s.is_global()}
+        return names.union(*(local(child) for child in table.get_children()))
+
+    visitor = _FirstUse()
+    visitor.visit(ast.parse(code))
+    top = symtable.symtable(code, "<test>", "exec")
+    nested_locals = set().union(*(local(child) for child in top.get_children()))
+    top_level = {s.get_name() for s in top.get_symbols()}
+    return {name for name, read in visitor.first.items() if read and (name in top_level or name not in nested_locals)}
+
+
+def section_titles(nb: NotebookNode) -> dict[str, str]:
+    """Each test cell's section: the last markdown heading above it."""
+    titles, current = {}, ""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            headings = HEADING.findall(cell.source)
+            current = headings[-1].strip() if headings else current
+        elif is_test(cell):
+            titles[cell.metadata.nbgrader["grade_id"]] = current or cell.metadata.nbgrader["grade_id"]
+    return titles
+
+
+def judge_spec(nb: NotebookNode, points: dict[str, float], bonus: list[str]) -> dict:
+    """What the judge runs: the given cells and every test cell, with the names each test reads."""
+    given = [cell.source for cell in nb.cells if is_given(cell)]
+    known = set(dir(builtins)).union(*(defined_names(code) for code in given))
+    titles = section_titles(nb)
+    tests = []
+    for cell in nb.cells:
+        if not is_test(cell):
+            continue
+        grade_id = cell.metadata.nbgrader["grade_id"]
+        visible, hidden, tail = split_hidden(cell.source)
+        names = sorted(read_names(cell.source) - known)
+        tests.append({"grade_id": grade_id, "title": titles[grade_id], "points": float(points.get(grade_id, 0.0)),
+                      "visible": visible, "hidden": hidden, "tail": tail, "names": names})
+    return {"given": given, "tests": tests, "bonus": list(bonus)}
+
+
+def boot_source() -> str:
+    """The first cell of an instrumented notebook: the exporter, from this package's own source."""
+    sources = [("_mlk_plaindata", Path(plaindata.__file__).read_text()),
+               ("_mlk_recorder", Path(recorder.__file__).read_text())]
+    return ("# Added by the grader: exports what each test cell uses, for grading.\n"
+            "def _mlk_boot(sources):\n"
+            "    import sys, types\n"
+            "    for name, text in sources:\n"
+            "        module = types.ModuleType(name)\n"
+            "        sys.modules[name] = module\n"
+            "        exec(compile(text, name, 'exec'), module.__dict__)\n"
+            "    return sys.modules['_mlk_recorder'].Recorder()\n\n\n"
+            f"_mlk = _mlk_boot({sources!r})\n"
+            "del _mlk_boot\n")
+
+
+def _grader_cell(source: str) -> NotebookNode:
+    return nbformat.v4.new_code_cell(source, metadata={"movielens_lab": "export"})
+
+
+def instrument(nb: NotebookNode, spec: dict) -> NotebookNode:
+    """``nb`` with the exporter's cells: one first, one before and one after every test cell."""
+    names = {test["grade_id"]: test["names"] for test in spec["tests"]}
+    cells = [_grader_cell(boot_source())]
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if is_test(cell) and grade_id in names:
+            cells.append(_grader_cell(f"_mlk.section({grade_id!r}, {names[grade_id]!r}, globals())"))
+            cells.append(cell)
+            cells.append(_grader_cell("_mlk.done(globals())"))
+        else:
+            cells.append(cell)
+    out = nbformat.from_dict(dict(nb))
+    out.cells = cells
+    return out
+
+
+def is_grader_cell(cell: NotebookNode) -> bool:
+    """Whether ``cell`` is one :func:`instrument` added."""
+    return cell.get("metadata", {}).get("movielens_lab") == "export"
+
+
+def run_judge(spec: dict, export: Path, data_dir: Path, limits: sandbox.Limits, sandboxed: bool,
+              mode: str = "grade") -> list[TestResult]:
+    """The judge's verdict on ``export``, from a fresh process in the sandbox (``mode``: grade or check)."""
+    bonus = set(spec.get("bonus", []))
+    with tempfile.TemporaryDirectory(prefix="mlk-judge-") as tmp:
+        folder = Path(tmp) / "judge"
+        folder.mkdir()
+        for module in (judge, plaindata):
+            shutil.copy(module.__file__, folder / Path(module.__file__).name)
+        (folder / "spec.json").write_text(json.dumps(spec))
+        if export.is_dir() and not export.is_symlink():
+            shutil.copytree(export, folder / "export", symlinks=True)
+        command = [sys.executable, "judge.py", "spec.json", "export", mode]
+        argv = [*sandbox.kernel_argv(folder, limits, sandboxed)[:-1], "--run", *command]
+        env = {**os.environ, **JUDGE_ENV, paths.DATA_ENV: str(data_dir)}
+        try:
+            done = subprocess.run(argv, cwd=folder, env=env, capture_output=True, text=True,
+                                  timeout=(limits.wall_seconds or 3600) + 30)
+        except subprocess.TimeoutExpired:
+            raise JudgeFailed("the grader's checks ran out of time") from None
+    lines = [line for line in done.stdout.splitlines() if line.startswith(judge.MARKER)]
+    if not lines:
+        detail = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
+        raise JudgeFailed(f"the grader's checks could not run ({detail[:300]})")
+    verdict = json.loads(lines[-1][len(judge.MARKER):])["tests"]
+    titles = {test["grade_id"]: test["title"] for test in spec["tests"]}
+    return [TestResult(r["grade_id"], float(r["score"]), float(r["max_score"]), r["output"],
+                       r["grade_id"] in bonus, bool(r["error"]), titles[r["grade_id"]]) for r in verdict]

@@ -1,0 +1,100 @@
+"""Values through plain data and back: what the judge reads is what the kernel had, and never a pickle."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse
+
+from movielens_lab.grading.plaindata import Reader, Unavailable, Writer
+
+
+def roundtrip(value, folder: Path):
+    node = Writer(folder).encode(value)
+    json.dumps(node)  # the index is JSON
+    return Reader(folder).decode(json.loads(json.dumps(node)))
+
+
+@pytest.mark.parametrize("value", [
+    None, True, 3, 2.5, "é", [1, "a", None], (1, 2), {"a": [1.5], 3: "x"}, {1, 2}, range(2, 9, 3),
+    float("nan"), list(range(500)), [0.5] * 300,
+])
+def test_python_values(value, tmp_path: Path) -> None:
+    back = roundtrip(value, tmp_path)
+    assert type(back) is type(value)
+    assert back == value or (value != value and back != back)
+
+
+def test_arrays_keep_dtype_and_shape(tmp_path: Path) -> None:
+    for array in (np.arange(6, dtype=np.int32).reshape(2, 3), np.linspace(0, 1, 5, dtype=np.float32),
+                  np.array(["a", "bé"]), np.float32(1.5), np.int64(7)):
+        back = roundtrip(array, tmp_path)
+        assert type(back) is type(array) and np.asarray(back).dtype == np.asarray(array).dtype
+        assert np.array_equal(back, array)
+
+
+def test_the_same_array_is_stored_once(tmp_path: Path) -> None:
+    big = np.arange(10_000)
+    Writer(tmp_path).encode([big, big.copy(), {"again": big}])
+    assert len(list(tmp_path.glob("*.npy"))) == 1
+
+
+def test_frames_series_and_sparse(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"title": ["a", "b"], "pred": np.array([5.7, 0.4], dtype=np.float32), "n": [1, 2]},
+                         index=[7, 3])
+    back = roundtrip(frame, tmp_path)
+    pd.testing.assert_frame_equal(back, frame)
+    series = pd.Series([1.0, 2.0], index=pd.RangeIndex(1, 3), name="mean")
+    pd.testing.assert_series_equal(roundtrip(series, tmp_path), series)
+    matrix = scipy.sparse.csr_matrix(([5.0, 3.0], ([1, 2], [3, 1])), shape=(3, 4))
+    back = roundtrip(matrix, tmp_path)
+    assert back.format == "csr" and (back != matrix).nnz == 0
+    assert roundtrip(matrix.tocoo(), tmp_path).format == "coo"
+
+
+def test_axes_keep_what_a_test_reads(tmp_path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    _, ax = plt.subplots()
+    ax.plot([1, 2, 3], [0.9, 0.8, 0.7], label="train")
+    ax.set_xlabel("epoch")
+    ax.legend()
+    back = roundtrip(ax, tmp_path)
+    assert list(back.get_lines()[0].get_ydata()) == [0.9, 0.8, 0.7] and back.get_xlabel() == "epoch"
+    assert [t.get_text() for t in back.get_legend().get_texts()] == ["train"] and back.get_ylabel() == ""
+
+
+def test_what_cannot_be_plain_data_says_why(tmp_path: Path) -> None:
+    with pytest.raises(Unavailable, match="cannot be exported"):
+        Writer(tmp_path).encode(object())
+    with pytest.raises(Unavailable, match="nested too deeply"):
+        deep: list = []
+        for _ in range(20):
+            deep = [deep]
+        Writer(tmp_path).encode(deep)
+
+
+def test_the_reader_opens_no_pickle_and_no_path_outside(tmp_path: Path) -> None:
+    np.save(tmp_path / "evil.npy", np.array([object()], dtype=object), allow_pickle=True)
+    reader = Reader(tmp_path)
+    with pytest.raises(Unavailable, match="not a plain array"):
+        reader.decode({"t": "array", "f": "evil.npy"})
+    (tmp_path / "p.npy").write_bytes(pickle.dumps(1))
+    with pytest.raises(Unavailable, match="not a plain array"):
+        reader.decode({"t": "array", "f": "p.npy"})
+    for name in ("../x.npy", "/etc/passwd", "a/b.npy"):
+        with pytest.raises(Unavailable, match="bad file name"):
+            reader.decode({"t": "array", "f": name})
+    (tmp_path / "link.npy").symlink_to(tmp_path / "evil.npy")
+    with pytest.raises(Unavailable, match="missing"):
+        reader.decode({"t": "array", "f": "link.npy"})
+    with pytest.raises(Unavailable, match="unknown kind"):
+        reader.decode({"t": "pickle", "v": "gASVAAAA"})
