@@ -1,14 +1,21 @@
-"""Collecting submissions: folders, nbgrader submitted/ trees, LMS downloads (no kernels: fast)."""
+"""Collecting submissions: folders, nbgrader submitted/ trees, LMS downloads (no kernels: fast but the last test)."""
 
 from __future__ import annotations
 
+import csv
 import zipfile
 from pathlib import Path
 
+import nbformat
 import pytest
 
+from fixtures.submissions import CONFIG, SOURCE, data_folder, filled
+from movielens_lab import cli
 from movielens_lab.errors import LabError
+from movielens_lab.grading import collect as collect_module
+from movielens_lab.grading.batch import grade
 from movielens_lab.grading.collect import Submission, collect, student_id
+from movielens_lab.grading.course import build_course
 
 
 def test_student_ids_are_safe_and_deterministic():
@@ -202,3 +209,24 @@ def test_layout_option_overrides_the_guess(tmp_path: Path, capsys):
     with pytest.raises(LabError, match="unknown layout 'd2l'; choose from auto, folder, nbgrader"):
         collect(archive, "movielens_lab", layout="d2l")
 
+
+def test_the_cli_offers_every_layout():
+    assert cli.LAYOUTS == collect_module.LAYOUTS
+    assert cli.build_parser().parse_args(["grade", "x.zip", "--layout", "canvas"]).layout == "canvas"
+
+
+def test_grading_a_canvas_download_gives_one_row_per_student(tmp_path: Path):
+    student = nbformat.read(build_course(tmp_path / "course", SOURCE, CONFIG).student_notebook, as_version=4)
+    partial = filled(student, mean="def mean(xs):\n    return sum(xs) / 3")
+    archive = _zip(tmp_path / "canvas.zip", {
+        "libo_LATE_102_5552_fixture_lab.ipynb": nbformat.writes(partial),
+        "libo_LATE_102_5553_fixture_lab-1.ipynb": nbformat.writes(filled(student)),
+        "núñezjosé_7_5554_fixture_lab.ipynb": nbformat.writes(partial),
+    })
+    assert grade(archive, tmp_path / "out", source=SOURCE, config=CONFIG, data_dir=data_folder(tmp_path / "data")) == 0
+    with open(tmp_path / "out" / "grades.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["student"], r["name"], r["total"], r["lms_user_id"], r["late"], r["submitted_at"]) for r in rows] == [
+        ("libo_102", "libo", "5", "102", "yes", ""), ("nunezjose_7", "núñezjosé", "3.5", "7", "no", "")]
+    assert "ignored libo_LATE_102_5552_fixture_lab.ipynb" in rows[0]["reason"]
+    assert list(rows[0])[-4:] == ["reason", "lms_user_id", "late", "submitted_at"]
