@@ -17,6 +17,8 @@ from pathlib import Path
 from .errors import LabError
 
 PROG = "python -m movielens_lab"
+LAYOUTS = ("auto", "folder", "nbgrader", "canvas", "moodle", "blackboard")
+"""``grade --layout`` choices: ``grading.collect.LAYOUTS``, spelled out so that --help stays instant."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -89,7 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     grade = _command(commands, "grade", "grading.batch:grade",
                      "autograde a folder or zip of submissions; write feedback, grades.csv, results.json")
     grade.add_argument("submissions", type=Path,
-                       help="folder of NAME.ipynb, an nbgrader submitted/ tree, or a zip of either")
+                       help="folder of NAME.ipynb, an nbgrader submitted/ tree, an LMS download, or a zip of either")
+    grade.add_argument("--layout", choices=LAYOUTS, default="auto",
+                       help="how files name their students (default auto: guessed from the names)")
     grade.add_argument("--out", type=Path, default=Path("grading"), help="output folder (default ./grading)")
     grade.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
     grade.add_argument("--unsafe", action="store_true",

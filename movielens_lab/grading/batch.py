@@ -19,7 +19,7 @@ import sys
 import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import nbformat
@@ -78,7 +78,7 @@ def data_folder(explicit: Path | None) -> Path:
 
 def grade(submissions: Path, out: Path = Path("grading"), jobs: int = 1, unsafe: bool = False,
           data_dir: Path | None = None, source: Path = paths.SOLUTION_NOTEBOOK,
-          config: Path = paths.GRADER_CONFIG) -> int:
+          config: Path = paths.GRADER_CONFIG, layout: str = "auto") -> int:
     """Grade every submission under ``submissions`` into ``out``; print the summary table.
 
     Student code runs in the sandbox; ``unsafe`` grades without it, when asked for.
@@ -86,7 +86,7 @@ def grade(submissions: Path, out: Path = Path("grading"), jobs: int = 1, unsafe:
     if jobs < 1:
         raise LabError(f"--jobs must be at least 1 (got {jobs})")
     out = Path(out).resolve()
-    subs = collect(Path(submissions), lab_settings(Path(config)).assignment)
+    subs = collect(Path(submissions), lab_settings(Path(config)).assignment, layout)
     data = data_folder(data_dir)
     if unsafe:
         print("warning: grading without the sandbox (--unsafe): student code runs as you", file=sys.stderr)
@@ -126,8 +126,9 @@ def grade(submissions: Path, out: Path = Path("grading"), jobs: int = 1, unsafe:
 
 
 def _with_collect_notes(outcome: Outcome, sub: Submission) -> Outcome:
-    """The outcome with the notes of collection (e.g. a second submission) first."""
-    return Outcome(outcome.student, sub.name, outcome.status, outcome.tests, sub.notes + outcome.notes, outcome.flags)
+    """The outcome with the notes of collection (e.g. a second submission) first, and the LMS's fields."""
+    return replace(outcome, name=sub.name, notes=sub.notes + outcome.notes, lms_user_id=sub.lms_user_id,
+                   late=sub.late, submitted_at=sub.submitted_at)
 
 
 def _write_outputs(batch: Batch, done: list[Outcome], graded: list[Outcome], by_id: dict[str, Submission]) -> None:

@@ -26,6 +26,10 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
     """Signs of tampering for a person to look at (they never change the points)."""
+    lms_user_id: str = ""
+    late: bool | None = None
+    submitted_at: str = ""
+    """What an LMS needs to take the grade back (see ``collect.Submission``)."""
 
     @property
     def total(self) -> float:
@@ -79,14 +83,19 @@ def gradescope_results(outcome: Outcome) -> dict:
 
 
 def grades_csv(outcomes: list[Outcome], grade_ids: list[str]) -> str:
-    """grades.csv: student, name, points per test cell, total, bonus, status, reason."""
+    """grades.csv: student, name, points per test cell, total, bonus, status, reason, then the LMS's columns.
+
+    ``late`` is ``yes``, ``no`` or empty where the layout does not say.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["student", "name", *grade_ids, "total", "bonus", "status", "reason"])
+    writer.writerow(["student", "name", *grade_ids, "total", "bonus", "status", "reason",
+                     "lms_user_id", "late", "submitted_at"])
     for o in outcomes:
         scores = {t.grade_id: t.score for t in o.tests}
+        late = "" if o.late is None else "yes" if o.late else "no"
         writer.writerow([o.student, o.name, *(_num(scores.get(g, 0.0)) for g in grade_ids),
-                         _num(o.total), _num(o.bonus), o.status, o.reason])
+                         _num(o.total), _num(o.bonus), o.status, o.reason, o.lms_user_id, late, o.submitted_at])
     return buffer.getvalue()
 
 
