@@ -220,7 +220,10 @@ def _cases() -> dict[str, Case]:
         "cheat_reads_cell_history": Case(lambda: prepended(blank(), "movies", "print(_ih[-1])"), ALL_LOST,
                                          flagged=True),
         "cheat_complete_with_hook": Case(lambda: prepended(full(), "movies", HOOK), flagged=True),
-        "cheat_complete_with_fake_helper": Case(lambda: prepended(full(), "movies", FAKE_HELPER), flagged=True),
+        # Its fake helper never calls the student's functions, so the judge has no answer of theirs to
+        # check in sections 8 and 9 (plot_learning_curves, clipped): tampering can only lose points.
+        "cheat_complete_with_fake_helper": Case(lambda: prepended(full(), "movies", FAKE_HELPER),
+                                                {"test_curves": 6, "test_existing_user": 3}, flagged=True),
         # Correct variants.
         "variant_added_helper_cell": Case(lambda: added(
             full({"baselines": [("ycnt = np.bincount(movietr, minlength=nmovies + 1)\n"
@@ -293,7 +296,7 @@ MISTAKES: dict[str, tuple[Edits, str, float, str]] = {
                               "test_baselines", 8, "row position"),
     "means_over_all_ratings": ({"baselines": [("np.bincount(movietr, minlength", "np.bincount(movie, minlength"),
                                               ("np.bincount(movietr, weights=ytr", "np.bincount(movie, weights=y")]},
-                               "test_baselines", 7, "uses all ratings"),
+                               "test_baselines", 8, "uses all ratings"),
     "global_mean_for_every_movie": ({"baselines": [("ymean = np.where(ycnt > 0, ysum / np.maximum(ycnt, 1), y0)",
                                                     "ymean = np.full(nmovies + 1, y0)")]},
                                     "test_baselines", 6, "same for every movie"),
@@ -306,8 +309,8 @@ MISTAKES: dict[str, tuple[Edits, str, float, str]] = {
     "adam_lr": ({"training": [("Adam(learning_rate=0.01)", "Adam(lr=0.01)")]},
                 "test_training", 12, "no lr= argument"),
     "fit_three_positional_arrays": ({"training": [("mod.fit(Xtr, ytr,", "mod.fit(usertr, movietr, ytr,")]},
-                                    "test_training", 12, "pass the inputs as one list"),
-    "history_not_kept": ({"training": [("hist = mod.fit(", "mod.fit(")]}, "test_training", 7, "keep the History"),
+                                    "test_training", 8, "pass the inputs as one list"),
+    "history_not_kept": ({"training": [("hist = mod.fit(", "mod.fit(")]}, "test_training", 8, "keep the History"),
     "predictions_for_another_user": ({"existing_user": [("np.full(len(movie_ids), uid)",
                                                          "np.full(len(movie_ids), int(user[0]))")]},
                                      "test_existing_user", 9, "different user"),

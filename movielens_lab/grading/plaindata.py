@@ -262,7 +262,8 @@ class Reader:
         except Unavailable:
             raise
         except Exception as err:
-            raise Unavailable(f"the model cannot be loaded safely ({type(err).__name__})") from None
+            raise Unavailable(f"the model cannot be loaded safely ({type(err).__name__}): build it from Keras "
+                              "layers only, without Lambda layers or classes of your own") from None
 
     def _decode_history(self, node: dict) -> Any:
         return History(self.decode(node["history"]), self.decode(node["params"]))
