@@ -88,6 +88,8 @@ def grade(submissions: Path, out: Path = Path("grading"), jobs: int = 1, unsafe:
         print("warning: grading without the sandbox (--unsafe): student code runs as you", file=sys.stderr)
     else:
         sandbox.require(data)
+    if (note := sandbox.memory_bound_note(not unsafe)) is not None:
+        print(f"note: {note}", file=sys.stderr)
     course = build_course(out / "course", Path(source), Path(config))
     ratings = data / "ml-1m" / "ratings.dat"
     key = fingerprint(course.fingerprint.encode(), str(data).encode(),
@@ -201,7 +203,7 @@ def _prepare(batch: Batch, work: Path, student: str, nb: nbformat.NotebookNode) 
 
 def _run_worker(batch: Batch, work: Path, student: str) -> tuple[bool, int | None]:
     """Run the worker process under the notebook timeout; return (killed for time, exit code)."""
-    limits = sandbox.Limits(memory_mb=batch.settings.memory_limit_mb,
+    limits = sandbox.Limits(memory_mb=batch.settings.memory_limit_mb, disk_mb=batch.settings.disk_limit_mb,
                             wall_seconds=batch.settings.notebook_timeout + KILL_GRACE)
     kernel = sandbox.write_kernelspec(work / "jupyter", work / "autograded", limits, batch.sandboxed)
     env = {**os.environ, "JUPYTER_PATH": str(work / "jupyter"), paths.DATA_ENV: str(batch.data_dir),
@@ -238,6 +240,7 @@ def _kill_running(batch: Batch) -> None:
 def _read_outcome(batch: Batch, work: Path, sub: Submission, notebook: Path, killed: bool, code: int | None,
                   notes: list[str]) -> Outcome:
     settings = batch.settings
+    notes = notes + sandbox.limits_reached(work / "autograded")
 
     def failed(status: str, why: str) -> Outcome:
         return ungraded(sub.student, sub.name, status, notes + [why], settings.points, settings.bonus)

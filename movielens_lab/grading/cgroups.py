@@ -96,7 +96,7 @@ class Cgroup:
 
     @classmethod
     def create(cls, name: str, memory_mb: int, processes: int) -> Cgroup | None:
-        """Make cgroup ``name`` limited to ``memory_mb`` in all (swap included) and ``processes``; None if unavailable."""
+        """Make cgroup ``name``, limited to ``memory_mb`` in all (swap included) and ``processes``; None if nowhere."""
         where = parents()
         if not where:
             return None
