@@ -11,6 +11,9 @@ c.CourseDirectory.course_id = c.LabGrader.course_id
 c.LabGrader.cell_timeout = 300
 c.LabGrader.notebook_timeout = 1800
 c.LabGrader.memory_limit_mb = 4096
+# All a submission may write (its working folder and /tmp, a tmpfs: held in memory), with room for
+# the grader's export of its variables (up to ~150 MB on the full data set).
+c.LabGrader.disk_limit_mb = 1024
 
 # Points of each autograder-test cell, by grade_id (`release` writes them into the notebook).
 # The ten sections sum to 100; the bonus is reported on top of the total.

@@ -20,6 +20,8 @@ class LabGrader(Configurable):
     cell_timeout = Integer(300, help="seconds one cell may run while grading").tag(config=True)
     notebook_timeout = Integer(1800, help="seconds a whole submission may run while grading").tag(config=True)
     memory_limit_mb = Integer(4096, help="memory a submission's kernel may use, in MiB").tag(config=True)
+    disk_limit_mb = Integer(1024, help="space a submission may write in all (its folder and /tmp, held in "
+                                       "memory), in MiB").tag(config=True)
     points = Dict(value_trait=Float(), help="points of each autograder-test cell, by grade_id").tag(config=True)
     bonus = List(Unicode(), help="grade_ids of the bonus test cells (reported on top of the total)").tag(config=True)
     tolerances = Dict(value_trait=Float(), help="absolute tolerances of the lab's key values").tag(config=True)

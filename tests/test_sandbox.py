@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
+import shutil
 import signal
 import socket
 import socketserver
@@ -28,7 +30,7 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_notebook
 
 from fixtures.submissions import CONFIG, SOURCE, data_folder, filled, write
-from movielens_lab.grading import sandbox
+from movielens_lab.grading import cgroups, sandbox
 from movielens_lab.grading.batch import grade
 from movielens_lab.grading.course import build_course
 
@@ -434,3 +436,70 @@ def test_batch_with_a_malicious_submission(tmp_path: Path, tcp_server):
     assert (row["test_square"], row["test_mean"]) == ("2", "3")  # the attack's cells ended by correct answers
     assert connections == [] and not _processes_with(token)
     assert not list(tmp_path.rglob("evil.txt"))
+
+
+# 128 MiB, half in its working folder, half in /tmp; its answer is defined only if nothing stopped it.
+DISK_FILLER = """
+written = 0
+try:
+    for path in ["filler0.bin", "/tmp/filler1.bin", "filler2.bin", "/tmp/filler3.bin"]:  # 128 MiB in all
+        with open(path, "wb") as fh:
+            for _ in range(32):
+                fh.write(b"x" * 2**20)
+                written += 1
+finally:
+    print("wrote", written, "MiB")
+def square(x):
+    return x * x
+"""
+
+# Processes each below the per-process limit, far above the total together; its answer is defined at the end.
+MEMORY_SPAWNER = """
+import os, time
+children = []
+for _ in range(4):  # 300 MiB each, 1.2 GiB in all
+    children.append(os.fork())
+    if children[-1] == 0:
+        hog = b"x" * (300 * 2**20)
+        time.sleep(0.2)
+        os._exit(0)
+print("exit codes", sorted(os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) for child in children))
+def square(x):
+    return x * x
+"""
+
+
+def _leftover_cgroups() -> list[Path]:
+    return [c for parent in cgroups.parents().values() for c in parent.glob("movielens-lab-*")]
+
+
+def test_batch_with_a_disk_filler_and_a_memory_spawner(tmp_path: Path):
+    """Through ``grade``: each submission's writes and memory are bounded in total; the others do not notice."""
+    student = nbformat.read(build_course(tmp_path / "course", SOURCE, CONFIG).student_notebook, as_version=4)
+    subs = {"correct": filled(student), "partial": filled(student, mean="def mean(xs):\n    return sum(xs) / 3"),
+            "filler": filled(student, square=DISK_FILLER), "spawner": filled(student, square=MEMORY_SPAWNER)}
+    for name, nb in subs.items():
+        write(nb, tmp_path / "subs" / f"{name}.ipynb")
+    free = shutil.disk_usage(tmp_path).free
+    assert grade(tmp_path / "subs", tmp_path / "out", jobs=len(subs), data_dir=data_folder(tmp_path / "data"),
+                 source=SOURCE, config=CONFIG) == 0
+    assert abs(shutil.disk_usage(tmp_path).free - free) < 32 * 2**20  # nothing left behind
+    assert not _leftover_cgroups()
+    with open(tmp_path / "out" / "grades.csv", newline="", encoding="utf-8") as fh:
+        rows = {row["student"]: row for row in csv.DictReader(fh)}
+    scores = {name: (row["test_square"], row["test_mean"], row["test_bonus_answer"]) for name, row in rows.items()}
+    assert (rows["correct"]["status"], rows["correct"]["reason"], rows["partial"]["reason"]) == ("graded", "ok", "ok")
+    assert (scores["correct"], scores["partial"]) == (("2", "3", "1"), ("2", "1.5", "1"))
+
+    def feedback(name: str) -> str:
+        return (tmp_path / "out" / "students" / name / "feedback.html").read_text()
+
+    filler = rows["filler"]
+    assert "disk limit reached (64 MiB)" in filler["reason"] and "square (OSError)" in filler["reason"]
+    assert scores["filler"] == ("0", "3", "1") and "No space left on device" in feedback("filler")
+    assert int(re.search(r"wrote (\d+) MiB", feedback("filler"))[1]) <= 64
+    spawner = rows["spawner"]
+    assert spawner["status"] and spawner["reason"] and "disk limit" not in spawner["reason"]
+    if sandbox.memory_bound_note() is None:  # a cgroup bounds the submission's memory in all: 512 + 64 MiB
+        assert (spawner["status"], spawner["reason"]) == ("graded", "memory limit reached (576 MiB in all)")
+        assert "-9" in re.search(r"exit codes \[(.*?)\]", feedback("spawner"))[1]  # killed at the limit

@@ -92,6 +92,8 @@ def grade(submissions: Path, out: Path = Path("grading"), jobs: int = 1, unsafe:
         print("warning: grading without the sandbox (--unsafe): student code runs as you", file=sys.stderr)
     else:
         sandbox.require(data)
+    if (note := sandbox.memory_bound_note(not unsafe)) is not None:
+        print(f"note: {note}", file=sys.stderr)
     course = build_course(out / "course", Path(source), Path(config))
     ratings = data / "ml-1m" / "ratings.dat"
     key = fingerprint(course.fingerprint.encode(), str(data).encode(),
@@ -204,8 +206,7 @@ def _prepare(batch: Batch, work: Path, student: str, nb: nbformat.NotebookNode) 
 
 def _run_worker(batch: Batch, work: Path, student: str) -> tuple[bool, int | None]:
     """Run the worker process under the notebook timeout; return (killed for time, exit code)."""
-    limits = sandbox.Limits(memory_mb=batch.settings.memory_limit_mb,
-                            wall_seconds=batch.settings.notebook_timeout + KILL_GRACE)
+    limits = sandbox.Limits.of(batch.settings, batch.settings.notebook_timeout + KILL_GRACE)
     kernel = sandbox.write_kernelspec(work / "jupyter", work / "autograded", limits, batch.sandboxed, work / "export")
     env = {**os.environ, "JUPYTER_PATH": str(work / "jupyter"), paths.DATA_ENV: str(batch.data_dir),
            "PYTHONWARNINGS": "ignore"}
@@ -242,6 +243,7 @@ def _read_outcome(batch: Batch, work: Path, sub: Submission, notebook: Path, kil
                   notes: list[str]) -> Outcome:
     """The judge's points on what the run exported, with how the run went."""
     settings = batch.settings
+    notes = notes + sandbox.limits_reached(work / "autograded")
 
     def failed(status: str, why: str) -> Outcome:
         return ungraded(sub.student, sub.name, status, notes + [why], settings.points, settings.bonus)
@@ -265,7 +267,7 @@ def _read_outcome(batch: Batch, work: Path, sub: Submission, notebook: Path, kil
                                        f"than the {settings.memory_limit_mb} MiB memory limit); graded as far as it got"]
     else:
         return failed("crashed", f"nbgrader autograde failed: {report['error']}")
-    limits = sandbox.Limits(memory_mb=settings.memory_limit_mb, wall_seconds=settings.notebook_timeout)
+    limits = sandbox.Limits.of(settings, settings.notebook_timeout)
     try:
         tests = run_judge(batch.spec, work / "export", batch.data_dir, limits, batch.sandboxed)
     except JudgeFailed as why:

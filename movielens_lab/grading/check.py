@@ -75,11 +75,10 @@ def check(notebook: Path, data_dir: Path | None = None, template: Path = paths.S
     nb = instrument(nb, spec)
     sandboxed = sandbox.probe() is None
     data = paths.data_dir(data_dir).resolve()
-    limits = sandbox.Limits(memory_mb=settings.memory_limit_mb)
     with tempfile.TemporaryDirectory(prefix="movielens-check-") as tmp:
         work, export = Path(tmp) / "work", Path(tmp) / "export"
         work.mkdir()
-        kernel = sandbox.write_kernelspec(Path(tmp) / "jupyter", work, limits, sandboxed, export)
+        kernel = sandbox.write_kernelspec(Path(tmp) / "jupyter", work, sandbox.Limits.of(settings), sandboxed, export)
         config_ = sandbox.client_config()
         config_.Execute.kernel_name = kernel
         config_.LoggedKernelManager.log_file = str(Path(tmp) / "kernel.log")
@@ -92,8 +91,8 @@ def check(notebook: Path, data_dir: Path | None = None, template: Path = paths.S
                 print("note: the kernel died while running the notebook (os._exit, a crash, or more than the "
                       f"{settings.memory_limit_mb} MiB memory limit); the sections after it fail")
         try:
-            results = run_judge(spec, export, data, sandbox.Limits(memory_mb=settings.memory_limit_mb,
-                                wall_seconds=settings.notebook_timeout), sandboxed, mode="check")
+            results = run_judge(spec, export, data, sandbox.Limits.of(settings, settings.notebook_timeout),
+                                sandboxed, mode="check")
         except JudgeFailed as why:
             raise LabError(str(why)) from None
     nb.cells = [c for c in nb.cells if not is_grader_cell(c)]

@@ -3,13 +3,17 @@
 Runs outside the sandbox, as the grader, and supervises one kernel:
 
 1. copies the kernel's working folder (its cwd, inside the policy's ``workdir``) to a private
-   folder, which the kernel sees at the same path: nothing it writes reaches the grader;
+   folder, which the kernel sees at the same path (in its writable space, a tmpfs of the disk
+   limit): nothing it writes reaches the grader;
 2. gives the kernel a private folder for its unix sockets, linked from where the client
    connects, and a copy of its connection file;
 3. starts ``unshare`` (new mount, PID, network, IPC and UTS namespaces, plus a user namespace
-   when not root) running ``sandbox_setup``, which builds the kernel's file system and starts it;
+   when not root) running ``sandbox_setup``, which builds the kernel's file system and starts it,
+   in a cgroup of its own with a total memory and process limit where it can make one (``cgroups``);
 4. kills the whole namespace when asked to stop (SIGTERM), when its parent (the client) dies,
-   or when the wall-clock limit passes; and removes the private folders.
+   or when the wall-clock limit passes; notes the disk or memory limit in the policy's
+   ``workdir`` when the kernel reached it (``sandbox.limits_reached``); and removes the private
+   folders and the cgroup.
 
 With ``--probe`` instead of a connection file it runs a check inside the sandbox instead of a
 kernel (``sandbox.probe``). With an unsandboxed policy (``grade --unsafe``) it only sets the
@@ -32,9 +36,10 @@ from pathlib import Path
 
 from ..kernels import QUIET_ENV, QUIET_KERNEL_ARGS
 from ..paths import DATA_ENV
+from .cgroups import Cgroup, CgroupError
 from .recorder import EXPORT_FOLDER
-from .sandbox import PROBE_OK, Limits
-from .sandbox_setup import FAILED, set_limits
+from .sandbox import PROBE_OK, Limits, note_limit_reached
+from .sandbox_setup import DISK_FULL, FAILED, chown_tree, set_limits
 
 SYSTEM_DIRS = ("usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32", "etc")
 ENV_KEEP = {"PATH", "LANG", "LANGUAGE", "TZ", "TERM", DATA_ENV, "PYTHONHASHSEED", "PYTHONWARNINGS",
@@ -101,13 +106,6 @@ def data_mounts(data: Path) -> list[dict]:
     return [folder, *({"kind": "ro", "source": str(entry.resolve()), "target": str(entry)} for entry in data.iterdir())]
 
 
-def _chown_tree(folder: Path, uid: int) -> None:
-    os.chown(folder, uid, uid, follow_symlinks=False)
-    for parent, dirs, files in os.walk(folder):
-        for name in dirs + files:
-            os.chown(os.path.join(parent, name), uid, uid, follow_symlinks=False)
-
-
 class Sandbox:
     """One kernel's sandbox: its private folders, its namespaces, and their clean-up."""
 
@@ -122,14 +120,19 @@ class Sandbox:
         self.links: list[Path] = []
         self.ipc_folder: Path | None = None
         self.proc: subprocess.Popen | None = None
+        self.cgroup: Cgroup | None = None
         self.stop = False
 
     def private_copy(self) -> dict:
-        """The kernel's working folder: a private copy, mounted at the real folder's path."""
+        """The kernel's working folder: a private copy, seen at the real folder's path.
+
+        The kernel writes it in its writable space (``sandbox_setup``); when the kernel ends,
+        the copy here is what it left.
+        """
         work = self.base / "work"
         shutil.copytree(self.cwd, work, symlinks=True,
                         ignore=lambda folder, names: [n for n in names if n.startswith(".sandbox-")])
-        return {"kind": "rw", "source": str(work), "target": str(self.cwd)}
+        return {"kind": "scratch", "source": str(work), "target": str(self.cwd)}
 
     def sockets(self, connection_file: Path) -> tuple[dict, Path]:
         """A private socket folder linked from the client's; return its mount and the kernel's connection file."""
@@ -167,11 +170,12 @@ class Sandbox:
             if "source" in mount and Path(mount["source"]) in (workdir, *workdir.parents):
                 raise LaunchError(f"{mount['source']} would show the kernel the grading folder {workdir}; "
                                   "keep the data folder and the Python install apart from it")
-        tmp = {"kind": "tmpfs", "target": "/tmp", "size_mb": self.limits.tmp_mb, "mode": "1777"}
+        tmp = {"kind": "scratch", "target": "/tmp", "mode": "1777"}
         everything = sorted([*readonly, tmp, *mounts], key=lambda m: len(Path(m["target"]).parts))
         (self.base / "root").mkdir()
-        plan = {"root": str(self.base / "root"), "symlinks": symlinks, "mounts": everything, "cwd": str(self.cwd),
-                "uid": self.uid, "limits": self.limits.to_dict(), "argv": command, "env": kernel_env(environ)}
+        plan = {"root": str(self.base / "root"), "base": str(self.base), "symlinks": symlinks, "mounts": everything,
+                "cwd": str(self.cwd), "uid": self.uid, "limits": self.limits.to_dict(), "argv": command,
+                "env": kernel_env(environ)}
         path = self.base / "plan.json"
         path.write_text(json.dumps(plan))
         return path
@@ -181,7 +185,8 @@ class Sandbox:
         plan = self.plan(command, mounts, dict(os.environ))
         if self.uid is not None:
             for mount in mounts:
-                _chown_tree(Path(mount["source"]), self.uid)
+                if mount["kind"] == "rw":
+                    chown_tree(Path(mount["source"]), self.uid)
         unshare = shutil.which("unshare")
         if unshare is None:
             raise LaunchError("unshare (util-linux) not found")
@@ -190,8 +195,24 @@ class Sandbox:
                 sys.executable, "-m", "movielens_lab.grading.sandbox_setup", str(plan)]
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # interrupts are for the kernel (same process group)
         signal.signal(signal.SIGTERM, lambda *_: setattr(self, "stop", True))
-        self.proc = subprocess.Popen(argv, env={"PATH": os.defpath, "LANG": "C.UTF-8"}, preexec_fn=_die_with_parent)
-        return self.supervise()
+        self.cgroup = Cgroup.create(f"movielens-lab-{os.getpid()}", self.limits.total_memory_mb, self.limits.processes)
+        self.proc = subprocess.Popen(argv, env={"PATH": os.defpath, "LANG": "C.UTF-8"}, preexec_fn=self._start)
+        code = self.supervise()
+        self.report_limits()
+        return code
+
+    def _start(self) -> None:
+        """In ``unshare``, before it runs: die with the launcher, join the submission's cgroup."""
+        _die_with_parent()
+        if self.cgroup is not None:
+            self.cgroup.join()
+
+    def report_limits(self) -> None:
+        """Note the limits the submission reached in the grading folder, where the grader reads them."""
+        if (self.base / DISK_FULL).exists():
+            note_limit_reached(self.base.parent, f"disk limit reached ({self.limits.disk_mb} MiB)")
+        if self.cgroup is not None and self.cgroup.oom_killed():
+            note_limit_reached(self.base.parent, f"memory limit reached ({self.limits.total_memory_mb} MiB in all)")
 
     def supervise(self) -> int:
         """Wait for the sandbox; kill it all when told to stop, orphaned, or out of time."""
@@ -223,7 +244,9 @@ class Sandbox:
             self.proc.kill()
 
     def cleanup(self) -> None:
-        """Remove the socket links and the private folders (the namespace is gone by now)."""
+        """Remove the socket links, the private folders and the cgroup (the namespace is gone by now)."""
+        if self.cgroup is not None:
+            self.cgroup.remove()
         for link in self.links:
             if link.is_symlink():
                 link.unlink()
@@ -315,7 +338,7 @@ def main(argv: list[str]) -> int:
         code = sandbox.run(command, mounts)
         take_export(Path(mounts[0]["source"]), policy.get("export"))
         return code
-    except (LaunchError, OSError) as err:
+    except (LaunchError, CgroupError, OSError) as err:
         print(f"sandbox: {err}", file=sys.stderr)
         return FAILED
     finally:

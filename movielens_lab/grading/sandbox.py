@@ -26,9 +26,13 @@ from pathlib import Path
 
 from traitlets.config import Config
 
+from ..config import LabGrader
 from ..errors import LabError
+from . import cgroups
 
 KERNEL_NAME = "movielens-grading"
+LIMITS_REACHED = ".limits-reached"
+"""In a kernel's ``workdir``: the limits its kernels reached, one plain note a line (written by the launcher)."""
 LAUNCHER = "movielens_lab.grading.kernel_launcher"
 PROBE_OK = "sandbox-ok"
 
@@ -47,8 +51,8 @@ class Limits:
     """Processes and threads at once (RLIMIT_NPROC; TensorFlow alone starts dozens of threads)."""
     file_mb: int = 1024
     """Largest file a process may write (RLIMIT_FSIZE)."""
-    tmp_mb: int = 512
-    """Size of the sandbox's private /tmp (memory-backed)."""
+    disk_mb: int = 1024
+    """Space the kernel may write in all: its working copy and its /tmp, one tmpfs (held in memory)."""
     wall_seconds: int | None = None
     """Wall-clock lifetime of the kernel, after which it and all it started are killed."""
 
@@ -57,8 +61,18 @@ class Limits:
         """All mappings of each process, shared ones included (RLIMIT_AS): room for TensorFlow's reservations."""
         return 4 * self.memory_mb
 
+    @property
+    def total_memory_mb(self) -> int:
+        """Memory of all the kernel's processes together, its tmpfs included (a cgroup's limit, where there is one)."""
+        return self.memory_mb + self.disk_mb
+
     def to_dict(self) -> dict:
         return {**asdict(self), "address_space_mb": self.address_space_mb}
+
+    @classmethod
+    def of(cls, settings: LabGrader, wall_seconds: int | None = None) -> Limits:
+        """The limits ``grader_config.py`` sets for one submission's kernel (or its judge)."""
+        return cls(memory_mb=settings.memory_limit_mb, disk_mb=settings.disk_limit_mb, wall_seconds=wall_seconds)
 
     @classmethod
     def from_dict(cls, data: dict) -> Limits:
@@ -74,6 +88,29 @@ def kernel_argv(workdir: Path, limits: Limits, sandboxed: bool = True, export: P
     policy = {"workdir": str(Path(workdir).resolve()), "limits": limits.to_dict(), "sandboxed": sandboxed,
               "export": str(Path(export).resolve()) if export is not None else None}
     return [sys.executable, "-m", LAUNCHER, json.dumps(policy), "{connection_file}"]
+
+
+def limits_reached(workdir: Path) -> list[str]:
+    """Plain notes on the limits the kernels started for ``workdir`` reached, e.g. "disk limit reached (1024 MiB)"."""
+    try:
+        return list(dict.fromkeys((Path(workdir) / LIMITS_REACHED).read_text().splitlines()))
+    except FileNotFoundError:
+        return []
+
+
+def note_limit_reached(workdir: Path, note: str) -> None:
+    """Add ``note`` to what :func:`limits_reached` returns for ``workdir``."""
+    with open(Path(workdir) / LIMITS_REACHED, "a", encoding="utf-8") as fh:
+        fh.write(note + "\n")
+
+
+def memory_bound_note(sandboxed: bool = True) -> str | None:
+    """Why a submission's memory is bounded only per process here, else None (one total per submission)."""
+    if sandboxed and cgroups.parents():
+        return None
+    why = ("no writable cgroup hierarchy: grade as root where cgroup v2, or v1's memory controller, is writable"
+           if sandboxed else "--unsafe")
+    return f"submissions' memory is bounded per process only, not in total ({why})"
 
 
 def write_kernelspec(jupyter_path: Path, workdir: Path, limits: Limits, sandboxed: bool = True,

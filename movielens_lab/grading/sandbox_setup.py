@@ -6,6 +6,10 @@ mounts a fresh root holding only what the plan names, pivots into it, then start
 kernel as its child with the resource limits, through ``setpriv`` (util-linux), which drops to
 the plan's user, clears every capability, sets no_new_privs and execs the kernel. Each failure is one line on stderr
 and exit code 125 (the launcher reports it).
+
+All the kernel can write (its working copy, /tmp) lies in one tmpfs of the disk limit. When the
+kernel ends, this process kills what it left running, then hands the working copy back to the
+launcher's folder, with a mark when that space ended full.
 """
 
 from __future__ import annotations
@@ -26,6 +30,11 @@ MNT_DETACH = 2
 PR_SET_DUMPABLE = 4
 OLD_ROOT = ".old_root"
 FAILED = 125
+SCRATCH = "scratch"
+DISK_FULL = "disk-full"
+"""Left in the sandbox's folder when the kernel ended with its writable space full (the launcher reports it)."""
+INODES_PER_MB = 64
+"""Files and folders the writable space may hold, per MiB of it (each costs kernel memory outside its size)."""
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -74,15 +83,49 @@ def _bind(source: str, target: Path, writable: bool, device: bool = False) -> No
     mount("none", str(target), None, flags)
 
 
+def chown_tree(folder: Path, uid: int) -> None:
+    """Give ``folder`` and everything in it to ``uid`` (symlinks themselves, not what they point to)."""
+    os.chown(folder, uid, uid, follow_symlinks=False)
+    for parent, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            os.chown(os.path.join(parent, name), uid, uid, follow_symlinks=False)
+
+
+def mount_scratch(plan: dict) -> Path:
+    """The kernel's writable space: one tmpfs of the disk limit, outside the new root (its folders are bound in)."""
+    scratch = Path(plan["base"]) / SCRATCH
+    scratch.mkdir()
+    size = plan["limits"]["disk_mb"]
+    mount("tmpfs", str(scratch), "tmpfs", MS_NOSUID | MS_NODEV,
+          f"size={size}m,nr_inodes={size * INODES_PER_MB},mode=0700")
+    return scratch
+
+
+def scratch_folder(scratch: Path, index: int, entry: dict, uid: int | None) -> Path:
+    """A folder of the writable space for ``entry``: a copy of its source folder, or an empty one of its mode."""
+    folder = scratch / str(index)
+    if "source" in entry:
+        shutil.copytree(entry["source"], folder, symlinks=True, copy_function=shutil.copyfile)
+        if uid is not None:
+            chown_tree(folder, uid)
+    else:
+        folder.mkdir()
+        folder.chmod(int(entry["mode"], 8))
+    return folder
+
+
 def build_root(root: Path, plan: dict) -> None:
     """Mount the new root at ``root``: tmpfs, read-only binds, the writable folders, /dev, /proc."""
     mount("none", "/", None, MS_REC | MS_PRIVATE)
     mount("tmpfs", str(root), "tmpfs", MS_NOSUID | MS_NODEV, "size=16m,mode=0755")
+    scratch = mount_scratch(plan)
     for link, to in plan["symlinks"].items():
         os.symlink(to, root / link.lstrip("/"))
-    for entry in plan["mounts"]:
+    for index, entry in enumerate(plan["mounts"]):
         target = root / entry["target"].lstrip("/")
-        if entry["kind"] == "tmpfs":
+        if entry["kind"] == "scratch":
+            _bind(str(scratch_folder(scratch, index, entry, plan["uid"])), target, writable=True)
+        elif entry["kind"] == "tmpfs":
             target.mkdir(parents=True, exist_ok=True)
             mount("tmpfs", str(target), "tmpfs", MS_NOSUID | MS_NODEV, f"size={entry['size_mb']}m,mode={entry['mode']}")
         else:
@@ -164,19 +207,53 @@ def run_kernel(plan: dict, command: list[str]) -> int:
             return os.waitstatus_to_exitcode(status)
 
 
+def end_the_rest() -> None:
+    """Kill every other process of the namespace (this is its PID 1) and reap them: nothing writes any more."""
+    try:
+        os.kill(-1, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    while True:
+        try:
+            os.wait()
+        except ChildProcessError:
+            return
+
+
+def hand_back(plan: dict, base: int) -> None:
+    """Tell the launcher, through the sandbox's folder (open as ``base``), whether the writable space
+    ended full, and put each copied folder back there as the kernel left it (pipes and sockets left out)."""
+    host = Path(f"/proc/self/fd/{base}")
+    copies = [entry for entry in plan["mounts"] if entry["kind"] == "scratch"]
+    space = os.statvfs(copies[0]["target"])
+    if space.f_bavail == 0 or space.f_favail == 0:
+        (host / DISK_FULL).touch()
+    for entry in (e for e in copies if "source" in e):
+        back = host / Path(entry["source"]).relative_to(plan["base"])
+        shutil.rmtree(back, ignore_errors=True)
+        try:
+            shutil.copytree(entry["target"], back, symlinks=True, copy_function=shutil.copyfile)
+        except (OSError, shutil.Error, RecursionError):
+            print(f"sandbox: part of {entry['target']} was not kept (special files, or no room)", file=sys.stderr)
+
+
 def main(argv: list[str]) -> int:
     plan = json.loads(Path(argv[0]).read_text())
     _libc.prctl(PR_SET_DUMPABLE, 0)  # the kernel may not ptrace or read this process (it keeps privileges)
     try:
         root = Path(plan["root"])
         build_root(root, plan)
+        base = os.open(plan["base"], os.O_RDONLY | os.O_DIRECTORY)  # not inherited by the kernel
         pivot(root)
         os.chdir(plan["cwd"])
         command = drop_privileges_argv(plan)
     except (SetupError, OSError) as err:
         print(f"sandbox set-up failed: {err}", file=sys.stderr)
         return FAILED
-    return run_kernel(plan, command)
+    code = run_kernel(plan, command)
+    end_the_rest()
+    hand_back(plan, base)
+    return code
 
 
 if __name__ == "__main__":
