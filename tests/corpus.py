@@ -38,6 +38,8 @@ class Case:
     lost: dict[str, float] = field(default_factory=dict)
     hints: dict[str, str] = field(default_factory=dict)
     flagged: bool = False
+    note: str = ""
+    """Words the row's reason must hold (how the submission was read)."""
 
     def expected(self) -> dict[str, float]:
         return {g: p - self.lost.get(g, 0.0) for g, p in POINTS.items()}
@@ -85,6 +87,41 @@ def prepended(nb: NotebookNode, grade_id: str, code: str) -> NotebookNode:
     cell = _cell(nb, grade_id)
     cell.source = code.rstrip("\n") + "\n" + cell.source
     return nb
+
+
+def without_metadata(nb: NotebookNode) -> NotebookNode:
+    """``nb`` as an editor that drops cell metadata saves it."""
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        cell.metadata = {}
+    return nb
+
+
+def retyped(nb: NotebookNode) -> NotebookNode:
+    """``nb`` with every answer cell deleted and typed again in a new cell in its place."""
+    nb = copy.deepcopy(nb)
+    nb.cells = [code(c.source) if c.metadata.get("nbgrader", {}).get("solution") else c for c in nb.cells]
+    return nb
+
+
+def pasted_into_a_new_notebook() -> NotebookNode:
+    """The answers alone, pasted in order into a fresh notebook."""
+    return nbformat.v4.new_notebook(cells=[code(answer) for answer in _answers().values()])
+
+
+def with_a_copied_answer(nb: NotebookNode, grade_id: str, extra: str) -> NotebookNode:
+    """``nb`` with the answer cell ``grade_id`` copied (metadata and all) below its test cell, then edited."""
+    nb = copy.deepcopy(nb)
+    k = nb.cells.index(_cell(nb, grade_id))
+    twin = copy.deepcopy(nb.cells[k])
+    twin.source += "\n" + extra
+    nb.cells.insert(k + 2, twin)
+    return nb
+
+
+def another_assignment() -> NotebookNode:
+    """A notebook of some other course."""
+    return nbformat.v4.new_notebook(cells=[markdown("# Homework 3"), code("def square(x):\n    return x * x")])
 
 
 def added(nb: NotebookNode, after: str, *cells: NotebookNode) -> NotebookNode:
@@ -255,6 +292,13 @@ def _cases() -> dict[str, Case]:
         "variant_scratch_cells": Case(lambda: added(added(full(), "test_movies", code("print(movies.shape)")),
                                                     "test_bonus_sweep", code("print('done', test_loss.min())"),
                                                     markdown("Notes to self."))),
+        # Notebooks whose cells lost their nbgrader metadata, or were copied.
+        "variant_metadata_stripped": Case(lambda: without_metadata(full()), note="matched by content"),
+        "variant_answers_retyped": Case(lambda: retyped(full()), note="matched by content"),
+        "variant_pasted_into_new_notebook": Case(pasted_into_a_new_notebook, note="matched by content"),
+        "variant_copied_answer_cell": Case(lambda: with_a_copied_answer(full(), "baselines", "print(y0)"),
+                                           note="baselines appears 2 times"),
+        "another_assignment": Case(another_assignment, ALL_LOST, note="none of the assignment's answer cells"),
         # The classic mistakes of LAB_SPEC, each costing only its own section.
         "seed_like_student": Case(lambda: edited(full(), {
             "ratings": [(_answers()["ratings"].split("\nprint(")[0], SEED_RATINGS)],
@@ -332,7 +376,7 @@ def write(folder: Path) -> dict[str, dict]:
     expected = {}
     for name, case in CASES.items():
         nbformat.write(case.build(), folder / f"{name}.ipynb")
-        expected[name] = {"points": case.expected(), "hints": case.hints, "flagged": case.flagged}
+        expected[name] = {"points": case.expected(), "hints": case.hints, "flagged": case.flagged, "note": case.note}
     (folder / "expected.json").write_text(json.dumps(expected, indent=1) + "\n")
     return expected
 

@@ -18,6 +18,10 @@ MAX_NOTEBOOK_BYTES = 200 * 2**20
 """Larger files are not notebooks a student wrote (outputs are dropped anyway)."""
 
 
+PLACEHOLDER = {"# YOUR CODE HERE", "raise NotImplementedError()"}
+"""What nbgrader leaves in a released answer cell in place of the solution."""
+MATCH_SHARE = 0.5
+"""An answer cell without metadata is the released one whose given lines it holds at least this share of."""
 ADDED = "movielens_lab_added"
 """Metadata key of the cells a student added (kept in place when grading)."""
 
@@ -66,67 +70,111 @@ def read_cells(data: bytes) -> list[dict]:
 def rebuild(cells: list[dict], template: NotebookNode) -> tuple[NotebookNode, list[str]]:
     """The released ``template`` with the submission's answers and added cells; and notes on what was restored.
 
-    Cells the student added (any cell the template does not have) are kept, without their
-    metadata or outputs, after the template cell they followed in the submission, as nbgrader
-    keeps them. Raises InvalidSubmission when none of the template's answer cells is in the
-    submission.
+    Answer cells are found by grade_id, or, where a cell lost its nbgrader metadata (retyped,
+    pasted into a new notebook, saved by an editor that drops it), by the given lines of the
+    released answer cell it kept (:func:`identify`). Cells the student added are kept,
+    without their metadata or outputs, after the template cell they followed in the
+    submission, as nbgrader keeps them. Raises InvalidSubmission when none of the template's
+    answer cells is in the submission.
     """
+    nb = copy.deepcopy(template)
+    found, notes = identify(cells, nb.cells)
+    answers = {k for k, c in enumerate(nb.cells) if _nbgrader(c).get("solution")}
+    if answers and not answers & set(found.values()):
+        raise InvalidSubmission("none of the assignment's answer cells is in this notebook "
+                                "(empty, or another assignment's notebook)")
     by_id: dict[str, list[dict]] = {}
     for cell in cells:
         grade_id = _nbgrader(cell).get("grade_id")
         if isinstance(grade_id, str):
             by_id.setdefault(grade_id, []).append(cell)
-    nb = copy.deepcopy(template)
-    answers = [c for c in nb.cells if _nbgrader(c).get("solution")]
-    if answers and not any(_nbgrader(c)["grade_id"] in by_id for c in answers):
-        raise InvalidSubmission("none of the assignment's answer cells is in this notebook "
-                                "(empty, or another assignment's notebook)")
-    notes = []
-    for cell in nb.cells:
+    answer_of = {k: cells[i] for i, k in found.items() if k in answers}
+    deleted, edited = [], []
+    for k, cell in enumerate(nb.cells):
         meta = _nbgrader(cell)
         grade_id = meta.get("grade_id")
         if grade_id is None:
             continue
-        found = by_id.get(grade_id, [])
-        if len(found) > 1:
-            notes.append(f"cell {grade_id} appears {len(found)} times (the first is graded, the copies are kept "
+        copies = by_id.get(grade_id, [])
+        if len(copies) > 1:
+            notes.append(f"cell {grade_id} appears {len(copies)} times (the first is graded, the copies are kept "
                          "and run after it)" if meta.get("solution") else
-                         f"cell {grade_id} appears {len(found)} times (the original is used)")
+                         f"cell {grade_id} appears {len(copies)} times (the original is used)")
         if meta.get("solution"):
-            if found:
-                cell.source = _source(found[0])
+            if k in answer_of:
+                cell.source = _source(answer_of[k])
             else:
                 notes.append(f"answer cell {grade_id} missing (graded as blank)")
-        elif not (meta.get("grade") or meta.get("locked")):
+        elif not (meta.get("grade") or meta.get("locked")) or k in found.values() and not copies:
             continue
-        elif not found:
-            notes.append(f"{_kind(meta)} {grade_id} deleted (restored)")
-        elif _source(found[0]) != cell.source:
-            notes.append(f"{_kind(meta)} {grade_id} edited (original restored)")
-    order = [c.metadata.nbgrader["grade_id"] for c in nb.cells if "nbgrader" in c.metadata]
-    submitted = [g for g in dict.fromkeys(_nbgrader(c).get("grade_id") for c in cells) if g in order]
-    if submitted != [g for g in order if g in submitted]:
+        elif not copies:
+            deleted.append(f"{_kind(meta)} {grade_id}")
+        elif _source(copies[0]) != cell.source:
+            edited.append(f"{_kind(meta)} {grade_id}")
+    notes += [f"{', '.join(names)} {what} (original restored)" for names, what in ((deleted, "deleted"),
+                                                                                   (edited, "edited")) if names]
+    positions = [k for _, k in sorted(found.items())]
+    if positions != sorted(positions):
         notes.append("cells moved (the released order is used)")
-    nb.cells, added = _with_added_cells(cells, nb.cells)
+    nb.cells, added = _with_added_cells(cells, nb.cells, found)
     if added:
         notes.append(f"{added} cell{'s' if added > 1 else ''} added by the student (kept and run in place)")
     return nb, notes
 
 
-def _with_added_cells(cells: list[dict], released: list[NotebookNode]) -> tuple[list[NotebookNode], int]:
-    """``released`` with the submission's own cells inserted after the released cell they followed."""
+def _given_lines(source: str) -> set[str]:
+    """The lines of an answer cell that the released notebook gave (or that the student wrote)."""
+    return {line.strip() for line in source.splitlines() if line.strip() and line.strip() not in PLACEHOLDER}
+
+
+def identify(cells: list[dict], released: list[NotebookNode]) -> tuple[dict[int, int], list[str]]:
+    """Which released cell each submission cell is (by position in both); notes on those matched by content.
+
+    A cell is a released cell by its grade_id (first occurrence), by identical text (cells that
+    lost their metadata), or, for an answer cell, by holding at least half of the given lines
+    that only that released answer cell has, preferring a cell after the previous section's.
+    """
     ids = {c.metadata.nbgrader["grade_id"]: k for k, c in enumerate(released) if "grade_id" in _nbgrader(c)}
-    plain = {c.source.strip(): k for k, c in enumerate(released) if "grade_id" not in _nbgrader(c)}
-    after: dict[int, list[NotebookNode]] = {}
-    anchor, seen, added = -1, set(), 0
-    for cell in cells:
-        grade_id, text = _nbgrader(cell).get("grade_id"), _source(cell)
-        if grade_id in ids and grade_id not in seen:
-            anchor = ids[grade_id]
-            seen.add(grade_id)
+    texts = {c.source.strip(): k for k, c in enumerate(released)
+             if c.source.strip() and not _nbgrader(c).get("solution")}
+    found: dict[int, int] = {}
+    for i, cell in enumerate(cells):
+        grade_id, text = _nbgrader(cell).get("grade_id"), _source(cell).strip()
+        k = ids.get(grade_id) if grade_id in ids else texts.get(text)
+        if k is not None and k not in found.values():
+            found[i] = k
+    notes = []
+    given_of = {k: _given_lines(c.source) for k, c in enumerate(released) if _nbgrader(c).get("solution")}
+    for k, cell in enumerate(released):
+        if k not in given_of or k in found.values():
             continue
-        if grade_id not in ids and text.strip() in plain:
-            anchor = plain[text.strip()]
+        given = given_of[k].difference(*(lines for kk, lines in given_of.items() if kk != k))
+        before = max((i for i, kk in found.items() if kk < k), default=-1)
+        free = [i for i, c in enumerate(cells) if i not in found and c.get("cell_type") == "code"
+                and _nbgrader(c).get("grade_id") not in ids]
+
+        def share(i: int) -> float:
+            return len(given & _given_lines(_source(cells[i]))) / len(given) if given else 0.0
+
+        best = next((i for i in sorted(free, key=lambda i: (i < before, -share(i), i)) if share(i) >= MATCH_SHARE),
+                    None)
+        if best is not None:
+            found[best] = k
+            notes.append(f"answer cell {cell.metadata.nbgrader['grade_id']} matched by content "
+                         f"(cell {best + 1} of the submission)")
+    return found, notes
+
+
+def _with_added_cells(cells: list[dict], released: list[NotebookNode],
+                      found: dict[int, int]) -> tuple[list[NotebookNode], int]:
+    """``released`` with the submission's own cells inserted after the released cell they followed."""
+    after: dict[int, list[NotebookNode]] = {}
+    anchor, added = -1, 0
+    ids = {c.metadata.nbgrader["grade_id"]: k for k, c in enumerate(released) if "grade_id" in _nbgrader(c)}
+    for i, cell in enumerate(cells):
+        grade_id, text = _nbgrader(cell).get("grade_id"), _source(cell)
+        if i in found:
+            anchor = found[i]
             continue
         is_answer_copy = grade_id in ids and _nbgrader(released[ids[grade_id]]).get("solution")
         if (grade_id in ids and not is_answer_copy) or not text.strip():
@@ -134,8 +182,7 @@ def _with_added_cells(cells: list[dict], released: list[NotebookNode]) -> tuple[
         kind = cell.get("cell_type") if cell.get("cell_type") in ("code", "markdown") else "raw"
         make = {"code": nbformat.v4.new_code_cell, "markdown": nbformat.v4.new_markdown_cell}.get(
             kind, nbformat.v4.new_raw_cell)
-        new = make(text, metadata={ADDED: True})
-        after.setdefault(anchor, []).append(new)
+        after.setdefault(anchor, []).append(make(text, metadata={ADDED: True}))
         added += 1
     merged = after.get(-1, [])
     for k, cell in enumerate(released):
