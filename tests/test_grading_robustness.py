@@ -59,7 +59,7 @@ def _cases(student: nbformat.NotebookNode, folder: Path) -> None:
     cell(huge, "square").outputs = [nbformat.v4.new_output("stream", text="x" * 20_000_000)]
     write(huge, folder / "huge.ipynb")
 
-    older = write(filled(student, square="def square(x):\n    return 0"), folder / "twice" / "bob.ipynb")
+    older = write(filled(student, square="def square(x):\n    return 0"), folder / "twice" / "Bob.ipynb")
     newer = write(filled(student), folder / "Bob.ipynb")
     os.utime(older, (1_000_000, 1_000_000))
     os.utime(newer, (2_000_000, 2_000_000))
@@ -157,7 +157,7 @@ def test_unicode_names_and_the_same_student_twice(batch):
     ana = _row(batch, "ana_maria_lopez")
     assert ana["name"] == "Ana María López" and ana["total"] == "5"
     bob = _row(batch, "bob")
-    assert bob["total"] == "5" and "2 submissions" in bob["reason"] and "twice/bob.ipynb" in bob["reason"]
+    assert bob["total"] == "5" and "2 submissions" in bob["reason"] and "twice/Bob.ipynb" in bob["reason"]
 
 
 def test_huge_outputs_are_capped(batch):

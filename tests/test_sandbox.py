@@ -457,7 +457,7 @@ def square(x):
 MEMORY_SPAWNER = """
 import os, time
 children = []
-for _ in range(4):  # 300 MiB each, 1.2 GiB in all
+for _ in range(4):  # 300 MiB each, 1.2 GiB in all: above the 1088 MiB total
     children.append(os.fork())
     if children[-1] == 0:
         hog = b"x" * (300 * 2**20)
@@ -491,15 +491,17 @@ def test_batch_with_a_disk_filler_and_a_memory_spawner(tmp_path: Path):
     assert (rows["correct"]["status"], rows["correct"]["reason"], rows["partial"]["reason"]) == ("graded", "ok", "ok")
     assert (scores["correct"], scores["partial"]) == (("2", "3", "1"), ("2", "1.5", "1"))
 
-    def feedback(name: str) -> str:
-        return (tmp_path / "out" / "students" / name / "feedback.html").read_text()
+    def printed(name: str) -> str:
+        """What the submission's cells printed (kept for the instructor in executed/, never in its feedback)."""
+        executed = nbformat.read(tmp_path / "out" / "executed" / f"{name}.ipynb", as_version=4)
+        return "".join(o.get("text", "") + o.get("evalue", "") for c in executed.cells for o in c.get("outputs", []))
 
     filler = rows["filler"]
     assert "disk limit reached (64 MiB)" in filler["reason"] and "square (OSError)" in filler["reason"]
-    assert scores["filler"] == ("0", "3", "1") and "No space left on device" in feedback("filler")
-    assert int(re.search(r"wrote (\d+) MiB", feedback("filler"))[1]) <= 64
+    assert scores["filler"] == ("0", "3", "1") and "No space left on device" in printed("filler")
+    assert int(re.search(r"wrote (\d+) MiB", printed("filler"))[1]) <= 64
     spawner = rows["spawner"]
     assert spawner["status"] and spawner["reason"] and "disk limit" not in spawner["reason"]
-    if sandbox.memory_bound_note() is None:  # a cgroup bounds the submission's memory in all: 512 + 64 MiB
-        assert (spawner["status"], spawner["reason"]) == ("graded", "memory limit reached (576 MiB in all)")
-        assert "-9" in re.search(r"exit codes \[(.*?)\]", feedback("spawner"))[1]  # killed at the limit
+    if sandbox.memory_bound_note() is None:  # a cgroup bounds the submission's memory in all: 512 + 64 + 512 MiB
+        assert (spawner["status"], spawner["reason"]) == ("graded", "memory limit reached (1088 MiB in all)")
+        assert "-9" in re.search(r"exit codes \[(.*?)\]", printed("spawner"))[1]  # killed at the limit

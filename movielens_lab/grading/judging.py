@@ -33,7 +33,7 @@ from nbgrader import utils
 from .. import paths
 from ..kernels import QUIET_ENV
 from . import judge, plaindata, recorder, sandbox
-from .results import TestResult
+from .results import TestResult, is_test
 
 BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 JUDGE_ENV = {**QUIET_ENV, "MPLBACKEND": "Agg"}
@@ -43,10 +43,6 @@ HEADING = re.compile(r"^#{1,3}\s+(.+)$", re.MULTILINE)
 
 class JudgeFailed(Exception):
     """The judge could not give a verdict; the message says why."""
-
-
-def is_test(cell: NotebookNode) -> bool:
-    return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
 
 
 def is_given(cell: NotebookNode) -> bool:

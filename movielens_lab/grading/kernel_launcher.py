@@ -171,7 +171,10 @@ class Sandbox:
                 raise LaunchError(f"{mount['source']} would show the kernel the grading folder {workdir}; "
                                   "keep the data folder and the Python install apart from it")
         tmp = {"kind": "scratch", "target": "/tmp", "mode": "1777"}
-        everything = sorted([*readonly, tmp, *mounts], key=lambda m: len(Path(m["target"]).parts))
+        # The grader's export has room of its own: a submission's files cannot crowd it out.
+        export = {"kind": "tmpfs", "target": str(self.cwd / EXPORT_FOLDER), "size_mb": self.limits.export_mb,
+                  "mode": "1777"}
+        everything = sorted([*readonly, tmp, export, *mounts], key=lambda m: len(Path(m["target"]).parts))
         (self.base / "root").mkdir()
         plan = {"root": str(self.base / "root"), "base": str(self.base), "symlinks": symlinks, "mounts": everything,
                 "cwd": str(self.cwd), "uid": self.uid, "limits": self.limits.to_dict(), "argv": command,

@@ -1,9 +1,10 @@
-"""One model of a test, shared by ``check`` (student side) and ``grade`` (instructor side).
+"""One model of a test (``TestResult``), shared by ``check`` and ``grade``, and what an executed notebook says.
 
-A test is an nbgrader autograder-test cell; its score is what nbgrader gives it
-(``nbgrader.utils.determine_grade``: an error or stderr scores 0, a numeric last
-expression is partial credit, anything else full marks) and its output is what a student
-may see: printed text and one ``Error: message`` line per error, never a traceback.
+The judge (``judging``) gives every TestResult that counts. Read from an executed notebook
+(:func:`read_results`), a test cell's score is what nbgrader gives it in the student's own
+kernel (``nbgrader.utils.determine_grade``: an error or stderr scores 0, a numeric last
+expression is partial credit, anything else full marks): the grader compares it with the
+judge's to spot tampering, and never uses it as a grade.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def cell_label(cell: NotebookNode, index: int) -> str:
 
 
 def read_results(nb: NotebookNode, bonus: Iterable[str] = ()) -> list[TestResult]:
-    """The results of every test cell of an executed notebook, in notebook order."""
+    """What every test cell of an executed notebook scored in its own kernel, in notebook order."""
     bonus = set(bonus)
     results = []
     for cell in nb.cells:
@@ -108,14 +109,3 @@ def run_problems(nb: NotebookNode, cell_timeout: int) -> tuple[str, list[str]]:
     if errors:
         notes.append("errors in " + ", ".join(f"{label} ({name})" for label, name in errors))
     return ("timeout" if stopped else "graded-with-errors" if errors else "graded"), notes
-
-
-def format_table(results: list[TestResult]) -> str:
-    """A plain-text table: one line per test, with the last line of its output when it failed."""
-    width = max([len(r.grade_id) for r in results] + [4])
-    lines = []
-    for r in results:
-        mark = "passed" if r.passed else "FAILED"
-        note = "" if r.passed else (r.output.splitlines() or [""])[-1]
-        lines.append(f"{r.grade_id:<{width}}  {mark}{' (bonus)' if r.bonus else ''}  {note}".rstrip())
-    return "\n".join(lines)

@@ -35,6 +35,8 @@ LIMITS_REACHED = ".limits-reached"
 """In a kernel's ``workdir``: the limits its kernels reached, one plain note a line (written by the launcher)."""
 LAUNCHER = "movielens_lab.grading.kernel_launcher"
 PROBE_OK = "sandbox-ok"
+SHUTDOWN_WAIT = 120.0
+"""Seconds a client waits for a grading kernel's launcher to end after asking the kernel to shut down."""
 
 
 class SandboxUnavailable(LabError):
@@ -53,6 +55,8 @@ class Limits:
     """Largest file a process may write (RLIMIT_FSIZE)."""
     disk_mb: int = 1024
     """Space the kernel may write in all: its working copy and its /tmp, one tmpfs (held in memory)."""
+    export_mb: int = 512
+    """Room for what the grader exports from the kernel for the judge (a tmpfs of its own, held in memory)."""
     wall_seconds: int | None = None
     """Wall-clock lifetime of the kernel, after which it and all it started are killed."""
 
@@ -64,7 +68,7 @@ class Limits:
     @property
     def total_memory_mb(self) -> int:
         """Memory of all the kernel's processes together, its tmpfs included (a cgroup's limit, where there is one)."""
-        return self.memory_mb + self.disk_mb
+        return self.memory_mb + self.disk_mb + self.export_mb
 
     def to_dict(self) -> dict:
         return {**asdict(self), "address_space_mb": self.address_space_mb}
@@ -138,6 +142,9 @@ def client_config() -> Config:
     """
     config = Config()
     config.KernelManager.transport = "ipc"
+    # After the kernel exits, its sandbox hands its folder back (the judge's export with it): the
+    # 5 s that jupyter_client waits by default before SIGTERM and SIGKILL can be too short on a busy machine.
+    config.KernelManager.shutdown_wait_time = SHUTDOWN_WAIT
     config.KernelManager.ip = str(Path(tempfile.gettempdir()) / f"mlk-{secrets.token_hex(6)}" / "kernel")
     return config
 
