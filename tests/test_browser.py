@@ -72,8 +72,11 @@ def _free_port() -> int:
 
 
 def _default_env(**extra: str) -> dict[str, str]:
-    """The environment of a student's shell: none of the TensorFlow or warning settings the test suite may have."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TF_") and k != "PYTHONWARNINGS"}
+    """The environment of a student's shell: none of the test suite's TensorFlow, warning or pytest settings.
+
+    (ipykernel stops forwarding what is written to file descriptor 2 into the cells under pytest.)
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "PYTEST_")) and k != "PYTHONWARNINGS"}
     return {**env, "PATH": os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]), **extra}
 
 
