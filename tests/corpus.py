@@ -286,7 +286,7 @@ def _cases() -> dict[str, Case]:
         "variant_lstsq_new_user": Case(lambda: edited(full(), {"new_user": [(_answers()["new_user"].split(
             "    print(f\"  {r} stars  {get_movie_title(mid)}\")\n", 1)[1], LSTSQ)]})),
         "variant_sweep_lists": Case(lambda: edited(full(), {"bonus_sweep": [(_answers()["bonus_sweep"].split(
-            "dims = np.arange(9)\n", 1)[1].rsplit("\nprint(", 1)[0], SWEEP_LISTS)]})),
+            "dims = list(range(9))  # plain ints, as Keras wants\n", 1)[1].rsplit("\nprint(", 1)[0], SWEEP_LISTS)]})),
         "variant_top10_sorted_table": Case(lambda: edited(full(), {"existing_user": [(_answers()["existing_user"].split(
             'movies")\n', 1)[1].rsplit("\nclipped(top10)", 1)[0], TOP10_SORTED)]})),
         "variant_scratch_cells": Case(lambda: added(added(full(), "test_movies", code("print(movies.shape)")),

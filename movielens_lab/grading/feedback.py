@@ -8,17 +8,28 @@ the page.
 from __future__ import annotations
 
 import html
+import re
 
 from .exports import Outcome
+
+SUMMARY = re.compile(r"^\d+\.\s.*: [\d.]+/[\d.]+ points, .*$")
+"""A test cell's own summary line ("4. Train/test split: 5/10 points, ..."): the row says it already."""
 
 STYLE = """body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#222}
 h1{font-size:1.5rem}table{border-collapse:collapse;width:100%}td,th{padding:.4rem .5rem;border-bottom:1px solid #ddd;
 text-align:left;vertical-align:top}td.pts{white-space:nowrap;text-align:right}.full{color:#176317}.part{color:#9a3b00}
-pre{white-space:pre-wrap;margin:.3rem 0 0;font-size:.9rem}.notes{background:#f6f6f6;padding:.6rem 1rem}"""
+ul.hints{margin:.3rem 0 0;padding-left:1.2rem;font-size:.9rem}.notes{background:#f6f6f6;padding:.6rem 1rem}"""
 
 
 def _num(value: float) -> str:
     return f"{value:g}"
+
+
+def _hints(output: str) -> str:
+    """A failed test's output as a list: one item per hint or error line."""
+    lines = [line.strip().removeprefix("- ") for line in output.splitlines()
+             if line.strip() and not SUMMARY.match(line.strip())]
+    return f"<ul class='hints'>{''.join(f'<li>{html.escape(line)}</li>' for line in lines)}</ul>" if lines else ""
 
 
 def render(outcome: Outcome, title: str) -> str:
@@ -30,7 +41,7 @@ def render(outcome: Outcome, title: str) -> str:
         name = (test.title or test.grade_id) + (" (bonus)" if test.bonus else "")
         mark = "full" if test.score >= test.max_score else "part"
         rows.append(f"<tr><td><strong>{html.escape(name)}</strong>"
-                    + (f"<pre>{html.escape(test.output)}</pre>" if test.output and mark == "part" else "")
+                    + (_hints(test.output) if mark == "part" else "")
                     + f"</td><td class='pts {mark}'>{_num(test.score)} / {_num(test.max_score)}</td></tr>")
     notes = "".join(f"<li>{html.escape(note)}</li>" for note in outcome.notes)
     bonus = f" + bonus {_num(outcome.bonus)} / {_num(max_bonus)}" if max_bonus else ""
@@ -38,7 +49,8 @@ def render(outcome: Outcome, title: str) -> str:
             f"{html.escape(outcome.name)}</title><style>{STYLE}</style></head><body>"
             f"<h1>{html.escape(title)}: feedback for {html.escape(outcome.name)}</h1>"
             f"<p><strong>Score: {_num(outcome.total)} / {_num(max_total)}{bonus}</strong> "
-            f"({html.escape(outcome.status)})</p>"
+            f"({html.escape(outcome.status)})</p><p>Each section's points include its hidden checks; "
+            "under a section that lost points, what to fix.</p>"
             + (f"<div class='notes'><p>Notes on your submission:</p><ul>{notes}</ul></div>" if notes else "")
             + f"<table><thead><tr><th>Section</th><th>Points</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
             "</body></html>\n")

@@ -1,0 +1,261 @@
+"""The student's side in a real browser: JupyterLab 4 in headless Chromium runs the lab; then the feedback page.
+
+A student opens the notebook (answered as the solution answers), runs every cell from the
+Run menu and reads the page; then opens the feedback page that ``grade`` wrote for one
+submission. Screenshots go to ``$MOVIELENS_SCREENSHOTS`` (default ``out/screenshots``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import tokenize
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import nbformat
+import pytest
+import requests
+from selenium import webdriver
+from selenium.common.exceptions import (NoSuchElementException, StaleElementReferenceException, TimeoutException,
+                                        WebDriverException)
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import WebDriverWait
+
+from corpus import CASES, POINTS, completed
+from movielens_lab.config import lab_settings
+from movielens_lab.grading.batch import grade
+from movielens_lab.grading.judging import is_test, section_titles, split_hidden
+from movielens_lab.paths import SOLUTION_NOTEBOOK
+
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+CHROMIUM_ARGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--window-size=1400,1000")
+NOTEBOOK = "movielens_lab.ipynb"
+RUN_TIMEOUT = 900
+"""Seconds for Run All: about 40 s on the small twin, far more on a busy machine."""
+LAB_SETTINGS = {
+    # every cell stays in the page (no virtual scrolling), and no news or update pop-ups
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
+                                                                      "checkForUpdates": False},
+}
+OUTPUT = ".jp-Notebook .jp-OutputArea-output"
+STDERR = OUTPUT + "[data-mime-type='application/vnd.jupyter.stderr']"
+SCORE = re.compile(r"^(\d+)\. .+?: (\d+(?:\.\d+)?)/(\d+(?:\.\d+)?) points, (.+)$", re.MULTILINE)
+MISTAKE = "first_75_percent"
+
+
+def _wait(driver: WebDriver, condition: Callable[[WebDriver], object], timeout: float, what: str) -> object:
+    """``condition``'s first truthy value, or a failed test saying what did not happen."""
+    try:
+        return WebDriverWait(driver, timeout, poll_frequency=1,
+                             ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(condition)
+    except TimeoutException:
+        pytest.fail(f"{what} did not happen within {timeout:g} s", pytrace=False)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _default_env(**extra: str) -> dict[str, str]:
+    """The environment of a student's shell: none of the test suite's TensorFlow, warning or pytest settings.
+
+    (ipykernel stops forwarding what is written to file descriptor 2 into the cells under pytest.)
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "PYTEST_")) and k != "PYTHONWARNINGS"}
+    return {**env, "PATH": os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]), **extra}
+
+
+@pytest.fixture(scope="module")
+def screenshots() -> Path:
+    folder = Path(os.environ.get("MOVIELENS_SCREENSHOTS", Path(__file__).resolve().parent.parent / "out" / "screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"\nscreenshots: {folder}", file=sys.__stdout__, flush=True)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
+    """Headless Chromium; a failed test with the one-line reason when it cannot start."""
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in (*CHROMIUM_ARGS, f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
+        options.add_argument(arg)
+    try:
+        driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    except (WebDriverException, OSError) as err:
+        pytest.fail(f"Chromium cannot start ({CHROMIUM}, {CHROMEDRIVER}): {str(err).strip().splitlines()[0]}",
+                    pytrace=False)
+    yield driver
+    driver.quit()
+
+
+def _start_lab(folder: Path, data: Path, home: Path) -> tuple[subprocess.Popen, str]:
+    """JupyterLab serving ``folder`` on a free port of 127.0.0.1, and the notebook's URL with its token."""
+    for name, values in LAB_SETTINGS.items():
+        path = home / "lab-settings" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
+    port, token = _free_port(), secrets.token_hex(16)
+    env = _default_env(MOVIELENS_DIR=str(data), JUPYTERLAB_SETTINGS_DIR=str(home / "lab-settings"),
+                       JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_RUNTIME_DIR=str(home / "runtime"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
+         f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+         f"--ServerApp.root_dir={folder}"],
+        cwd=folder, env=env, stdout=(home / "jupyterlab.log").open("wb"), stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if requests.get(f"{base}/api/status", params={"token": token}, timeout=2).ok:
+                return proc, f"{base}/lab/tree/{NOTEBOOK}?token={token}"
+        except requests.ConnectionError:
+            time.sleep(0.5)
+    proc.kill()
+    log = (home / "jupyterlab.log").read_text(errors="replace").strip().splitlines()
+    pytest.fail(f"JupyterLab did not start: {log[-1] if log else 'no output'}", pytrace=False)
+
+
+def _texts(driver: WebDriver, selector: str) -> list[str]:
+    """The text of every element matching ``selector``, read at one instant (the page keeps re-rendering)."""
+    return driver.execute_script("return Array.from(document.querySelectorAll(arguments[0]), e => e.innerText)",
+                                 selector)
+
+
+def _prompts(driver: WebDriver) -> list[str]:
+    return [text.strip() for text in _texts(driver, ".jp-Notebook .jp-CodeCell .jp-InputPrompt")]
+
+
+def _click(driver: WebDriver, by: str, selector: str) -> None:
+    _wait(driver, lambda d: d.find_element(by, selector).is_displayed(), 30, f"{selector} showing")
+    driver.find_element(by, selector).click()
+
+
+def _run_all(driver: WebDriver) -> None:
+    """Run ▸ Run All Cells, as a student does; wait until no cell is queued or running."""
+    _wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".jp-Notebook-ExecutionIndicator[data-status='idle']"),
+          120, "the kernel starting")
+    _click(driver, By.XPATH, "//div[contains(@class, 'lm-MenuBar-itemLabel') and text()='Run']")
+    _click(driver, By.CSS_SELECTOR, "li.lm-Menu-item[data-command='runmenu:run-all']")
+    _wait(driver, lambda d: any(p.startswith("[*]") for p in _prompts(d)), 30, "Run All starting the cells")
+    _wait(driver, lambda d: not any(p.startswith("[*]") for p in _prompts(d)), RUN_TIMEOUT, "Run All finishing")
+
+
+@pytest.fixture(scope="module")
+def lab_page(browser: WebDriver, small_twin: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
+    """The completed lab, opened in JupyterLab and run from its Run menu."""
+    folder, home = tmp_path_factory.mktemp("student"), tmp_path_factory.mktemp("jupyter-home")
+    nbformat.write(completed(), folder / NOTEBOOK)
+    proc, url = _start_lab(folder, small_twin.parent, home)
+    try:
+        browser.get(url)
+        _wait(browser, lambda d: len(_prompts(d)) > 10, 120, "the notebook opening")
+        _run_all(browser)
+        yield browser
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+
+
+def test_every_cell_ran_without_an_error_or_red_text(lab_page: WebDriver, screenshots: Path) -> None:
+    lab_page.execute_script("arguments[0].scrollIntoView()", lab_page.find_element(By.CSS_SELECTOR, ".jp-Cell"))
+    lab_page.save_screenshot(screenshots / "notebook_top.png")
+    assert all(re.fullmatch(r"\[\d+\]:", p) for p in _prompts(lab_page)), _prompts(lab_page)
+    assert not _texts(lab_page, STDERR)
+    assert not [text for text in _texts(lab_page, OUTPUT) if "Traceback" in text or "Error" in text]
+
+
+def test_the_setup_cell_prints_its_one_line(lab_page: WebDriver) -> None:
+    setup = lab_page.find_element(By.CSS_SELECTOR, ".jp-Notebook .jp-CodeCell")
+    outputs = setup.find_elements(By.CSS_SELECTOR, ".jp-OutputArea-output")
+    assert [o.get_attribute("data-mime-type") for o in outputs] == ["application/vnd.jupyter.stdout"]
+    assert re.fullmatch(r"TensorFlow \S+ \| Keras \S+ \| (CPU|GPU)", outputs[0].text.strip())
+
+
+def test_every_test_cell_shows_full_points(lab_page: WebDriver) -> None:
+    scores = SCORE.findall("\n".join(_texts(lab_page, OUTPUT)))
+    assert [int(number) for number, *_ in scores] == list(range(1, 12)), scores
+    assert all(got == total and verdict == "all checks passed" for _, got, total, verdict in scores), scores
+
+
+def test_the_three_figures_render_as_images(lab_page: WebDriver, screenshots: Path) -> None:
+    images = lab_page.find_elements(By.CSS_SELECTOR, OUTPUT + " img")
+    assert len(images) == 3
+    assert all(lab_page.execute_script("return arguments[0].complete && arguments[0].naturalWidth", img) > 100
+               for img in images)
+    images[1].screenshot(str(screenshots / "learning_curves.png"))
+
+
+def _progress_bar(driver: WebDriver) -> WebElement:
+    """The one output that holds an ipywidgets progress bar."""
+    found = [o for o in driver.find_elements(By.CSS_SELECTOR, OUTPUT)
+             if o.find_elements(By.CSS_SELECTOR, ".jupyter-widgets.widget-hprogress")]
+    assert len(found) == 1, "the sweep's progress bar is not a Jupyter widget"
+    return found[0]
+
+
+def test_the_sweep_progress_bar_is_a_widget(lab_page: WebDriver, screenshots: Path) -> None:
+    bar = _progress_bar(lab_page)
+    assert "emb_dim" in bar.text and "9/9" in bar.text, bar.text
+    filled = bar.find_element(By.CSS_SELECTOR, ".widget-hprogress .progress-bar").get_attribute("style")
+    assert "width: 100%" in filled, filled
+    others = [o.text for o in lab_page.find_elements(By.CSS_SELECTOR, OUTPUT) if o != bar]
+    assert not [text for text in others if "IProgress" in text or "emb_dim: " in text]  # no text fallback
+    bar.screenshot(str(screenshots / "progress_bar.png"))
+
+
+@pytest.fixture(scope="module")
+def feedback_html(small_twin: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The feedback page ``grade`` writes for a completed lab with one classic mistake."""
+    folder, out = tmp_path_factory.mktemp("submissions"), tmp_path_factory.mktemp("graded")
+    nbformat.write(CASES[MISTAKE].build(), folder / "alice.ipynb")
+    assert grade(folder, out, data_dir=small_twin.parent) == 0
+    return out / "students" / "alice" / "feedback.html"
+
+
+def test_the_feedback_page_shows_each_sections_points_and_no_hidden_code(
+        browser: WebDriver, feedback_html: Path, screenshots: Path) -> None:
+    browser.get(feedback_html.as_uri())
+    browser.save_screenshot(screenshots / "feedback.png")
+    rows = {row.find_element(By.TAG_NAME, "strong").text: row.find_element(By.CSS_SELECTOR, "td.pts").text
+            for row in browser.find_elements(By.CSS_SELECTOR, "tbody tr")}
+    titles, bonus, earned = section_titles(_solution()), lab_settings().bonus, CASES[MISTAKE].expected()
+    assert rows == {titles[gid] + (" (bonus)" if gid in bonus else ""): f"{earned[gid]:g} / {points:g}"
+                    for gid, points in POINTS.items()}
+    total = sum(v for gid, v in earned.items() if gid not in bonus)
+    text = browser.find_element(By.TAG_NAME, "body").text
+    assert f"Score: {total:g} / 100 + bonus 10 / 10" in text
+    (hint,) = CASES[MISTAKE].hints.values()
+    assert hint in text and " points, some checks failed" not in text  # the hint, not the test's own summary
+    leaked = _hidden_names() & set(re.findall(r"\w+", browser.page_source))
+    assert not leaked
+
+
+def _solution() -> nbformat.NotebookNode:
+    return nbformat.read(SOLUTION_NOTEBOOK, as_version=4)
+
+
+def _hidden_names() -> set[str]:
+    """The private names of the hidden tests' code (``_REPAIR``, ``_ridge_ok``, ...): the page must show none."""
+    code = "\n".join(split_hidden(cell.source)[1] for cell in _solution().cells if is_test(cell))
+    tokens = tokenize.generate_tokens(iter(code.splitlines(keepends=True)).__next__)
+    names = {tok.string for tok in tokens if tok.type == tokenize.NAME and tok.string.startswith("_")}
+    assert len(names) > 10
+    return names

@@ -1,0 +1,53 @@
+"""What the student notebook tells the student is true: the points table and the expected values."""
+
+from __future__ import annotations
+
+import re
+
+import nbformat
+import pytest
+
+from movielens_lab.config import lab_settings
+from movielens_lab.grading.judging import is_test, section_titles, split_hidden
+from movielens_lab.paths import SOLUTION_NOTEBOOK, STUDENT_NOTEBOOK
+
+PART = re.compile(r"\bt\.part\(\s*(\d+(?:\.\d+)?)\s*,")
+ROW = re.compile(r"^\| (\d+\.[^|]*?) \| (\d+) \| (\d+) \| (\d+)(?: bonus)? \|$", re.MULTILINE)
+
+
+def _points(code: str) -> float:
+    """The points of the ``t.part(points, ...)`` calls in ``code``."""
+    return sum(float(p) for p in PART.findall(code))
+
+
+def _split(nb: nbformat.NotebookNode) -> dict[str, tuple[str, float, float, float]]:
+    """Per test cell of the source: its title, visible points, hidden points, points in grader_config.py."""
+    titles, points = section_titles(nb), lab_settings().points
+    rows = {}
+    for cell in filter(is_test, nb.cells):
+        visible, hidden, _ = split_hidden(cell.source)
+        grade_id = cell.metadata.nbgrader["grade_id"]
+        rows[grade_id] = (titles[grade_id], _points(visible), _points(hidden), float(points[grade_id]))
+    return rows
+
+
+@pytest.fixture(scope="module")
+def student() -> nbformat.NotebookNode:
+    return nbformat.read(STUDENT_NOTEBOOK, as_version=4)
+
+
+def test_the_introduction_splits_the_points_as_the_tests_do(student) -> None:
+    split = _split(nbformat.read(SOLUTION_NOTEBOOK, as_version=4))
+    assert all(visible + hidden == total for _, visible, hidden, total in split.values()), split
+    table = [(title, float(v), float(h), float(p)) for title, v, h, p in ROW.findall(student.cells[0].source)]
+    assert table == list(split.values())
+    hidden = sum(row[2] for grade_id, row in split.items() if grade_id not in lab_settings().bonus)
+    assert f"worth {hidden:g} of the 100 points" in student.cells[0].source
+
+
+def test_every_todo_says_what_a_correct_answer_looks_like(student) -> None:
+    cells = student.cells
+    todos = [cells[k - 1] for k, cell in enumerate(cells) if cell.metadata.get("nbgrader", {}).get("solution")]
+    assert len(todos) == 11 and all("**TODO" in cell.source for cell in todos)
+    missing = [cell.source.splitlines()[0] for cell in todos if "On MovieLens 1M you should see" not in cell.source]
+    assert not missing
