@@ -8,7 +8,8 @@ import nbformat
 import pytest
 
 from movielens_lab.config import lab_settings
-from movielens_lab.grading.judging import is_test, section_titles, split_hidden
+from movielens_lab.grading.judging import section_titles, split_hidden
+from movielens_lab.grading.results import is_test
 from movielens_lab.paths import SOLUTION_NOTEBOOK, STUDENT_NOTEBOOK
 
 PART = re.compile(r"\bt\.part\(\s*(\d+(?:\.\d+)?)\s*,")
