@@ -47,7 +47,8 @@ class Writer:
 
     def __init__(self, folder: Path | None) -> None:
         self.folder = Path(folder) if folder is not None else None
-        self.models = 0
+        self.models: dict[tuple[int, str], str] = {}
+        """File of each model written, by the model's identity and weights (one file while it is unchanged)."""
 
     def _file(self, name: str, write: Callable[[Path], None]) -> str:
         if self.folder is not None and not (self.folder / name).exists():
@@ -138,8 +139,10 @@ class Writer:
         return {"t": "index", "data": self._column(index, depth)}
 
     def _model(self, model: Any) -> dict:
-        self.models += 1
-        name = f"model{self.models}.keras"
+        weights = hashlib.sha256(b"".join(np.asarray(w).tobytes() for w in model.get_weights())).hexdigest()[:24]
+        if (id(model), weights) in self.models:
+            return {"t": "model", "f": self.models[id(model), weights]}
+        name = self.models[id(model), weights] = f"model{len(self.models) + 1}.keras"
         if self.folder is not None:
             self.folder.mkdir(parents=True, exist_ok=True)
             try:
@@ -154,6 +157,8 @@ class Reader:
 
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
+        self.models: dict[str, Any] = {}
+        """Models read so far, by file: sections that exported the same model share one."""
 
     def path(self, name: Any) -> Path:
         if not isinstance(name, str) or not FILE_NAME.match(name):
@@ -257,8 +262,11 @@ class Reader:
     def _decode_model(self, node: dict) -> Any:
         import keras
 
+        path = self.path(node.get("f"))
         try:
-            return keras.saving.load_model(self.path(node.get("f")), safe_mode=True)
+            if path.name not in self.models:
+                self.models[path.name] = keras.saving.load_model(path, safe_mode=True)
+            return self.models[path.name]
         except Unavailable:
             raise
         except Exception as err:
