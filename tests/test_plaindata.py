@@ -98,3 +98,21 @@ def test_the_reader_opens_no_pickle_and_no_path_outside(tmp_path: Path) -> None:
         reader.decode({"t": "array", "f": "link.npy"})
     with pytest.raises(Unavailable, match="unknown kind"):
         reader.decode({"t": "pickle", "v": "gASVAAAA"})
+
+
+def test_a_model_is_written_again_once_it_changes(tmp_path: Path) -> None:
+    """Sections share a file while the model is the same; compiling or training it makes a new one."""
+    import keras
+
+    inputs = keras.Input(shape=(1,))
+    model = keras.Model(inputs, keras.layers.Dense(1)(inputs))
+    writer = Writer(tmp_path)
+    first = writer.encode(model)
+    assert writer.encode(model) == first
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="mae")
+    compiled = writer.encode(model)
+    assert compiled != first
+    model.fit(np.zeros((4, 1)), np.ones(4), verbose=0)
+    assert writer.encode(model) not in (first, compiled)
+    back = Reader(tmp_path).decode(compiled)
+    assert isinstance(back.optimizer, keras.optimizers.Adam) and abs(float(back.optimizer.learning_rate) - 0.01) < 1e-9

@@ -48,7 +48,8 @@ class Writer:
     def __init__(self, folder: Path | None) -> None:
         self.folder = Path(folder) if folder is not None else None
         self.models: dict[tuple[int, str], str] = {}
-        """File of each model written, by the model's identity and weights (one file while it is unchanged)."""
+        """File of each model written, by the model's identity, weights and compile settings (one file while
+        none of them changes)."""
 
     def _file(self, name: str, write: Callable[[Path], None]) -> str:
         if self.folder is not None and not (self.folder / name).exists():
@@ -139,10 +140,12 @@ class Writer:
         return {"t": "index", "data": self._column(index, depth)}
 
     def _model(self, model: Any) -> dict:
-        weights = hashlib.sha256(b"".join(np.asarray(w).tobytes() for w in model.get_weights())).hexdigest()[:24]
-        if (id(model), weights) in self.models:
-            return {"t": "model", "f": self.models[id(model), weights]}
-        name = self.models[id(model), weights] = f"model{len(self.models) + 1}.keras"
+        state = b"".join(np.asarray(w).tobytes() for w in model.get_weights())
+        compiled = model.get_compile_config() if getattr(model, "compiled", False) else None
+        key = (id(model), hashlib.sha256(state + json.dumps(compiled, sort_keys=True, default=str).encode()).hexdigest())
+        if key in self.models:
+            return {"t": "model", "f": self.models[key]}
+        name = self.models[key] = f"model{len(self.models) + 1}.keras"
         if self.folder is not None:
             self.folder.mkdir(parents=True, exist_ok=True)
             try:

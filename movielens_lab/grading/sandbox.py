@@ -35,7 +35,7 @@ LIMITS_REACHED = ".limits-reached"
 """In a kernel's ``workdir``: the limits its kernels reached, one plain note a line (written by the launcher)."""
 LAUNCHER = "movielens_lab.grading.kernel_launcher"
 PROBE_OK = "sandbox-ok"
-SHUTDOWN_WAIT = 120.0
+SHUTDOWN_WAIT = 15.0
 """Seconds a client waits for a grading kernel's launcher to end after asking the kernel to shut down."""
 
 
