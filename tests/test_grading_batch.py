@@ -96,3 +96,15 @@ def test_cli_errors_are_one_line(tmp_path: Path, capsys):
     (tmp_path / "subs" / "x.ipynb").write_text("{}")
     assert main(["grade", str(tmp_path / "subs"), "--unsafe", "--data-dir", str(tmp_path / "empty")]) == 1
     assert "no ml-1m/ratings.dat" in capsys.readouterr().err
+
+
+def test_feedback_carries_the_notes_of_collection(tmp_path: Path):
+    student = nbformat.read(build_course(tmp_path / "course", SOURCE, CONFIG).student_notebook, as_version=4)
+    submissions = tmp_path / "canvas"
+    submissions.mkdir()
+    nbformat.write(student, submissions / "alice_102_5552_fixture_lab.ipynb")
+    nbformat.write(filled(student), submissions / "alice_102_5553_fixture_lab-1.ipynb")
+    assert grade(submissions, tmp_path / "out", data_dir=data_folder(tmp_path / "data"), source=SOURCE,
+                 config=CONFIG) == 0
+    feedback = (tmp_path / "out" / "students" / "alice_102" / "feedback.html").read_text()
+    assert "2 submissions for this student" in feedback and "alice_102_5552_fixture_lab.ipynb" in feedback

@@ -12,7 +12,9 @@ import pandas as pd
 import pytest
 
 from movielens_lab.grading.judge import Judge
-from movielens_lab.grading.judging import instrument, judge_spec, read_names, split_hidden
+from movielens_lab.config import LabGrader
+from movielens_lab.grading import sandbox
+from movielens_lab.grading.judging import instrument, judge_limits, judge_spec, read_names, split_hidden, start_judge
 from movielens_lab.grading.recorder import Recorder
 
 HELPER = '''class LabCheck:
@@ -176,3 +178,29 @@ def test_frames_from_the_kernel_are_frames_in_the_judge(tmp_path: Path) -> None:
     values, notes = judge.namespace("s")
     pd.testing.assert_frame_equal(values["table"], ns["table"])
     assert "missing" not in values and notes == []
+
+
+def started(tmp_path: Path):
+    """A judge process started as ``grade`` starts it (sandboxed where this machine allows)."""
+    return start_judge({**spec(), "bonus": []}, tmp_path, judge_limits(LabGrader(notebook_timeout=120)),
+                       sandbox.probe() is None)
+
+
+def test_a_judge_started_before_the_run_judges_the_export_it_is_sent(tmp_path: Path) -> None:
+    kernel_run(CORRECT, tmp_path / "export")
+    (tmp_path / "export" / "files" / "stray").symlink_to("/etc/passwd")  # never sent: not a regular file
+    with started(tmp_path) as judge:
+        [result] = judge.verdict(tmp_path / "export")
+    assert (result.grade_id, result.score, result.max_score, result.error) == ("test_double", 4, 4, False)
+
+
+def test_a_judge_sent_an_empty_export_says_the_notebook_stopped(tmp_path: Path) -> None:
+    with started(tmp_path) as judge:
+        [result] = judge.verdict(tmp_path / "missing")
+    assert result.score == 0 and "stopped before this test ran" in result.output
+
+
+def test_a_judge_never_asked_for_a_verdict_ends_with_its_block(tmp_path: Path) -> None:
+    with started(tmp_path) as judge:
+        pass
+    assert judge.proc.returncode is not None and not Path(judge.tmp.name).exists()

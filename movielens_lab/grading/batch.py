@@ -32,7 +32,7 @@ from . import feedback, sandbox, tampering
 from .collect import Submission, collect
 from .course import Course, build_course, fingerprint
 from .exports import Outcome, atomic_write, grades_csv, gradescope_results, summary_table, ungraded
-from .judging import JudgeFailed, instrument, is_grader_cell, judge_spec, run_judge
+from .judging import JudgeFailed, PendingJudge, instrument, is_grader_cell, judge_limits, judge_spec, start_judge
 from .rebuild import InvalidSubmission, read_cells, rebuild, student_cells
 from .results import TestResult, read_results, run_problems
 from .worker import REPORT
@@ -134,11 +134,12 @@ def _with_collect_notes(outcome: Outcome, sub: Submission) -> Outcome:
 
 
 def _write_outputs(batch: Batch, done: list[Outcome], graded: list[Outcome], by_id: dict[str, Submission]) -> None:
-    """Write the results.json of the ``done`` students and grades.csv of all ``graded`` so far."""
+    """Write the feedback and results.json of the ``done`` students and grades.csv of all ``graded`` so far."""
     for outcome in done:
-        atomic_write(batch.student_dir(outcome.student) / "results.json",
-                     json.dumps(gradescope_results(_with_collect_notes(outcome, by_id[outcome.student])), indent=1)
-                     + "\n")
+        full = _with_collect_notes(outcome, by_id[outcome.student])
+        folder = batch.student_dir(outcome.student)
+        atomic_write(folder / "feedback.html", feedback.render(full, batch.course.assignment))
+        atomic_write(folder / "results.json", json.dumps(gradescope_results(full), indent=1) + "\n")
     rows = [_with_collect_notes(o, by_id[o.student]) for o in graded]
     atomic_write(batch.out / "grades.csv", grades_csv(rows, list(batch.settings.points)))
 
@@ -165,7 +166,6 @@ def _grade_safely(batch: Batch, sub: Submission) -> Outcome:
         outcome = ungraded(sub.student, sub.name, "crashed", [f"grader error: {type(err).__name__}: {err}"],
                            settings.points, settings.bonus)
     folder = batch.student_dir(sub.student)
-    atomic_write(folder / "feedback.html", feedback.render(outcome, batch.course.assignment))
     record = {"submission": sub.sha256, "key": batch.key, "origin": sub.origin, "outcome": outcome.to_dict()}
     atomic_write(folder / RECORD, json.dumps(record, indent=1) + "\n")
     return outcome
@@ -179,8 +179,9 @@ def _grade(batch: Batch, sub: Submission) -> Outcome:
     work = Path(tempfile.mkdtemp(prefix=f"{sub.student}-", dir=batch.out / "work"))
     try:
         notebook = _prepare(batch, work, sub.student, instrument(nb, batch.spec))
-        killed, code = _run_worker(batch, work, sub.student)
-        outcome = _read_outcome(batch, work, sub, notebook, killed, code, notes)
+        with start_judge(batch.spec, batch.data_dir, judge_limits(batch.settings), batch.sandboxed) as judge:
+            killed, code = _run_worker(batch, work, sub.student)
+            outcome = _read_outcome(batch, work, sub, notebook, killed, code, notes, judge)
         if notebook.is_file():  # for the instructor only: its outputs may hold anything the student printed
             atomic_write(batch.out / EXECUTED / f"{sub.student}.ipynb", notebook.read_bytes())
         if (work / "worker.log").is_file():
@@ -240,7 +241,7 @@ def _kill_running(batch: Batch) -> None:
 
 
 def _read_outcome(batch: Batch, work: Path, sub: Submission, notebook: Path, killed: bool, code: int | None,
-                  notes: list[str]) -> Outcome:
+                  notes: list[str], judge: PendingJudge) -> Outcome:
     """The judge's points on what the run exported, with how the run went."""
     settings = batch.settings
     notes = notes + sandbox.limits_reached(work / "autograded")
@@ -267,9 +268,8 @@ def _read_outcome(batch: Batch, work: Path, sub: Submission, notebook: Path, kil
                                        f"than the {settings.memory_limit_mb} MiB memory limit); graded as far as it got"]
     else:
         return failed("crashed", f"nbgrader autograde failed: {report['error']}")
-    limits = sandbox.Limits.of(settings, settings.notebook_timeout)
     try:
-        tests = run_judge(batch.spec, work / "export", batch.data_dir, limits, batch.sandboxed)
+        tests = judge.verdict(work / "export")
     except JudgeFailed as why:
         return failed("crashed", str(why))
     return Outcome(sub.student, sub.name, status, tests, notes + problems, disagreements(ran, tests))

@@ -24,7 +24,7 @@ from ..config import lab_settings
 from ..errors import LabError
 from ..notebook.execute import LoggedKernelManager
 from . import sandbox
-from .judging import JudgeFailed, instrument, is_grader_cell, judge_spec, run_judge
+from .judging import JudgeFailed, instrument, is_grader_cell, judge_limits, judge_spec, start_judge
 from .rebuild import InvalidSubmission, read_cells, rebuild
 from .results import TestResult, run_problems
 
@@ -75,7 +75,8 @@ def check(notebook: Path, data_dir: Path | None = None, template: Path = paths.S
     nb = instrument(nb, spec)
     sandboxed = sandbox.probe() is None
     data = paths.data_dir(data_dir).resolve()
-    with tempfile.TemporaryDirectory(prefix="movielens-check-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="movielens-check-") as tmp, \
+            start_judge(spec, data, judge_limits(settings), sandboxed, mode="check") as judge:
         work, export = Path(tmp) / "work", Path(tmp) / "export"
         work.mkdir()
         kernel = sandbox.write_kernelspec(Path(tmp) / "jupyter", work, sandbox.Limits.of(settings), sandboxed, export)
@@ -91,8 +92,7 @@ def check(notebook: Path, data_dir: Path | None = None, template: Path = paths.S
                 print("note: the kernel died while running the notebook (os._exit, a crash, or more than the "
                       f"{settings.memory_limit_mb} MiB memory limit); the sections after it fail")
         try:
-            results = run_judge(spec, export, data, sandbox.Limits.of(settings, settings.notebook_timeout),
-                                sandboxed, mode="check")
+            results = judge.verdict(export)
         except JudgeFailed as why:
             raise LabError(str(why)) from None
     nb.cells = [c for c in nb.cells if not is_grader_cell(c)]

@@ -1,7 +1,10 @@
 """The trusted judge: replays each test cell on the exported values, in a process no student code ran in.
 
 ``python judge.py SPEC.json EXPORT_DIR grade|check`` (the grader copies this file and
-``plaindata.py`` into a folder of their own and runs it in the sandbox). SPEC holds the
+``plaindata.py`` into a folder of their own and runs it in the sandbox, as soon as grading
+starts). The judge runs the given cells first, then reads the export as a tar stream on its
+stdin, sent when the student's kernel has ended, and extracts it into EXPORT_DIR (regular
+files only); an empty stdin ends it without a verdict. SPEC holds the
 instructor's given cells and test cells, split at nbgrader's hidden-test markers; EXPORT_DIR
 what the student's kernel exported before each test cell (``recorder``). For each test cell
 the judge builds a fresh namespace: the given cells' names (run here, from the instructor's
@@ -23,6 +26,7 @@ import contextlib
 import io
 import json
 import sys
+import tarfile
 import types
 import warnings
 from pathlib import Path
@@ -188,9 +192,23 @@ def _quiet(out: io.StringIO | None = None):
         yield
 
 
+def receive(stream: Any, folder: Path) -> bool:
+    """Extract the export sent on ``stream`` into ``folder``: regular files only; False if nothing came."""
+    try:
+        with tarfile.open(fileobj=stream, mode="r|") as tar:
+            for member in tar:
+                if member.isfile():
+                    tar.extract(member, folder, filter="data")
+    except tarfile.ReadError:  # an empty stream: the grader needs no verdict
+        return False
+    return True
+
+
 def main(argv: list[str]) -> int:
     spec = json.loads(Path(argv[0]).read_text())
     judge = Judge(spec, Path(argv[1]))
+    if not receive(sys.stdin.buffer, Path(argv[1])):
+        return 0
     hidden = argv[2] == "grade"
     results = [judge.test(test, hidden) for test in spec["tests"]]
     sys.stdout.write(MARKER + json.dumps({"tests": results}) + "\n")

@@ -8,14 +8,16 @@ Three steps, for ``grade`` and ``check`` alike:
 2. :func:`instrument` adds to the notebook the student's kernel will run: a first cell that
    sets up the exporter (``recorder``), and around every test cell one that exports what the
    test reads and one that tidies up.
-3. :func:`run_judge` copies the judge, the spec and the export into a folder of their own and
-   runs ``judge.py`` there, in the sandbox, in a fresh process: its verdict is the grade.
+3. :func:`start_judge` copies the judge and the spec into a folder of their own and starts
+   ``judge.py`` there, in the sandbox, in a fresh process, while the student's notebook runs;
+   once the notebook has ended it is sent the export: its verdict is the grade.
 """
 
 from __future__ import annotations
 
 import ast
 import builtins
+import contextlib
 import json
 import os
 import re
@@ -23,6 +25,7 @@ import shutil
 import subprocess
 import sys
 import symtable
+import tarfile
 import tempfile
 from pathlib import Path
 
@@ -31,6 +34,7 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
 
 from .. import paths
+from ..config import LabGrader
 from ..kernels import QUIET_ENV
 from . import judge, plaindata, recorder, sandbox
 from .results import TestResult, is_test
@@ -172,31 +176,90 @@ def is_grader_cell(cell: NotebookNode) -> bool:
     return cell.get("metadata", {}).get("movielens_lab") == "export"
 
 
-def run_judge(spec: dict, export: Path, data_dir: Path, limits: sandbox.Limits, sandboxed: bool,
-              mode: str = "grade") -> list[TestResult]:
-    """The judge's verdict on ``export``, from a fresh process in the sandbox (``mode``: grade or check)."""
-    bonus = set(spec.get("bonus", []))
-    with tempfile.TemporaryDirectory(prefix="mlk-judge-") as tmp:
-        folder = Path(tmp) / "judge"
+class PendingJudge:
+    """A judge started before the student's notebook runs (:func:`start_judge`).
+
+    While the kernel runs, the judge imports its libraries and runs the given cells in its
+    own sandbox; :meth:`verdict` then sends it the export and reads its verdict. Leaving the
+    ``with`` block without a verdict ends it.
+    """
+
+    STOP_WAIT = 10
+    """Seconds an unused judge has to end once told to stop, before it is killed."""
+
+    def __init__(self, spec: dict, data_dir: Path, limits: sandbox.Limits, sandboxed: bool, mode: str) -> None:
+        self.spec, self.limits = spec, limits
+        self.tmp = tempfile.TemporaryDirectory(prefix="mlk-judge-")
+        folder = Path(self.tmp.name) / "judge"
         folder.mkdir()
         for module in (judge, plaindata):
             shutil.copy(module.__file__, folder / Path(module.__file__).name)
         (folder / "spec.json").write_text(json.dumps(spec))
-        if export.is_dir() and not export.is_symlink():
-            shutil.copytree(export, folder / "export", symlinks=True)
         command = [sys.executable, "judge.py", "spec.json", "export", mode]
         argv = [*sandbox.kernel_argv(folder, limits, sandboxed)[:-1], "--run", *command]
         env = {**os.environ, **JUDGE_ENV, paths.DATA_ENV: str(data_dir)}
+        self.stdout = open(Path(self.tmp.name) / "stdout", "w+")
+        self.stderr = open(Path(self.tmp.name) / "stderr", "w+")
+        self.proc = subprocess.Popen(argv, cwd=folder, env=env, stdin=subprocess.PIPE, stdout=self.stdout,
+                                     stderr=self.stderr, text=False)
+
+    def __enter__(self) -> PendingJudge:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def verdict(self, export: Path) -> list[TestResult]:
+        """Send ``export`` (its regular files) to the judge; its results, one per test of the spec."""
         try:
-            done = subprocess.run(argv, cwd=folder, env=env, capture_output=True, text=True,
-                                  timeout=(limits.wall_seconds or 3600) + 30)
+            with tarfile.open(fileobj=self.proc.stdin, mode="w|") as tar:
+                if export.is_dir() and not export.is_symlink():
+                    for path in sorted(export.rglob("*")):
+                        if path.is_file() and not path.is_symlink():
+                            tar.add(path, arcname=str(path.relative_to(export)), recursive=False)
+            self.proc.stdin.close()
+            self.proc.wait(timeout=(self.limits.wall_seconds or 3600) + 30)
         except subprocess.TimeoutExpired:
             raise JudgeFailed("the grader's checks ran out of time") from None
-    lines = [line for line in done.stdout.splitlines() if line.startswith(judge.MARKER)]
-    if not lines:
-        detail = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
-        raise JudgeFailed(f"the grader's checks could not run ({detail[:300]})")
-    verdict = json.loads(lines[-1][len(judge.MARKER):])["tests"]
-    titles = {test["grade_id"]: test["title"] for test in spec["tests"]}
-    return [TestResult(r["grade_id"], float(r["score"]), float(r["max_score"]), r["output"],
-                       r["grade_id"] in bonus, bool(r["error"]), titles[r["grade_id"]]) for r in verdict]
+        except OSError:  # the judge ended before reading it all: its stderr says why
+            self.proc.wait()
+        return self._results()
+
+    def _results(self) -> list[TestResult]:
+        self.stdout.seek(0)
+        self.stderr.seek(0)
+        lines = [line for line in self.stdout.read().splitlines() if line.startswith(judge.MARKER)]
+        if not lines:
+            detail = (self.stderr.read().strip().splitlines() or [f"exit code {self.proc.returncode}"])[-1]
+            raise JudgeFailed(f"the grader's checks could not run ({detail[:300]})")
+        verdict = json.loads(lines[-1][len(judge.MARKER):])["tests"]
+        bonus = set(self.spec.get("bonus", []))
+        titles = {test["grade_id"]: test["title"] for test in self.spec["tests"]}
+        return [TestResult(r["grade_id"], float(r["score"]), float(r["max_score"]), r["output"],
+                           r["grade_id"] in bonus, bool(r["error"]), titles[r["grade_id"]]) for r in verdict]
+
+    def close(self) -> None:
+        """Stop the judge if it is still running (no verdict was asked for) and remove its folder."""
+        with contextlib.suppress(OSError):
+            self.proc.stdin.close()
+        if self.proc.poll() is None:
+            self.proc.terminate()  # the launcher then ends the judge's whole sandbox
+            try:
+                self.proc.wait(timeout=self.STOP_WAIT)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.stdout.close()
+        self.stderr.close()
+        self.tmp.cleanup()
+
+
+def judge_limits(settings: LabGrader) -> sandbox.Limits:
+    """The judge's limits: the grading limits, with time to wait for a whole notebook and then judge it."""
+    return sandbox.Limits.of(settings, 2 * settings.notebook_timeout)
+
+
+def start_judge(spec: dict, data_dir: Path, limits: sandbox.Limits, sandboxed: bool,
+                mode: str = "grade") -> PendingJudge:
+    """Start the judge for one submission in the sandbox (``mode``: grade or check); see :class:`PendingJudge`."""
+    return PendingJudge(spec, data_dir, limits, sandboxed, mode)

@@ -127,6 +127,11 @@ def _given_lines(source: str) -> set[str]:
     return {line.strip() for line in source.splitlines() if line.strip() and line.strip() not in PLACEHOLDER}
 
 
+def _positions(released: list[NotebookNode]) -> dict[str, int]:
+    """Each released cell's position, by grade_id."""
+    return {c.metadata.nbgrader["grade_id"]: k for k, c in enumerate(released) if "grade_id" in _nbgrader(c)}
+
+
 def identify(cells: list[dict], released: list[NotebookNode]) -> tuple[dict[int, int], list[str]]:
     """Which released cell each submission cell is (by position in both); notes on those matched by content.
 
@@ -134,7 +139,7 @@ def identify(cells: list[dict], released: list[NotebookNode]) -> tuple[dict[int,
     lost their metadata), or, for an answer cell, by holding at least half of the given lines
     that only that released answer cell has, preferring a cell after the previous section's.
     """
-    ids = {c.metadata.nbgrader["grade_id"]: k for k, c in enumerate(released) if "grade_id" in _nbgrader(c)}
+    ids = _positions(released)
     texts = {c.source.strip(): k for k, c in enumerate(released)
              if c.source.strip() and not _nbgrader(c).get("solution")}
     found: dict[int, int] = {}
@@ -170,7 +175,7 @@ def _with_added_cells(cells: list[dict], released: list[NotebookNode],
     """``released`` with the submission's own cells inserted after the released cell they followed."""
     after: dict[int, list[NotebookNode]] = {}
     anchor, added = -1, 0
-    ids = {c.metadata.nbgrader["grade_id"]: k for k, c in enumerate(released) if "grade_id" in _nbgrader(c)}
+    ids = _positions(released)
     for i, cell in enumerate(cells):
         grade_id, text = _nbgrader(cell).get("grade_id"), _source(cell)
         if i in found:
