@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -28,13 +29,15 @@ from tqdm.auto import tqdm
 from .. import paths
 from ..config import LabGrader, lab_settings
 from ..errors import LabError
-from . import feedback, sandbox, tampering
+from . import feedback, report, sandbox, tampering
+from .canvas import read_roster
 from .collect import Submission, collect
 from .course import Course, build_course, fingerprint
 from .exports import Outcome, atomic_write, grades_csv, gradescope_results, summary_table, ungraded
 from .judging import JudgeFailed, PendingJudge, instrument, is_grader_cell, judge_limits, judge_spec, start_judge
 from .rebuild import InvalidSubmission, read_cells, rebuild, student_cells
 from .results import TestResult, read_results, run_problems
+from .runfacts import RunFacts, dataset_name, finished_now
 from .worker import REPORT
 
 RECORD = "record.json"
@@ -78,13 +81,17 @@ def data_folder(explicit: Path | None) -> Path:
 
 def grade(submissions: Path, out: Path = Path("grading"), jobs: int = 1, unsafe: bool = False,
           data_dir: Path | None = None, source: Path = paths.SOLUTION_NOTEBOOK,
-          config: Path = paths.GRADER_CONFIG, layout: str = "auto") -> int:
+          config: Path = paths.GRADER_CONFIG, layout: str = "auto", roster: Path | None = None) -> int:
     """Grade every submission under ``submissions`` into ``out``; print the summary table.
 
-    Student code runs in the sandbox; ``unsafe`` grades without it, when asked for.
+    Student code runs in the sandbox; ``unsafe`` grades without it, when asked for. With
+    ``roster`` (a Canvas gradebook export), also write canvas_import.csv.
     """
     if jobs < 1:
         raise LabError(f"--jobs must be at least 1 (got {jobs})")
+    started = time.monotonic()
+    if roster is not None:
+        read_roster(roster)  # a bad roster stops here, before any grading
     out = Path(out).resolve()
     subs = collect(Path(submissions), lab_settings(Path(config)).assignment, layout)
     data = data_folder(data_dir)
@@ -124,6 +131,8 @@ def grade(submissions: Path, out: Path = Path("grading"), jobs: int = 1, unsafe:
     shutil.rmtree(out / "work", ignore_errors=True)
     print(summary_table(final, max_total))
     print(f"grades: {out / 'grades.csv'}; feedback and results.json: {out / 'students'}/<student>/")
+    report.finish(out, RunFacts(batch.course.assignment, len(subs), len(todo), time.monotonic() - started, jobs,
+                                dataset_name(data), str(data), not unsafe, finished_now()), roster)
     return 0
 
 

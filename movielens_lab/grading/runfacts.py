@@ -1,0 +1,52 @@
+"""``run.json`` in a grading folder: how the last ``grade`` ran (time, jobs, dataset), for the class report."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from ..data.twin import is_twin
+from .exports import atomic_write
+
+RUN_FILE = "run.json"
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """One ``grade`` run."""
+
+    assignment: str
+    students: int
+    """Rows of grades.csv."""
+    graded: int
+    """Students graded by this run; the others were reused from an earlier run (same file, same course)."""
+    seconds: float
+    jobs: int
+    dataset: str
+    data_dir: str
+    sandboxed: bool
+    finished: str
+    """ISO time, to the second."""
+
+    def write(self, folder: Path) -> None:
+        atomic_write(Path(folder) / RUN_FILE, json.dumps(asdict(self), indent=1) + "\n")
+
+    @classmethod
+    def read(cls, folder: Path) -> RunFacts | None:
+        """The facts recorded in ``folder``; None where no run wrote them (or the file is damaged)."""
+        try:
+            return cls(**json.loads((Path(folder) / RUN_FILE).read_text()))
+        except (OSError, ValueError, TypeError):
+            return None
+
+
+def dataset_name(data_dir: Path) -> str:
+    """Which data a run graded on: the synthetic twin (its README says so) or MovieLens 1M."""
+    return "synthetic twin of MovieLens 1M" if is_twin(Path(data_dir) / "ml-1m") else "MovieLens 1M"
+
+
+def finished_now() -> str:
+    """The local time now, ISO, to the second."""
+    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
