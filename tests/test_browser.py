@@ -223,12 +223,19 @@ def test_the_sweep_progress_bar_is_a_widget(lab_page: WebDriver, screenshots: Pa
 
 
 @pytest.fixture(scope="module")
-def feedback_html(small_twin: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The feedback page ``grade`` writes for a completed lab with one classic mistake."""
+def graded(small_twin: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The grading folder of a completed lab with one classic mistake and a blank one."""
     folder, out = tmp_path_factory.mktemp("submissions"), tmp_path_factory.mktemp("graded")
     nbformat.write(CASES[MISTAKE].build(), folder / "alice.ipynb")
+    nbformat.write(CASES["blank"].build(), folder / "bob.ipynb")
     assert grade(folder, out, data_dir=small_twin.parent) == 0
-    return out / "students" / "alice" / "feedback.html"
+    return out
+
+
+@pytest.fixture(scope="module")
+def feedback_html(graded: Path) -> Path:
+    """The feedback page ``grade`` wrote for the student with one classic mistake."""
+    return graded / "students" / "alice" / "feedback.html"
 
 
 def test_the_feedback_page_shows_each_sections_points_and_no_hidden_code(
@@ -260,3 +267,19 @@ def _hidden_names() -> set[str]:
     names = {tok.string for tok in tokens if tok.type == tokenize.NAME and tok.string.startswith("_")}
     assert len(names) > 10
     return names
+
+
+def test_the_class_report_opens_from_disk_with_its_figures_and_the_common_mistake(
+        browser: WebDriver, graded: Path, screenshots: Path) -> None:
+    browser.get((graded / "report.html").as_uri())
+    browser.save_screenshot(screenshots / "report.png")
+    images = browser.find_elements(By.TAG_NAME, "img")
+    assert len(images) == 2
+    for image in images:  # drawn, from the page itself, with a text alternative
+        assert browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth", image) > 100
+        assert image.get_attribute("src").startswith("data:image/png") and image.get_attribute("alt")
+    text = browser.find_element(By.TAG_NAME, "body").text
+    (hint,) = CASES[MISTAKE].hints.values()
+    assert hint in text and "students 2" in text and "graded by the last run 2" in text and "synthetic twin of MovieLens 1M" in text
+    resources = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    assert not [r for r in resources if not r.startswith("data:")]

@@ -76,8 +76,9 @@ def _facts(results: ClassResults) -> list[Block]:
     if facts is None:
         return [Heading("Run"), Table("Run facts", ["fact", "value"], rows),
                 Paragraph("No run.json in this folder: its last grading did not record time, jobs or dataset.")]
-    rows += [["graded by the last run", f"{facts.graded} (the other {facts.students - facts.graded} reused "
-                                        "from an earlier run)"],
+    reused = facts.students - facts.graded
+    rows += [["graded by the last run", str(facts.graded) + (f" (the other {reused} reused from an earlier run)"
+                                                             if reused else "")],
              ["time taken", _duration(facts.seconds)], ["jobs", str(facts.jobs)],
              ["dataset", f"{facts.dataset} ({facts.data_dir})"],
              ["sandbox", "yes" if facts.sandboxed else "no (--unsafe)"], ["finished", facts.finished]]
