@@ -29,7 +29,7 @@ from pathlib import Path
 
 from nbformat import NotebookNode
 
-from movielens_lab import model, paths
+from movielens_lab import model, paths, tables
 from movielens_lab.benchmark import Row, children_cpu_seconds, table
 from movielens_lab.data.loaders import load_ratings
 from movielens_lab.data.twin import write_twin
@@ -133,10 +133,10 @@ def notebook_seconds(data_root: Path, runs: int) -> tuple[float, float, dict[str
 def cells_table(cells: dict[str, float], total: float) -> str:
     """Where the notebook's time goes: cells of a second or more, then the rest (other cells, kernel start)."""
     slow = sorted(((s, k) for k, s in cells.items() if s >= 1), reverse=True)
-    rows = [f"| {k} | {s:.1f} | {s / total:.0%} |" for s, k in slow]
     rest = total - sum(s for s, _ in slow)
-    return "\n".join(["| cell (nbgrader id) | median s | share |", "|---|---:|---:|", *rows,
-                      f"| everything else (other cells, kernel start and stop) | {rest:.1f} | {rest / total:.0%} |"])
+    rows = [*((k, s) for s, k in slow), ("everything else (other cells, kernel start and stop)", rest)]
+    return tables.render(["cell (nbgrader id)", "median s", "share"],
+                         [[k, f"{s:.1f}", f"{s / total:.0%}"] for k, s in rows], "<>>", markdown=True)
 
 
 def main() -> int:

@@ -8,6 +8,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from . import tables
+
 
 def median_seconds(func: Callable[[], object], runs: int = 5) -> float:
     """Median wall-clock seconds of ``runs`` calls of ``func``."""
@@ -48,9 +50,7 @@ class Row:
 
 def table(rows: Sequence[Row]) -> str:
     """A markdown table of ``rows``: medians, ratio, target and whether it is met."""
-    lines = ["| task | ours (median s) | baseline (median s) | speed-up | target | runs (ours / baseline) | met |",
-             "|---|---:|---:|---:|---:|---|---|"]
-    lines += [f"| {r.task} | {r.ours:.4f} | {r.baseline:.4f} | {r.ratio:.1f}x | "
-              + (f">= {r.target:g}x | {r.runs} | {'yes' if r.met else 'NO'} |" if r.target else f"- | {r.runs} | - |")
-              for r in rows]
-    return "\n".join(lines)
+    header = ["task", "ours (median s)", "baseline (median s)", "speed-up", "target", "runs (ours / baseline)", "met"]
+    cells = [[r.task, f"{r.ours:.4f}", f"{r.baseline:.4f}", f"{r.ratio:.1f}x", f">= {r.target:g}x" if r.target else "-",
+              r.runs, ("yes" if r.met else "NO") if r.target else "-"] for r in rows]
+    return tables.render(header, cells, "<>>>><<", markdown=True)

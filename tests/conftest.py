@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from movielens_lab.data import movielens
 from movielens_lab.data.twin import write_twin
 
 SMALL_SCALE = 0.02
@@ -26,8 +27,18 @@ def medium_twin(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def full_twin(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The full-scale twin's ``ml-1m`` folder (seed 0), as the lab's numbers need.
+    """The full-scale twin's ``ml-1m`` folder (seed 0), as the lab's numbers need; its parent is a data folder."""
+    return write_twin(tmp_path_factory.mktemp("full_twin"), seed=0, scale=1.0)
 
-    It lies in ``<basetemp>/twin/ml-1m``, where ``demo --data-dir <basetemp>`` looks for it.
-    """
-    return write_twin(tmp_path_factory.mktemp("twin", numbered=False), seed=0, scale=1.0)
+
+@pytest.fixture(scope="session")
+def hand_placed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An ``ml-1m`` folder shaped as MovieLens 1M unzipped by hand: its ``.dat`` files have the
+    published line counts and sizes (their lines are only ``x``s: this is no MovieLens data), and a README."""
+    folder = tmp_path_factory.mktemp("hand_placed") / movielens.FOLDER
+    folder.mkdir()
+    for name, lines in movielens.FILE_LINES.items():
+        width, extra = divmod(movielens.FILE_SIZES[name] - lines, lines)
+        (folder / name).write_bytes(b"x" * extra + (b"x" * width + b"\n") * lines)
+    (folder / "README").write_text("SUMMARY\n")
+    return folder

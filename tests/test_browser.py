@@ -280,6 +280,6 @@ def test_the_class_report_opens_from_disk_with_its_figures_and_the_common_mistak
         assert image.get_attribute("src").startswith("data:image/png") and image.get_attribute("alt")
     text = browser.find_element(By.TAG_NAME, "body").text
     (hint,) = CASES[MISTAKE].hints.values()
-    assert hint in text and "students 2" in text and "graded by the last run 2" in text and "synthetic twin of MovieLens 1M" in text
+    assert hint in text and "students 2" in text and "graded by the last run 2" in text and "offline twin (synthetic)" in text
     resources = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
     assert not [r for r in resources if not r.startswith("data:")]

@@ -25,7 +25,8 @@ import pytest
 
 from movielens_lab.data import download, loaders
 from movielens_lab.data.download import DownloadError
-from movielens_lab.data.fetch import MARKER, fetch
+from movielens_lab.data.fetch import fetch
+from movielens_lab.data.locate import MARKER
 from movielens_lab.data.registry import DATASETS
 from movielens_lab.data.twin import write_twin
 from movielens_lab.errors import LabError

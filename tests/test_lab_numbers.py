@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from movielens_lab.config import lab_settings
-from movielens_lab.data import stats
+from movielens_lab.data import facts, lab_numbers, stats
 
 pytestmark = pytest.mark.slow
 
@@ -20,8 +20,8 @@ ISSUE_BAND = 0.015
 
 @pytest.fixture(scope="module")
 def numbers(full_twin: Path) -> dict[str, object]:
-    ratings, _ = stats.load(full_twin)
-    return stats.lab_numbers(ratings)
+    ratings, _ = facts.load(full_twin)
+    return lab_numbers.lab_numbers(ratings)
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +30,8 @@ def settings():
 
 
 def test_tolerances_are_set_and_tight(settings) -> None:
-    assert set(stats.LAB_KEYS) <= set(settings.references) and set(stats.LAB_KEYS) <= set(settings.tolerances)
+    keys = set(lab_numbers.LAB_KEYS)
+    assert keys <= set(settings.references) and keys <= set(settings.tolerances)
     assert (settings.references["mae_movie"], settings.references["train_loss"],
             settings.references["test_loss"]) == (0.78, 0.68, 0.71)  # the published ml-1m values
     for key in ("mae_movie", "train_loss", "test_loss"):
@@ -48,7 +49,7 @@ def test_lab_number_within_tolerance(numbers: dict, settings, key: str) -> None:
 def test_sweep_is_lowest_at_3_to_6(numbers: dict, settings) -> None:
     assert sorted(numbers["sweep"]) == list(range(9))
     assert 3 <= numbers["best_emb_dim"] <= 6, numbers["sweep"]
-    assert stats.within("best_emb_dim", numbers["best_emb_dim"], settings)
+    assert lab_numbers.within("best_emb_dim", numbers["best_emb_dim"], settings)
     test_loss = {dim: losses[1] for dim, losses in numbers["sweep"].items()}
     assert test_loss[numbers["best_emb_dim"]] < test_loss[0] and test_loss[numbers["best_emb_dim"]] < test_loss[8]
 
@@ -59,11 +60,11 @@ def test_low_rank_model_beats_the_movie_means(numbers: dict) -> None:
 
 def test_top_rated_movies_have_very_few_ratings(numbers: dict) -> None:
     assert numbers["top_movies"] >= 1
-    assert numbers["top_movies_median_count"] <= stats.FEW_RATINGS
+    assert numbers["top_movies_median_count"] <= lab_numbers.FEW_RATINGS
 
 
 def test_stats_table_shows_every_lab_number_ok(numbers: dict) -> None:
-    rows = stats.lab_rows(numbers)
+    rows = lab_numbers.lab_rows(numbers)
     table = stats.format_table(rows)
     assert all(row.ok for row in rows), table
     for label in ("movie-mean MAE", "final train loss", "final test loss", "lowest test loss", "mean > 4.8"):

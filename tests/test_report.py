@@ -27,7 +27,7 @@ YCNT = "ycnt[i] counts the TRAINING ratings of movie id i (index by the id itsel
 SIZE = "ymean and ycnt are indexed by movie id, so they need nmovies + 1 entries"
 TITLES = "titles must be a plain list of str in file order (use .tolist())"
 SWEEP = "train_loss and test_loss hold one final loss per emb_dim in dims (9 values each)"
-FACTS = RunFacts("movielens_lab", 9, 7, 125.4, 2, "synthetic twin of MovieLens 1M", "/data", True,
+FACTS = RunFacts("movielens_lab", 9, 7, 125.4, 2, "offline twin (synthetic)", "/data", True,
                  "2026-12-01T10:00:00+00:00")
 
 CLASS = [
@@ -111,7 +111,7 @@ def test_the_markdown_report_has_the_numbers(folder: Path):
     report(folder)
     md = (folder / "report.md").read_text()
     assert "| time taken | 2 min 5 s |" in md
-    assert "| dataset | synthetic twin of MovieLens 1M (/data) |" in md
+    assert "| dataset | offline twin (synthetic) (/data) |" in md
     assert "| statuses | 6 graded, 1 timeout, 1 crashed, 1 invalid |" in md
     assert "| 5. Baselines | 14 | 8.22 | 10 | 0 | 14 | 3 | 3 |" in md
     assert f"- {YMEAN}: 3 students\n- {YCNT}: 2 students\n- {SIZE}: 1 student\n" in md
@@ -215,7 +215,7 @@ def test_grade_writes_the_report_and_the_canvas_import(tmp_path: Path):
                  roster=roster) == 0
     facts = RunFacts.read(out)
     assert facts is not None and (facts.students, facts.graded, facts.jobs) == (2, 2, 1)
-    assert facts.dataset == "MovieLens 1M" and facts.assignment == "fixture_lab" and not facts.sandboxed
+    assert facts.dataset == "real MovieLens 1M" and facts.assignment == "fixture_lab" and not facts.sandboxed
     assert (out / "canvas_import.csv").read_text().splitlines() == [
         "Student,ID,SIS User ID,SIS Login ID,Section,fixture_lab", '"Doe, Jane",103,,jdoe,A,6', '"Roe, Rick",104,,,A,']
     md = (out / "report.md").read_text()

@@ -22,7 +22,7 @@ def demo_run(full_twin: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple
     out = tmp_path_factory.mktemp("demo")
     proc = subprocess.run(
         [sys.executable, "-m", "movielens_lab", "demo", "--offline",
-         "--data-dir", str(full_twin.parent.parent), "--out", str(out)],
+         "--data-dir", str(full_twin.parent), "--out", str(out)],
         capture_output=True, text=True, timeout=1800)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return proc, out

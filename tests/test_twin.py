@@ -1,7 +1,8 @@
-"""The offline twin (`data twin`) and the shape facts of `data stats`."""
+"""The offline twin (`data twin`): its files, its shape against MovieLens 1M's, how it is written."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -11,10 +12,10 @@ import numpy as np
 import pytest
 
 from conftest import SMALL_SCALE
-from movielens_lab.data import loaders, stats, twin
+from movielens_lab.data import facts, loaders, locate, twin
+from movielens_lab.data import movielens as ml
 from movielens_lab.errors import LabError
 
-FILES = ("ratings.dat", "movies.dat", "users.dat", "README")
 TITLE = re.compile(r"^Synthetic Film (\d{4})( \(Film synthétique \1\))? \((19[1-9]\d|2000)\)$")
 
 
@@ -24,7 +25,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
 
 
 def _same_files(a: Path, b: Path) -> bool:
-    return all((a / name).read_bytes() == (b / name).read_bytes() for name in FILES)
+    return all((a / name).read_bytes() == (b / name).read_bytes() for name in ml.FILES)
 
 
 def test_same_seed_gives_identical_bytes(small_twin: Path, tmp_path: Path) -> None:
@@ -43,7 +44,7 @@ def test_rewriting_a_twin_replaces_it(tmp_path: Path, capsys: pytest.CaptureFixt
     first = twin.write_twin(tmp_path, seed=1, scale=SMALL_SCALE)
     (first / "stray.txt").write_text("left over")
     second = twin.write_twin(tmp_path, seed=2, scale=SMALL_SCALE)
-    assert second == first and sorted(p.name for p in second.iterdir()) == sorted(FILES)
+    assert second == first and sorted(p.name for p in second.iterdir()) == sorted(ml.FILES)
     assert "seed 2" in (second / "README").read_text(encoding="latin-1")
     assert f"to {second}" in capsys.readouterr().out.splitlines()[-1]
     assert not [p for p in tmp_path.iterdir() if p.name != "ml-1m"]  # no staging folder left
@@ -51,17 +52,17 @@ def test_rewriting_a_twin_replaces_it(tmp_path: Path, capsys: pytest.CaptureFixt
 
 def test_small_twin_shape(small_twin: Path) -> None:
     size = twin.sizes(SMALL_SCALE)
-    ratings, movies = stats.load(small_twin)
-    facts = stats.shape_facts(ratings, movies)
-    assert facts["users"] == size["users"] and (facts["user_id_min"], facts["user_id_max"]) == (1, size["users"])
-    assert facts["ratings"] == size["ratings"]
-    assert facts["movies_listed"] == size["listed"] and facts["movies_rated"] == size["rated"]
-    assert facts["max_movie_id"] == size["max_id"] and facts["rated_all_listed"]
-    assert facts["min_per_user"] >= twin.MIN_PER_USER
-    assert facts["grouped_by_user"] and facts["whole_stars"]
-    for share, count in zip(facts["star_shares"], twin.STAR_COUNTS):
-        assert abs(share - 100 * count / twin.RATINGS) < 0.5
-    assert twin.FIRST_TIMESTAMP <= facts["first_timestamp"] <= facts["last_timestamp"] <= twin.LAST_TIMESTAMP
+    ratings, movies = facts.load(small_twin)
+    shape = facts.shape_facts(ratings, movies)
+    assert shape["users"] == size["users"] and (shape["user_id_min"], shape["user_id_max"]) == (1, size["users"])
+    assert shape["ratings"] == size["ratings"]
+    assert shape["movies_listed"] == size["listed"] and shape["movies_rated"] == size["rated"]
+    assert shape["max_movie_id"] == size["max_id"] and shape["rated_all_listed"]
+    assert shape["min_per_user"] >= ml.MIN_PER_USER
+    assert shape["grouped_by_user"] and shape["whole_stars"]
+    for share, count in zip(shape["star_shares"], ml.STAR_COUNTS):
+        assert abs(share - 100 * count / ml.RATINGS) < 0.5
+    assert ml.FIRST_TIMESTAMP <= shape["first_timestamp"] <= shape["last_timestamp"] <= ml.LAST_TIMESTAMP
     assert not ratings.duplicated(["UserID", "MovieID"]).any()
     assert np.all(np.diff(ratings["UserID"].to_numpy()) >= 0)  # sorted by user, as ml-1m
 
@@ -76,17 +77,17 @@ def test_small_twin_files_look_like_ml1m(small_twin: Path) -> None:
         match = TITLE.match(title)
         assert match and int(match.group(1)) == mid, title
     genres = {g for combo in movies["Genres"] for g in combo.split("|")}
-    assert genres <= set(twin.GENRES) and len(genres) > 10
+    assert genres <= set(ml.GENRES) and len(genres) > 10
 
     users = loaders.load_users(small_twin)
     assert users["UserID"].tolist() == list(range(1, twin.sizes(SMALL_SCALE)["users"] + 1))
     assert set(users["Gender"]) == {"M", "F"}
-    assert set(users["Age"]) <= set(twin.AGE_CODES)
+    assert set(users["Age"]) <= set(ml.AGE_CODES)
     assert users["Occupation"].between(0, 20).all()
     assert users["Zip-code"].str.fullmatch(r"\d{5}").all()
 
     readme = (small_twin / "README").read_text(encoding="latin-1")
-    assert readme.startswith(twin.TWIN_MARKER) and twin.is_twin(small_twin)
+    assert readme.startswith(locate.TWIN_MARKER) and locate.is_twin(small_twin)
     assert "SYNTHETIC" in readme and "contains no MovieLens data" in readme
     assert f"--seed 0 --scale {SMALL_SCALE:g}" in readme
 
@@ -114,52 +115,45 @@ def test_bad_scale_is_refused(scale: float, tmp_path: Path) -> None:
     assert not any(tmp_path.iterdir())
 
 
-def test_cli_twin_then_stats(small_twin: Path, tmp_path: Path) -> None:
+def test_cli_twin_writes_the_fixtures_bytes(small_twin: Path, tmp_path: Path) -> None:
     made = _cli("data", "twin", "--data-dir", str(tmp_path), "--scale", str(SMALL_SCALE))
     assert made.returncode == 0, made.stderr
     folder = tmp_path / "ml-1m"
     assert made.stdout.strip().endswith(str(folder)) and "wrote the synthetic twin" in made.stdout
     assert _same_files(folder, small_twin)  # the CLI and the fixture write the same bytes
 
-    shown = _cli("data", "stats", str(folder), "--no-model")
-    assert shown.returncode == 0, shown.stderr
-    size = twin.sizes(SMALL_SCALE)
-    lines = shown.stdout.splitlines()
-    assert "measure" in lines[1] and "target" in lines[1] and "ok?" in lines[1]
-    row = next(line for line in lines if line.startswith("ratings "))
-    assert f"{size['ratings']:,}" in row and row.endswith("NO")  # a small twin is not ml-1m's size
-    assert next(line for line in lines if line.startswith("ratings.dat grouped by user")).endswith("yes")
-    assert not any("Keras" in line for line in lines)
 
-    bad = _cli("data", "stats", str(tmp_path / "missing"), "--no-model")
-    assert bad.returncode == 1 and "not a folder" in bad.stderr and "data twin" in bad.stderr
-    assert "Traceback" not in bad.stderr
+def test_an_interrupted_rewrite_leaves_the_old_twin_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    old = twin.write_twin(tmp_path, seed=1, scale=SMALL_SCALE)
+    before = {p.name: p.read_bytes() for p in old.iterdir()}
 
+    def interrupted(move):  # Ctrl-C just as the new twin is renamed into place
+        def moving(src: Path, dst: Path) -> None:
+            if Path(dst) == old and Path(src).name.startswith(".ml-1m-twin-"):
+                raise KeyboardInterrupt
+            move(src, dst)
+        return moving
 
-def test_stats_names_a_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(LabError, match="ratings.dat not found.*data twin"):
-        stats.print_stats(tmp_path, model=False)
-
-
-def test_shape_rows_flag_what_is_off(full_twin: Path) -> None:
-    facts = stats.shape_facts(*stats.load(full_twin))
-    assert all(row.ok for row in stats.shape_rows(facts))
-    broken = {**facts, "ratings": facts["ratings"] - 1, "grouped_by_user": False,
-              "star_shares": [s + 0.6 if i == 0 else s for i, s in enumerate(facts["star_shares"])]}
-    off = {row.measure for row in stats.shape_rows(broken) if not row.ok}
-    assert off == {"ratings", "ratings.dat grouped by user", "1-star share %"}
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "replace", interrupted(os.replace))
+        patch.setattr(os, "rename", interrupted(os.rename))
+        with pytest.raises(KeyboardInterrupt):
+            twin.write_twin(tmp_path, seed=2, scale=SMALL_SCALE)
+    assert {p.name: p.read_bytes() for p in old.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["ml-1m"]  # no staging or set-aside folder left
 
 
 def test_full_twin_matches_ml1m_shape(full_twin: Path) -> None:
-    facts = stats.shape_facts(*stats.load(full_twin))
-    assert (facts["users"], facts["user_id_min"], facts["user_id_max"]) == (6040, 1, 6040)
-    assert facts["ratings"] == 1_000_209
-    assert (facts["movies_listed"], facts["movies_rated"], facts["max_movie_id"]) == (3883, 3706, 3952)
-    assert facts["min_per_user"] == 20 and facts["grouped_by_user"]
-    for share, target in zip(facts["star_shares"], (5.62, 10.75, 26.11, 34.89, 22.63)):
-        assert abs(share - target) <= 0.5
-    assert abs(facts["mean"] - 3.58) < 0.01
-    assert abs(facts["per_user_median"] - 96) <= 5 and facts["per_user_max"] == 2314
-    assert abs(facts["per_movie_median"] - 123.5) <= 12.35
-    assert abs(facts["per_movie_max"] - 3428) <= 0.05 * 3428
-    assert 232 <= facts["movies_under_5"] <= 348
+    shape = facts.shape_facts(*facts.load(full_twin))
+    assert (shape["users"], shape["user_id_min"], shape["user_id_max"]) == (ml.USERS, 1, ml.USERS)
+    assert shape["ratings"] == ml.RATINGS
+    assert ((shape["movies_listed"], shape["movies_rated"], shape["max_movie_id"])
+            == (ml.MOVIES_LISTED, ml.MOVIES_RATED, ml.MAX_MOVIE_ID))
+    assert shape["min_per_user"] == ml.MIN_PER_USER and shape["grouped_by_user"]
+    for share, count in zip(shape["star_shares"], ml.STAR_COUNTS):
+        assert abs(share - 100 * count / ml.RATINGS) <= 0.5
+    assert abs(shape["mean"] - ml.MEAN_RATING) < 0.01
+    assert abs(shape["per_user_median"] - ml.PER_USER_MEDIAN) <= 5 and shape["per_user_max"] == ml.PER_USER_MAX
+    assert abs(shape["per_movie_median"] - ml.PER_MOVIE_MEDIAN) <= 0.1 * ml.PER_MOVIE_MEDIAN
+    assert abs(shape["per_movie_max"] - ml.PER_MOVIE_MAX) <= 0.05 * ml.PER_MOVIE_MAX
+    assert 0.8 * ml.MOVIES_UNDER_5 <= shape["movies_under_5"] <= 1.2 * ml.MOVIES_UNDER_5

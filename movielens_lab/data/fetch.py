@@ -1,8 +1,8 @@
 """``data fetch``: download a MovieLens zip, verify it, extract it atomically.
 
-The extracted folder holds a marker file (``.sha256``) with the hash of the zip it came
-from, written last, before the folder is renamed into place: "already there" is a check
-of that one line and of the member files' presence, not a re-hash.
+The extracted folder holds a marker file (``locate.MARKER``) with the hash of the zip it
+came from, written last, before the folder is renamed into place: "already there" is a check
+of that one line and of the member files' presence (``locate.is_fetched``), not a re-hash.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from pathlib import Path
 
 from .. import paths
 from ..errors import LabError
+from ..files import replace_folder
 from . import registry
 from .download import DownloadError, download
-
-MARKER = ".sha256"
+from .locate import MARKER, data_folder, is_fetched
 
 
 def fetch(dataset: str = "ml-1m", data_dir: Path | None = None, url: str | None = None) -> Path:
@@ -34,7 +34,7 @@ def fetch(dataset: str = "ml-1m", data_dir: Path | None = None, url: str | None 
     cannot be written.
     """
     entry = registry.resolve(dataset, url)
-    root = paths.data_dir(data_dir)
+    root = data_folder(data_dir)
     target = root / entry.folder
     if is_fetched(target, entry):
         print(f"{entry.name} is already in {target} (verified); nothing to do")
@@ -46,15 +46,6 @@ def fetch(dataset: str = "ml-1m", data_dir: Path | None = None, url: str | None 
         _extract(archive, entry, target)
     print(f"{entry.name} ready in {target}")
     return target
-
-
-def is_fetched(target: Path, entry: registry.Dataset) -> bool:
-    """Whether ``target`` holds an extraction of the zip ``entry`` expects, complete."""
-    try:
-        recorded = (target / MARKER).read_text().strip()
-    except OSError:
-        return False
-    return recorded == entry.checksum.sha256 and all((target / m).is_file() for m in entry.members)
 
 
 def _extract(archive: Path, entry: registry.Dataset, target: Path) -> None:
@@ -75,10 +66,9 @@ def _extract(archive: Path, entry: registry.Dataset, target: Path) -> None:
             raise DownloadError(f"{archive} has no {', '.join(f'{entry.folder}/{m}' for m in missing)}; "
                                 f"it was deleted: check that the address serves {entry.file_name}")
         (extracted / MARKER).write_text(entry.checksum.sha256 + "\n")
-        if target.exists() or target.is_symlink():
+        if os.path.lexists(target):
             print(f"replacing {target}, which was not a verified download (the offline twin, or a partial copy)")
-            os.replace(target, work / "previous")
-        os.replace(extracted, target)
+        replace_folder(extracted, target)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -14,11 +14,11 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import LabError
+from .movielens import ENCODING
 
 RATINGS_COLUMNS = ["UserID", "MovieID", "Rating", "Timestamp"]
 MOVIES_COLUMNS = ["MovieID", "Title", "Genres"]
 USERS_COLUMNS = ["UserID", "Gender", "Age", "Occupation", "Zip-code"]
-ENCODING = "latin-1"
 
 _MISSING_HINT = ("download MovieLens with `python -m movielens_lab data fetch` "
                  "or write the offline twin with `python -m movielens_lab data twin`")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from urllib.parse import urldefrag
 
 from ..errors import LabError
+from . import movielens
 
 BASE_URL = "https://files.grouplens.org/datasets/movielens/"
 
@@ -54,8 +55,8 @@ DATASETS: dict[str, Dataset] = {
             size=5_917_549,
             md5="c4d9eecfca2ab87c1945afe126590906",
         ),
-        folder="ml-1m",
-        members=("ratings.dat", "movies.dat", "users.dat", "README"),
+        folder=movielens.FOLDER,
+        members=movielens.FILES,
     ),
     # Size and SHA-256 from tensorflow_datasets' url_checksums/movielens.txt (whose ml-1m line
     # matches GroupLens' figures above); the MD5 is the one GroupLens publishes.

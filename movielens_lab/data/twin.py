@@ -28,38 +28,21 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import paths
 from ..errors import LabError
+from ..files import replace_folder
+from .locate import TWIN_MARKER, data_folder, is_twin
+from .movielens import (AGE_CODES, AGE_USERS, ENCODING, FEMALE_USERS, FIRST_TIMESTAMP, FOLDER, GENRES,
+                        LAST_TIMESTAMP, MAX_MOVIE_ID, MIN_PER_USER, MOVIES_LISTED, MOVIES_RATED, OCCUPATIONS,
+                        PER_USER_MAX, RATINGS, STAR_COUNTS, USERS)
 
-# MovieLens 1M's published shape: the targets at scale 1.
-USERS = 6040
-MOVIES_LISTED = 3883
-MOVIES_RATED = 3706
-MAX_MOVIE_ID = 3952
-RATINGS = 1_000_209
-MIN_PER_USER = 20
-STAR_COUNTS = (56_174, 107_557, 261_197, 348_971, 226_310)
-"""Ratings with 1..5 stars in ml-1m (5.62%, 10.75%, 26.11%, 34.89%, 22.63%; mean 3.58)."""
-FIRST_TIMESTAMP = 956_703_932  # 2000-04-25 23:05:32 UTC
-LAST_TIMESTAMP = 1_046_454_590  # 2003-02-28 17:49:50 UTC
-PER_USER_QUANTILES = ((0.0, 20), (0.25, 44), (0.5, 98), (0.75, 208), (0.9, 400), (0.95, 556),
-                      (0.99, 906), (0.999, 1500), (1.0, 2314))
+PER_USER_QUANTILES = ((0.0, MIN_PER_USER), (0.25, 44), (0.5, 98), (0.75, 208), (0.9, 400), (0.95, 556),
+                      (0.99, 906), (0.999, 1500), (1.0, PER_USER_MAX))
 """Knots (quantile, ratings) of the per-user profile: gives ml-1m's median 96 and max 2314."""
 PER_MOVIE_QUANTILES = ((0.0, 1), (0.072, 4.5), (0.25, 34), (0.5, 128), (0.75, 350), (0.9, 700),
                        (0.99, 1800), (0.999, 2900), (1.0, 3510))
 """Knots of the per-movie target profile: ml-1m has median 123.5, max 3428, ~290 movies below 5."""
-GENRES = ("Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary", "Drama",
-          "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller",
-          "War", "Western")
-AGE_CODES = (1, 18, 25, 35, 45, 50, 56)
-AGE_USERS = (222, 1103, 2096, 1193, 550, 496, 380)
-FEMALE_SHARE = 1709 / 6040
-OCCUPATIONS = 21
 MIN_SCALE = 0.01
 """Below this, users cannot rate 20 distinct movies each in the proportions above."""
-TWIN_MARKER = "SYNTHETIC offline twin of MovieLens 1M"
-"""First line of the twin's README: how a twin is told apart from real MovieLens data."""
-ENCODING = "latin-1"
 
 
 @dataclass(frozen=True)
@@ -255,7 +238,7 @@ def _movies_text(rng: np.random.Generator, movie_ids: np.ndarray) -> str:
 
 def _users_text(rng: np.random.Generator, nusers: int) -> str:
     """``UserID::Gender::Age::Occupation::Zip-code`` with ml-1m's codes."""
-    gender = np.where(rng.random(nusers) < FEMALE_SHARE, "F", "M")
+    gender = np.where(rng.random(nusers) < FEMALE_USERS / USERS, "F", "M")
     age = rng.choice(AGE_CODES, nusers, p=np.array(AGE_USERS) / sum(AGE_USERS))
     occupation = rng.integers(0, OCCUPATIONS, nusers)
     zips = rng.integers(1000, 99999, nusers)
@@ -288,15 +271,9 @@ movielens_lab/data/twin.py.
 """
 
 
-def is_twin(folder: Path) -> bool:
-    """True when ``folder`` holds a twin (its README starts with the marker)."""
-    readme = Path(folder) / "README"
-    return readme.is_file() and readme.read_text(encoding=ENCODING, errors="replace").startswith(TWIN_MARKER)
-
-
 def write_twin(data_dir: Path | None = None, seed: int = 0, scale: float = 1.0) -> Path:
     """Write the twin as ``<data folder>/ml-1m`` and return that folder; refuses to replace real data."""
-    target = paths.data_dir(data_dir) / "ml-1m"
+    target = data_folder(data_dir) / FOLDER
     if target.exists() and not is_twin(target) and (not target.is_dir() or any(target.iterdir())):
         raise LabError(f"{target} holds data that is not the synthetic twin (MovieLens?); refusing to overwrite "
                        "it: give another --data-dir or move that folder away")
@@ -313,9 +290,7 @@ def write_twin(data_dir: Path | None = None, seed: int = 0, scale: float = 1.0) 
         staging.chmod(0o755)
         for name, text in files.items():
             (staging / name).write_bytes(text.encode(ENCODING))
-        if target.exists():
-            shutil.rmtree(target)
-        staging.rename(target)
+        replace_folder(staging, target)
     except OSError as err:
         raise LabError(f"writing the twin to {target} failed: {err.strerror}; free some disk space "
                        "or give another --data-dir") from None

@@ -28,6 +28,7 @@ from tqdm.auto import tqdm
 
 from .. import paths
 from ..config import LabGrader, lab_settings
+from ..data import locate
 from ..errors import LabError
 from . import feedback, report, sandbox, tampering
 from .canvas import read_roster
@@ -72,7 +73,7 @@ class Batch:
 
 def data_folder(explicit: Path | None) -> Path:
     """The instructor's data folder (absolute), which the kernels read through $MOVIELENS_DIR."""
-    folder = paths.data_dir(explicit).resolve()
+    folder = locate.data_folder(explicit)
     if not (folder / "ml-1m" / "ratings.dat").is_file():
         raise LabError(f"no ml-1m/ratings.dat in data folder {folder}; run `python -m movielens_lab data fetch` "
                        "(or `data twin`), or pass --data-dir")

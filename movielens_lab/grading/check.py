@@ -21,6 +21,7 @@ from nbgrader.preprocessors import Execute
 
 from .. import paths
 from ..config import lab_settings
+from ..data import locate
 from ..errors import LabError
 from ..notebook.execute import LoggedKernelManager
 from . import sandbox
@@ -74,7 +75,7 @@ def check(notebook: Path, data_dir: Path | None = None, template: Path = paths.S
     spec = judge_spec(released, settings.points, settings.bonus)
     nb = instrument(nb, spec)
     sandboxed = sandbox.probe() is None
-    data = paths.data_dir(data_dir).resolve()
+    data = locate.data_folder(data_dir)
     with tempfile.TemporaryDirectory(prefix="movielens-check-") as tmp, \
             start_judge(spec, data, judge_limits(settings), sandboxed, mode="check") as judge:
         work, export = Path(tmp) / "work", Path(tmp) / "export"

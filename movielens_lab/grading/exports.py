@@ -9,6 +9,7 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ..tables import render
 from .results import TestResult
 
 STATUSES = ("graded", "graded-with-errors", "timeout", "crashed", "invalid")
@@ -101,12 +102,9 @@ def grades_csv(outcomes: list[Outcome], grade_ids: list[str]) -> str:
 
 def summary_table(outcomes: list[Outcome], max_total: float) -> str:
     """The table ``grade`` prints: one line per student."""
-    width = max([len(o.name) for o in outcomes] + [7])
-    lines = [f"{'student':<{width}}  {'total':>7}  {'bonus':>5}  {'status':<18}  reason"]
-    for o in outcomes:
-        reason = o.reason if len(o.reason) <= 70 else o.reason[:67] + "..."
-        lines.append(f"{o.name:<{width}}  {_num(o.total):>3}/{_num(max_total):<3}  {_num(o.bonus):>5}  "
-                     f"{o.status:<18}  {reason}")
+    rows = [[o.name, f"{_num(o.total):>3}/{_num(max_total):<3}", _num(o.bonus), o.status,
+             o.reason if len(o.reason) <= 70 else o.reason[:67] + "..."] for o in outcomes]
+    lines = [render(["student", "total", "bonus", "status", "reason"], rows, "<>><<")]
     counts = {s: sum(o.status == s for o in outcomes) for s in STATUSES}
     lines.append(", ".join(f"{n} {s}" for s, n in counts.items() if n))
     flagged = [o for o in outcomes if o.flags]

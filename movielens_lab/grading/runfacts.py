@@ -7,7 +7,8 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..data.twin import is_twin
+from ..data import movielens
+from ..data.locate import is_twin
 from .exports import atomic_write
 
 RUN_FILE = "run.json"
@@ -44,7 +45,7 @@ class RunFacts:
 
 def dataset_name(data_dir: Path) -> str:
     """Which data a run graded on: the synthetic twin (its README says so) or MovieLens 1M."""
-    return "synthetic twin of MovieLens 1M" if is_twin(Path(data_dir) / "ml-1m") else "MovieLens 1M"
+    return "offline twin (synthetic)" if is_twin(Path(data_dir) / movielens.FOLDER) else "real MovieLens 1M"
 
 
 def finished_now() -> str:

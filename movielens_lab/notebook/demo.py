@@ -8,31 +8,31 @@ from pathlib import Path
 
 import nbformat
 
-from .. import paths
+from .. import paths, tables
 from ..config import lab_settings
+from ..data import locate
 from ..data.download import DownloadError
 from ..data.fetch import fetch
-from ..data.twin import is_twin, write_twin
+from ..data.twin import write_twin
 from ..errors import LabError
 from .execute import execute, save_figures
 
-TWIN_FOLDER = "twin"
-"""Sub-folder of the data folder where the demo keeps the offline twin, apart from real data."""
 
+def ensure_dataset(data: Path, offline: bool) -> locate.Dataset:
+    """The dataset in data folder ``data``, whatever its kind, else one put there.
 
-def ensure_dataset(data_dir: Path | None, offline: bool) -> tuple[Path, str]:
-    """A data folder holding ``ml-1m/``: MovieLens 1M if it downloads, else the offline twin."""
-    root = paths.data_dir(data_dir)
-    if not offline:
+    When there is none: MovieLens 1M downloaded, or, offline or when the download fails, the twin.
+    """
+    found = locate.find(data)
+    if found is None and not offline:
         try:
-            return fetch("ml-1m", root).parent, "MovieLens 1M"
+            found = locate.Dataset(fetch("ml-1m", data), locate.Kind.DOWNLOAD)
         except DownloadError as err:
             print(f"MovieLens 1M is not available ({err}).")
-    twin_root = root / TWIN_FOLDER
-    if not is_twin(twin_root / "ml-1m"):
-        write_twin(twin_root)
-    print(f"Using the offline twin in {twin_root / 'ml-1m'}: synthetic data calibrated to MovieLens 1M.")
-    return twin_root, "offline twin (synthetic)"
+    if found is None:
+        found = locate.Dataset(write_twin(data), locate.Kind.TWIN)
+    print(f"Using the {found.describe()} in {found.folder}.")
+    return found
 
 
 KEY_ROWS = (
@@ -51,23 +51,22 @@ KEY_ROWS = (
 
 def key_numbers_table(values: dict, references: dict) -> str:
     """The key numbers beside the published MovieLens 1M values."""
-    lines = [f"{'':30} {'this run':>12} {'MovieLens 1M':>13}"]
-    for label, key, fmt in KEY_ROWS:
-        ref = references.get(key)
-        lines.append(f"{label:30} {fmt.format(values[key]):>12} {'' if ref is None else fmt.format(ref):>13}")
-    return "\n".join(lines)
+    rows = [[label, fmt.format(values[key]), "" if (ref := references.get(key)) is None else fmt.format(ref)]
+            for label, key, fmt in KEY_ROWS]
+    return tables.render(["", "this run", "MovieLens 1M"], rows, "<>>")
 
 
 def demo(data_dir: Path | None = None, out: Path = Path("out/demo"), offline: bool = False) -> None:
     """Ensure a dataset, execute the solution notebook, print its key numbers and outputs."""
     if not paths.SOLUTION_NOTEBOOK.is_file():
         raise LabError(f"{paths.SOLUTION_NOTEBOOK} is missing: restore it from git (git checkout solutions/)")
-    folder, label = ensure_dataset(data_dir, offline)
+    data = locate.data_folder(data_dir)
+    label = ensure_dataset(data, offline).describe()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     print(f"Running {paths.SOLUTION_NOTEBOOK.name} on the {label} (a few minutes on a laptop)...")
     start = time.perf_counter()
-    run = execute(paths.SOLUTION_NOTEBOOK, folder, log=out / "kernel.log", cwd=out)
+    run = execute(paths.SOLUTION_NOTEBOOK, data, log=out / "kernel.log", cwd=out)
     seconds = time.perf_counter() - start
     executed = out / paths.SOLUTION_NOTEBOOK.name
     nbformat.write(run.notebook, executed)

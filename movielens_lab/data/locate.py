@@ -1,0 +1,111 @@
+"""Where the dataset is and what it is: the one rule for the commands and the notebook.
+
+The data folder is ``--data-dir``, else ``$MOVIELENS_DIR``, else ``./data`` (``data_folder``, for
+every command; the notebook reads the same variable). The dataset is its ``ml-1m`` folder, which
+``demo`` and ``data stats`` recognise as one of:
+
+- a verified download: ``data fetch`` wrote its marker (the zip's SHA-256) there;
+- MovieLens 1M placed by hand (the zip unzipped by a person): its files have ml-1m's
+  published sizes and line counts;
+- the offline twin: its README starts with ``TWIN_MARKER``.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import LabError
+from ..paths import DATA_ENV
+from . import movielens, registry
+
+MARKER = ".sha256"
+"""File that ``data fetch`` writes last into a folder it extracted: the SHA-256 of the zip."""
+TWIN_MARKER = "SYNTHETIC offline twin of MovieLens 1M"
+"""First line of the twin's README: how a twin is told apart from real MovieLens data."""
+
+
+class Kind(enum.Enum):
+    """How a dataset folder came to be."""
+
+    DOWNLOAD = "download"
+    HAND_PLACED = "hand-placed"
+    TWIN = "twin"
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A recognised ``ml-1m`` folder."""
+
+    folder: Path
+    kind: Kind
+
+    def describe(self) -> str:
+        """What the data is, for messages."""
+        return "offline twin (synthetic)" if self.kind is Kind.TWIN else "real MovieLens 1M"
+
+
+def data_folder(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The data folder, absolute: ``explicit`` (``--data-dir``), else ``$MOVIELENS_DIR``, else ``./data``."""
+    chosen = explicit or os.environ.get(DATA_ENV) or "data"
+    return Path(chosen).expanduser().resolve()
+
+
+def is_fetched(folder: Path, entry: registry.Dataset) -> bool:
+    """Whether ``folder`` holds a complete extraction of the zip ``entry`` expects (``data fetch``'s marker)."""
+    try:
+        recorded = (folder / MARKER).read_text().strip()
+    except OSError:
+        return False
+    return recorded == entry.checksum.sha256 and all((folder / m).is_file() for m in entry.members)
+
+
+def is_twin(folder: Path) -> bool:
+    """True when ``folder`` holds a twin (its README starts with the marker)."""
+    readme = Path(folder) / "README"
+    return readme.is_file() and readme.read_text(encoding=movielens.ENCODING, errors="replace").startswith(TWIN_MARKER)
+
+
+def _count_lines(path: Path) -> int:
+    with path.open("rb") as fh:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
+
+
+def _unlike_movielens(folder: Path) -> list[str]:
+    """What keeps ``folder`` from being MovieLens 1M as ml-1m.zip extracts it; empty when nothing does."""
+    if not folder.is_dir():
+        return ["it is not a folder"]
+    wrong = [f"{name} is missing" for name in movielens.FILES if not (folder / name).is_file()]
+    for name, lines in movielens.FILE_LINES.items():
+        path = folder / name
+        if not path.is_file():
+            continue
+        got, published = (_count_lines(path), path.stat().st_size), (lines, movielens.FILE_SIZES[name])
+        if got != published:
+            wrong.append(f"{name} has {got[0]:,} lines of {got[1]:,} bytes, "
+                         f"not MovieLens 1M's {published[0]:,} lines of {published[1]:,} bytes")
+    return wrong
+
+
+def recognise(folder: Path) -> Dataset:
+    """The dataset in ``folder`` (an ``ml-1m`` folder); LabError naming what is wrong when it is none."""
+    folder = Path(folder)
+    if is_fetched(folder, registry.DATASETS["ml-1m"]):
+        return Dataset(folder, Kind.DOWNLOAD)
+    if is_twin(folder):
+        return Dataset(folder, Kind.TWIN)
+    wrong = _unlike_movielens(folder)
+    if wrong:
+        raise LabError(f"{folder} is neither MovieLens 1M nor the offline twin: {'; '.join(wrong)}; move it away "
+                       "and run `python -m movielens_lab data fetch` (or `data twin` offline)")
+    return Dataset(folder, Kind.HAND_PLACED)
+
+
+def find(data: Path) -> Dataset | None:
+    """The dataset in data folder ``data``, recognised; None when it has no ``ml-1m`` or an empty one."""
+    folder = Path(data) / movielens.FOLDER
+    if not os.path.lexists(folder) or (folder.is_dir() and not any(folder.iterdir())):
+        return None
+    return recognise(folder)

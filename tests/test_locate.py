@@ -1,0 +1,84 @@
+"""The data rule: where the data folder is, and how its ``ml-1m`` folder is recognised."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from movielens_lab.data import locate
+from movielens_lab.data import movielens as ml
+from movielens_lab.data.registry import DATASETS
+from movielens_lab.errors import LabError
+
+
+def test_data_folder_is_the_option_else_the_variable_else_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MOVIELENS_DIR", raising=False)
+    assert locate.data_folder() == tmp_path / "data"
+    monkeypatch.setenv("MOVIELENS_DIR", "from-env")
+    assert locate.data_folder() == tmp_path / "from-env"
+    assert locate.data_folder(Path("given")) == tmp_path / "given"
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert locate.data_folder("~/lab-data") == tmp_path / "home" / "lab-data"
+
+
+def test_the_twin_is_recognised_by_its_readme(small_twin: Path) -> None:
+    found = locate.recognise(small_twin)
+    assert found == locate.Dataset(small_twin, locate.Kind.TWIN)
+    assert found.describe() == "offline twin (synthetic)"
+
+
+def test_a_download_is_recognised_by_fetchs_marker(tmp_path: Path) -> None:
+    folder = tmp_path / ml.FOLDER
+    folder.mkdir()
+    for name in ml.FILES:
+        (folder / name).write_text("1::1::5::978300760\n")
+    with pytest.raises(LabError):  # small files, no marker: not MovieLens 1M
+        locate.recognise(folder)
+    (folder / locate.MARKER).write_text(DATASETS["ml-1m"].checksum.sha256 + "\n")
+    found = locate.recognise(folder)
+    assert found.kind is locate.Kind.DOWNLOAD and found.describe() == "real MovieLens 1M"
+    (folder / locate.MARKER).write_text("0" * 64 + "\n")  # the marker of another zip
+    with pytest.raises(LabError):
+        locate.recognise(folder)
+
+
+def test_movielens_placed_by_hand_is_recognised_by_its_published_shape(hand_placed: Path) -> None:
+    found = locate.recognise(hand_placed)
+    assert found == locate.Dataset(hand_placed, locate.Kind.HAND_PLACED)
+    assert found.describe() == "real MovieLens 1M"
+
+
+def test_a_truncated_file_is_named(hand_placed: Path, tmp_path: Path) -> None:
+    folder = shutil.copytree(hand_placed, tmp_path / ml.FOLDER)
+    ratings = folder / "ratings.dat"
+    ratings.write_bytes(ratings.read_bytes()[:ml.FILE_SIZES["ratings.dat"] // 2])
+    lines = ratings.read_bytes().count(b"\n")
+    with pytest.raises(LabError) as caught:
+        locate.recognise(folder)
+    message = str(caught.value)
+    assert "\n" not in message and message.startswith(f"{folder} is neither MovieLens 1M nor the offline twin: ")
+    assert (f"ratings.dat has {lines:,} lines of {ml.FILE_SIZES['ratings.dat'] // 2:,} bytes, "
+            f"not MovieLens 1M's 1,000,209 lines of 24,594,131 bytes;") in message
+    assert "movies.dat" not in message and "data fetch" in message
+
+
+def test_missing_files_are_named(hand_placed: Path, tmp_path: Path) -> None:
+    folder = shutil.copytree(hand_placed, tmp_path / ml.FOLDER)
+    (folder / "users.dat").unlink()
+    (folder / "README").unlink()
+    with pytest.raises(LabError, match="users.dat is missing; README is missing; move it away"):
+        locate.recognise(folder)
+
+
+def test_find_in_a_data_folder(small_twin: Path, tmp_path: Path) -> None:
+    assert locate.find(small_twin.parent) == locate.Dataset(small_twin, locate.Kind.TWIN)
+    assert locate.find(tmp_path) is None  # no ml-1m
+    (tmp_path / ml.FOLDER).mkdir()
+    assert locate.find(tmp_path) is None  # an empty one
+    (tmp_path / ml.FOLDER).rmdir()
+    (tmp_path / ml.FOLDER).write_text("not a folder")
+    with pytest.raises(LabError, match="it is not a folder"):
+        locate.find(tmp_path)

@@ -1,0 +1,27 @@
+"""The one table renderer: markdown for the benchmarks' READMEs, aligned text for the terminal."""
+
+from __future__ import annotations
+
+from movielens_lab.tables import render
+
+HEADER = ["task", "seconds", "met"]
+ROWS = [["parse", "0.14", "yes"], ["per-movie means", "12.5", "NO"]]
+
+
+def test_markdown_keeps_cells_as_they_are() -> None:
+    assert render(HEADER, ROWS, "<>", markdown=True) == ("| task | seconds | met |\n"
+                                                         "|---|---:|---|\n"
+                                                         "| parse | 0.14 | yes |\n"
+                                                         "| per-movie means | 12.5 | NO |")
+
+
+def test_text_aligns_each_column_to_its_widest_cell() -> None:
+    assert render(HEADER, ROWS, "<>") == ("task             seconds  met\n"
+                                          "-----------------------------\n"
+                                          "parse               0.14  yes\n"
+                                          "per-movie means     12.5  NO")
+
+
+def test_text_has_no_trailing_spaces() -> None:
+    assert render(["", "this run", "reference"], [["ratings", "1,000", ""]], ">>>").splitlines() == [
+        "         this run  reference", "-" * 28, "ratings     1,000"]
