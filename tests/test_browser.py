@@ -227,7 +227,7 @@ def feedback_html(small_twin: Path, tmp_path_factory: pytest.TempPathFactory) ->
     """The feedback page ``grade`` writes for a completed lab with one classic mistake."""
     folder, out = tmp_path_factory.mktemp("submissions"), tmp_path_factory.mktemp("graded")
     nbformat.write(CASES[MISTAKE].build(), folder / "alice.ipynb")
-    assert grade(folder, out, data_dir=small_twin.parent) == 0
+    assert grade(folder, out=out, data_dir=small_twin.parent) == 0
     return out / "students" / "alice" / "feedback.html"
 
 

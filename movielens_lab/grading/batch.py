@@ -28,13 +28,16 @@ from tqdm.auto import tqdm
 from .. import paths
 from ..config import LabGrader, lab_settings
 from ..errors import LabError
-from . import feedback, sandbox, tampering
+from ..files import atomic_write, fingerprint
+from . import feedback, tampering
 from .collect import Submission, collect
-from .course import Course, build_course, fingerprint
-from .exports import Outcome, atomic_write, grades_csv, gradescope_results, summary_table, ungraded
+from .course import Course, build_course
+from .exports import grades_csv, summary_table
 from .judging import JudgeFailed, instrument, is_grader_cell, judge_spec, run_judge
 from .rebuild import InvalidSubmission, read_cells, rebuild, student_cells
-from .results import TestResult, read_results, run_problems
+from .records import Outcome, TestResult
+from .results import read_results, run_problems
+from .sandbox.client import Limits, limits_reached, memory_bound_note, require_sandbox, write_kernelspec
 from .worker import REPORT
 
 RECORD = "record.json"
@@ -76,25 +79,32 @@ def data_folder(explicit: Path | None) -> Path:
     return folder
 
 
-def grade(submissions: Path, out: Path = Path("grading"), jobs: int = 1, unsafe: bool = False,
-          data_dir: Path | None = None, source: Path = paths.SOLUTION_NOTEBOOK,
-          config: Path = paths.GRADER_CONFIG, layout: str = "auto") -> int:
+def grade(submissions: Path, *, out: Path = Path("grading"), jobs: int = 1, unsafe: bool = False,
+          data_dir: Path | None = None, layout: str = "auto", source: Path = paths.SOLUTION_NOTEBOOK,
+          config: Path = paths.GRADER_CONFIG) -> int:
     """Grade every submission under ``submissions`` into ``out``; print the summary table.
 
     Student code runs in the sandbox; ``unsafe`` grades without it, when asked for.
     """
     if jobs < 1:
         raise LabError(f"--jobs must be at least 1 (got {jobs})")
-    out = Path(out).resolve()
-    subs = collect(Path(submissions), lab_settings(Path(config)).assignment, layout)
+    settings = lab_settings(Path(config))
+    return grade_submissions(collect(Path(submissions), settings.assignment, layout), settings, out=Path(out),
+                             jobs=jobs, unsafe=unsafe, data_dir=data_dir, source=Path(source))
+
+
+def grade_submissions(subs: list[Submission], settings: LabGrader, *, out: Path, jobs: int, unsafe: bool,
+                      data_dir: Path | None, source: Path) -> int:
+    """Grade the collected submissions ``subs`` with ``settings`` into ``out``; print the summary table."""
+    out = out.resolve()
     data = data_folder(data_dir)
     if unsafe:
         print("warning: grading without the sandbox (--unsafe): student code runs as you", file=sys.stderr)
     else:
-        sandbox.require(data)
-    if (note := sandbox.memory_bound_note(not unsafe)) is not None:
+        require_sandbox(data)
+    if (note := memory_bound_note(not unsafe)) is not None:
         print(f"note: {note}", file=sys.stderr)
-    course = build_course(out / "course", Path(source), Path(config))
+    course = build_course(out / "course", source, settings)
     ratings = data / "ml-1m" / "ratings.dat"
     key = fingerprint(course.fingerprint.encode(), str(data).encode(),
                       f"{ratings.stat().st_size}:{ratings.stat().st_mtime_ns}".encode())
@@ -137,7 +147,7 @@ def _write_outputs(batch: Batch, done: list[Outcome], graded: list[Outcome], by_
     """Write the results.json of the ``done`` students and grades.csv of all ``graded`` so far."""
     for outcome in done:
         atomic_write(batch.student_dir(outcome.student) / "results.json",
-                     json.dumps(gradescope_results(_with_collect_notes(outcome, by_id[outcome.student])), indent=1)
+                     json.dumps(_with_collect_notes(outcome, by_id[outcome.student]).to_gradescope_dict(), indent=1)
                      + "\n")
     rows = [_with_collect_notes(o, by_id[o.student]) for o in graded]
     atomic_write(batch.out / "grades.csv", grades_csv(rows, list(batch.settings.points)))
@@ -160,10 +170,10 @@ def _grade_safely(batch: Batch, sub: Submission) -> Outcome:
     try:
         outcome = _grade(batch, sub)
     except InvalidSubmission as why:
-        outcome = ungraded(sub.student, sub.name, "invalid", [str(why)], settings.points, settings.bonus)
+        outcome = Outcome.ungraded(sub.student, sub.name, "invalid", [str(why)], settings.points, settings.bonus)
     except Exception as err:  # a failure of the grader itself, reported in the row
-        outcome = ungraded(sub.student, sub.name, "crashed", [f"grader error: {type(err).__name__}: {err}"],
-                           settings.points, settings.bonus)
+        outcome = Outcome.ungraded(sub.student, sub.name, "crashed", [f"grader error: {type(err).__name__}: {err}"],
+                                   settings.points, settings.bonus)
     folder = batch.student_dir(sub.student)
     atomic_write(folder / "feedback.html", feedback.render(outcome, batch.course.assignment))
     record = {"submission": sub.sha256, "key": batch.key, "origin": sub.origin, "outcome": outcome.to_dict()}
@@ -206,12 +216,13 @@ def _prepare(batch: Batch, work: Path, student: str, nb: nbformat.NotebookNode) 
 
 def _run_worker(batch: Batch, work: Path, student: str) -> tuple[bool, int | None]:
     """Run the worker process under the notebook timeout; return (killed for time, exit code)."""
-    limits = sandbox.Limits.of(batch.settings, batch.settings.notebook_timeout + KILL_GRACE)
-    kernel = sandbox.write_kernelspec(work / "jupyter", work / "autograded", limits, batch.sandboxed, work / "export")
+    limits = Limits.of(batch.settings, batch.settings.notebook_timeout + KILL_GRACE)
+    kernel = write_kernelspec(work / "jupyter", work / "autograded", limits, batch.sandboxed, work / "export")
     env = {**os.environ, "JUPYTER_PATH": str(work / "jupyter"), paths.DATA_ENV: str(batch.data_dir),
            "PYTHONWARNINGS": "ignore"}
     with open(work / "worker.log", "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "movielens_lab.grading.worker", str(work), student, kernel],
+        proc = subprocess.Popen([sys.executable, "-m", "movielens_lab.grading.worker", str(work), student, kernel,
+                                 str(os.getpid())],
                                 cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         with batch.lock:
             batch.running.add(proc)
@@ -243,10 +254,10 @@ def _read_outcome(batch: Batch, work: Path, sub: Submission, notebook: Path, kil
                   notes: list[str]) -> Outcome:
     """The judge's points on what the run exported, with how the run went."""
     settings = batch.settings
-    notes = notes + sandbox.limits_reached(work / "autograded")
+    notes = notes + limits_reached(work / "autograded")
 
     def failed(status: str, why: str) -> Outcome:
-        return ungraded(sub.student, sub.name, status, notes + [why], settings.points, settings.bonus)
+        return Outcome.ungraded(sub.student, sub.name, status, notes + [why], settings.points, settings.bonus)
 
     if killed:
         return failed("timeout", f"the notebook ran past {settings.notebook_timeout} s in all and was stopped")
@@ -267,7 +278,7 @@ def _read_outcome(batch: Batch, work: Path, sub: Submission, notebook: Path, kil
                                        f"than the {settings.memory_limit_mb} MiB memory limit); graded as far as it got"]
     else:
         return failed("crashed", f"nbgrader autograde failed: {report['error']}")
-    limits = sandbox.Limits.of(settings, settings.notebook_timeout)
+    limits = Limits.of(settings, settings.notebook_timeout)
     try:
         tests = run_judge(batch.spec, work / "export", batch.data_dir, limits, batch.sandboxed)
     except JudgeFailed as why:

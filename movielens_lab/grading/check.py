@@ -22,11 +22,12 @@ from nbgrader.preprocessors import Execute
 from .. import paths
 from ..config import lab_settings
 from ..errors import LabError
-from ..notebook.execute import LoggedKernelManager
-from . import sandbox
+from ..kernels import LoggedKernelManager
 from .judging import JudgeFailed, instrument, is_grader_cell, judge_spec, run_judge
 from .rebuild import InvalidSubmission, read_cells, rebuild
-from .results import TestResult, run_problems
+from .records import TestResult
+from .results import run_problems
+from .sandbox.client import Limits, client_config, probe, write_kernelspec
 
 
 @contextmanager
@@ -55,10 +56,10 @@ def report(results: list[TestResult], points: dict[str, float]) -> str:
     return "\n".join(lines)
 
 
-def check(notebook: Path, data_dir: Path | None = None, template: Path = paths.STUDENT_NOTEBOOK,
+def check(notebook: Path, *, data_dir: Path | None = None, template: Path = paths.STUDENT_NOTEBOOK,
           config: Path = paths.GRADER_CONFIG) -> int:
     """Run ``notebook`` and judge its visible tests as the grader does; exit code 1 if one failed."""
-    settings = lab_settings(config)
+    settings = lab_settings(Path(config))
     notebook, template = Path(notebook), Path(template)
     if not notebook.is_file():
         raise LabError(f"{notebook} not found; pass the path of your notebook")
@@ -73,13 +74,13 @@ def check(notebook: Path, data_dir: Path | None = None, template: Path = paths.S
         print(f"note: {note}")
     spec = judge_spec(released, settings.points, settings.bonus)
     nb = instrument(nb, spec)
-    sandboxed = sandbox.probe() is None
+    sandboxed = probe() is None
     data = paths.data_dir(data_dir).resolve()
     with tempfile.TemporaryDirectory(prefix="movielens-check-") as tmp:
         work, export = Path(tmp) / "work", Path(tmp) / "export"
         work.mkdir()
-        kernel = sandbox.write_kernelspec(Path(tmp) / "jupyter", work, sandbox.Limits.of(settings), sandboxed, export)
-        config_ = sandbox.client_config()
+        kernel = write_kernelspec(Path(tmp) / "jupyter", work, Limits.of(settings), sandboxed, export)
+        config_ = client_config()
         config_.Execute.kernel_name = kernel
         config_.LoggedKernelManager.log_file = str(Path(tmp) / "kernel.log")
         config_.Execute.timeout = settings.cell_timeout
@@ -91,7 +92,7 @@ def check(notebook: Path, data_dir: Path | None = None, template: Path = paths.S
                 print("note: the kernel died while running the notebook (os._exit, a crash, or more than the "
                       f"{settings.memory_limit_mb} MiB memory limit); the sections after it fail")
         try:
-            results = run_judge(spec, export, data, sandbox.Limits.of(settings, settings.notebook_timeout),
+            results = run_judge(spec, export, data, Limits.of(settings, settings.notebook_timeout),
                                 sandboxed, mode="check")
         except JudgeFailed as why:
             raise LabError(str(why)) from None

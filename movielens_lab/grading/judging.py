@@ -32,8 +32,10 @@ from nbgrader import utils
 
 from .. import paths
 from ..kernels import QUIET_ENV
-from . import judge, plaindata, recorder, sandbox
-from .results import TestResult, is_test
+from . import judge, plaindata, recorder
+from .records import TestResult
+from .results import is_test
+from .sandbox.client import Limits, kernel_argv
 
 BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 JUDGE_ENV = {**QUIET_ENV, "MPLBACKEND": "Agg"}
@@ -172,7 +174,7 @@ def is_grader_cell(cell: NotebookNode) -> bool:
     return cell.get("metadata", {}).get("movielens_lab") == "export"
 
 
-def run_judge(spec: dict, export: Path, data_dir: Path, limits: sandbox.Limits, sandboxed: bool,
+def run_judge(spec: dict, export: Path, data_dir: Path, limits: Limits, sandboxed: bool,
               mode: str = "grade") -> list[TestResult]:
     """The judge's verdict on ``export``, from a fresh process in the sandbox (``mode``: grade or check)."""
     bonus = set(spec.get("bonus", []))
@@ -185,7 +187,7 @@ def run_judge(spec: dict, export: Path, data_dir: Path, limits: sandbox.Limits, 
         if export.is_dir() and not export.is_symlink():
             shutil.copytree(export, folder / "export", symlinks=True)
         command = [sys.executable, "judge.py", "spec.json", "export", mode]
-        argv = [*sandbox.kernel_argv(folder, limits, sandboxed)[:-1], "--run", *command]
+        argv = [*kernel_argv(folder, limits, sandboxed)[:-1], "--run", *command]
         env = {**os.environ, **JUDGE_ENV, paths.DATA_ENV: str(data_dir)}
         try:
             done = subprocess.run(argv, cwd=folder, env=env, capture_output=True, text=True,
