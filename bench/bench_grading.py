@@ -35,6 +35,7 @@ import nbformat
 
 from movielens_lab import paths
 from movielens_lab.benchmark import Row, table
+from movielens_lab.config import lab_settings
 from movielens_lab.data.twin import write_twin
 from movielens_lab.grading import batch
 from movielens_lab.grading.batch import grade
@@ -99,7 +100,7 @@ def nbconvert(notebook: Path, data: Path, out: Path) -> None:
 def graded(submissions: Path, out: Path, data: Path, jobs: int, unsafe: bool) -> None:
     """Grade with the course already released in ``out`` and no cached result."""
     shutil.rmtree(out / "students", ignore_errors=True)
-    grade(submissions, out, jobs=jobs, unsafe=unsafe, data_dir=data)
+    grade(submissions, out=out, jobs=jobs, unsafe=unsafe, data_dir=data)
 
 
 def main() -> int:
@@ -115,7 +116,7 @@ def main() -> int:
         if not args.data_dir:
             write_twin(data, seed=0, scale=1.0)
         out = tmp / "out"
-        course = build_course(out / "course")
+        course = build_course(out / "course", paths.SOLUTION_NOTEBOOK, lab_settings())
         one, four = tmp / "one", tmp / "four"
         nb = correct_submission(course.student_notebook)
         for folder, names in ((one, ["alice"]), (four, ["a1", "a2", "a3", "a4"])):

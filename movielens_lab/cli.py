@@ -1,125 +1,217 @@
 """Command line: ``python -m movielens_lab COMMAND ...``.
 
-This module only wires arguments to the functions that do the work; each command's
-module is imported when the command runs, so ``--help`` stays instant.
+Each command is bound to the function that does the work, and its options' defaults are that
+function's own (read from its signature). A command's module is imported only once the command
+is chosen, so ``--help`` and a mistyped command stay instant.
 """
 
 from __future__ import annotations
 
 import argparse
 import difflib
-import importlib
+import inspect
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .errors import LabError
 
 PROG = "python -m movielens_lab"
-LAYOUTS = ("auto", "folder", "nbgrader", "canvas", "moodle", "blackboard")
-"""``grade --layout`` choices: ``grading.collect.LAYOUTS``, spelled out so that --help stays instant."""
+DATA_DIR_HELP = "data folder (default: $MOVIELENS_DIR, else ./data)"
+
+Function = Callable[..., Any]
 
 
 class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose errors are one line, with a suggestion for typos."""
+    """An ArgumentParser whose errors are one line."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        if "invalid choice:" in message:
-            bad = message.split("invalid choice:", 1)[1].split("(", 1)[0].strip(" '")
-            choices = [c for a in self._actions if a.choices for c in a.choices]
-            close = difflib.get_close_matches(bad, choices, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else f"; choose from {', '.join(choices)}"
-            message = f"unknown command '{bad}'{hint}"
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def _command(sub: argparse._SubParsersAction, name: str, target: str, help: str) -> argparse.ArgumentParser:
-    parser = sub.add_parser(name, help=help, description=help)
-    parser.set_defaults(target=target)
-    return parser
+@dataclass(frozen=True)
+class Command:
+    """A command: its help, and how to bind it (import its function, add its arguments to its parser)."""
+
+    help: str
+    bind: Callable[[argparse.ArgumentParser], Function]
 
 
-def _data_dir_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--data-dir", type=Path, default=None,
-        help="data folder (default: $MOVIELENS_DIR, else ./data)",
-    )
+@dataclass(frozen=True)
+class Group:
+    """Commands under one name (``data fetch``, ``data twin``, ...)."""
+
+    help: str
+    commands: dict[str, Command]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser."""
+def options(parser: argparse.ArgumentParser, func: Function) -> Callable[..., None]:
+    """``add(flag, **kwargs)``: add an option whose default is that of ``func``'s parameter of the same name."""
+    parameters = inspect.signature(func).parameters
+
+    def add(flag: str, **kwargs: Any) -> None:
+        dest = kwargs.get("dest", flag.lstrip("-").replace("-", "_"))
+        parser.add_argument(flag, default=parameters[dest].default, **kwargs)
+
+    return add
+
+
+def _fetch(parser: argparse.ArgumentParser) -> Function:
+    from .data.fetch import fetch
+    from .data.registry import DATASETS
+
+    add = options(parser, fetch)
+    add("--dataset", choices=list(DATASETS), help="which dataset (default %(default)s)")
+    add("--data-dir", type=Path, help=DATA_DIR_HELP)
+    add("--url", help="download from this URL instead of GroupLens (a mirror of the same zip; end it in "
+                      "#sha256=HEX to accept another file)")
+    return fetch
+
+
+def _twin(parser: argparse.ArgumentParser) -> Function:
+    from .data.twin import write_twin
+
+    add = options(parser, write_twin)
+    add("--data-dir", type=Path, help=DATA_DIR_HELP)
+    add("--seed", type=int, help="random seed (default %(default)s)")
+    add("--scale", type=float, help="fraction of MovieLens 1M's size, e.g. 0.05 for fast tests (default %(default)s)")
+    return write_twin
+
+
+def _stats(parser: argparse.ArgumentParser) -> Function:
+    from .data.stats import print_stats
+
+    parser.add_argument("folder", type=Path, help="folder holding ratings.dat, movies.dat, users.dat")
+    options(parser, print_stats)("--no-model", dest="model", action="store_false",
+                                 help="skip the Keras numbers (shape facts only, fast)")
+    return print_stats
+
+
+def _demo(parser: argparse.ArgumentParser) -> Function:
+    from .notebook.demo import demo
+
+    add = options(parser, demo)
+    add("--data-dir", type=Path, help=DATA_DIR_HELP)
+    add("--out", type=Path, help="where the executed notebook and figures go (default %(default)s)")
+    add("--offline", action="store_true", help="do not try to download; use the twin")
+    return demo
+
+
+def _release(parser: argparse.ArgumentParser) -> Function:
+    from .grading.course import release
+
+    options(parser, release)("--course-dir", type=Path, help="nbgrader course folder (default %(default)s)")
+    return release
+
+
+def _grade(parser: argparse.ArgumentParser) -> Function:
+    from .grading.batch import grade
+    from .grading.collect import LAYOUTS
+
+    parser.add_argument("submissions", type=Path, help="folder of NAME.ipynb, an nbgrader submitted/ tree, an LMS "
+                                                       "download, or a zip of either")
+    add = options(parser, grade)
+    add("--layout", choices=LAYOUTS, help="how files name their students (default %(default)s: guessed from the names)")
+    add("--out", type=Path, help="output folder (default %(default)s)")
+    add("--jobs", type=int, help="submissions graded at once (default %(default)s)")
+    add("--unsafe", action="store_true",
+        help="grade without the sandbox when it cannot be set up (student code runs as you)")
+    add("--data-dir", type=Path, help=DATA_DIR_HELP)
+    add("--roster", type=Path, help="a Canvas gradebook export (CSV): also write canvas_import.csv")
+    return grade
+
+
+def _report(parser: argparse.ArgumentParser) -> Function:
+    from .grading.report import report
+
+    parser.add_argument("grading_dir", type=Path, help="the folder `grade` wrote (its --out)")
+    options(parser, report)("--roster", type=Path, help="a Canvas gradebook export (CSV): also write "
+                                                        "canvas_import.csv")
+    return report
+
+
+def _check(parser: argparse.ArgumentParser) -> Function:
+    from .grading.check import check
+
+    parser.add_argument("notebook", type=Path)
+    options(parser, check)("--data-dir", type=Path, help=DATA_DIR_HELP)
+    return check
+
+
+def _gradescope(parser: argparse.ArgumentParser) -> Function:
+    from .grading.gradescope import build
+
+    options(parser, build)("--out", type=Path, help="where the zip goes (default %(default)s)")
+    return build
+
+
+COMMANDS: dict[str, Command | Group] = {
+    "data": Group("download, generate or describe datasets", {
+        "fetch": Command("download a MovieLens dataset from GroupLens, verify and extract it", _fetch),
+        "twin": Command("write the synthetic offline twin of MovieLens 1M (exact ml-1m layout)", _twin),
+        "stats": Command("print a dataset's shape and the lab's numbers beside their targets", _stats),
+    }),
+    "demo": Command("get a dataset, run the reference solution notebook and print its key numbers", _demo),
+    "release": Command("set up the nbgrader course folder and generate the student notebook", _release),
+    "grade": Command("autograde a folder or zip of submissions; write feedback, grades.csv, results.json", _grade),
+    "report": Command("rebuild a grading folder's report.html and report.md without grading again", _report),
+    "check": Command("run a notebook and the visible tests the grader runs; print per-section results", _check),
+    "gradescope": Command("build the Gradescope autograder zip", _gradescope),
+}
+
+
+def chosen(argv: Sequence[str]) -> list[str]:
+    """The command names ``argv`` starts with: ``["data", "fetch"]``, ``["grade"]``, ``[]`` (an option first)."""
+    names: list[str] = []
+    level: dict[str, Command | Group] = COMMANDS
+    for token in argv:
+        if token.startswith("-"):
+            break
+        names.append(token)
+        entry = level.get(token)
+        if not isinstance(entry, Group):
+            break
+        level = entry.commands
+    return names
+
+
+def _add_commands(parser: argparse.ArgumentParser, commands: dict[str, Command | Group], names: list[str],
+                  metavar: str) -> None:
+    """Add ``commands`` to ``parser``; the one ``names`` starts with gets its sub-commands or its arguments."""
+    if names and names[0] not in commands:
+        close = difflib.get_close_matches(names[0], list(commands), n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"choose from {', '.join(commands)}"
+        parser.error(f"unknown command '{names[0]}'; {hint}")
+    sub = parser.add_subparsers(metavar=metavar, parser_class=_Parser, required=True)
+    for name, entry in commands.items():
+        child = sub.add_parser(name, help=entry.help, description=entry.help)
+        if names[:1] != [name]:
+            continue
+        if isinstance(entry, Group):
+            _add_commands(child, entry.commands, names[1:], "ACTION")
+        else:
+            child.set_defaults(func=entry.bind(child))
+
+
+def build_parser(names: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The parser of every command; only the command ``names`` (see :func:`chosen`) gets its arguments.
+
+    An unknown name is a one-line error (exit code 2) suggesting the closest command.
+    """
     parser = _Parser(prog=PROG, description="Instructor tools for the MovieLens low-rank lab.")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    commands.required = True
-
-    data = commands.add_parser("data", help="download, generate or describe datasets")
-    data_commands = data.add_subparsers(dest="data_command", metavar="ACTION", parser_class=_Parser)
-    data_commands.required = True
-
-    fetch = _command(data_commands, "fetch", "data.fetch:fetch",
-                     "download a MovieLens dataset from GroupLens, verify and extract it")
-    fetch.add_argument("--dataset", choices=["ml-1m", "ml-100k"], default="ml-1m")
-    _data_dir_option(fetch)
-    fetch.add_argument("--url", default=None, help="download from this URL instead of GroupLens (a mirror of the same zip; end it in #sha256=HEX to accept another file)")
-
-    twin = _command(data_commands, "twin", "data.twin:write_twin",
-                    "write the synthetic offline twin of MovieLens 1M (exact ml-1m layout)")
-    _data_dir_option(twin)
-    twin.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    twin.add_argument("--scale", type=float, default=1.0,
-                      help="fraction of MovieLens 1M's size, e.g. 0.05 for fast tests (default 1)")
-
-    stats = _command(data_commands, "stats", "data.stats:print_stats",
-                     "print a dataset's shape and the lab's numbers beside their targets")
-    stats.add_argument("folder", type=Path, help="folder holding ratings.dat, movies.dat, users.dat")
-    stats.add_argument("--no-model", dest="model", action="store_false",
-                       help="skip the Keras numbers (shape facts only, fast)")
-
-    demo = _command(commands, "demo", "notebook.demo:demo",
-                    "get a dataset, run the reference solution notebook and print its key numbers")
-    _data_dir_option(demo)
-    demo.add_argument("--out", type=Path, default=Path("out/demo"),
-                      help="where the executed notebook and figures go (default out/demo)")
-    demo.add_argument("--offline", action="store_true", help="do not try to download; use the twin")
-
-    release = _command(commands, "release", "notebook.release:release",
-                       "set up the nbgrader course folder and generate the student notebook")
-    release.add_argument("--course-dir", type=Path, default=Path("course"),
-                         help="nbgrader course folder (default ./course)")
-
-    grade = _command(commands, "grade", "grading.batch:grade",
-                     "autograde a folder or zip of submissions; write feedback, grades.csv, results.json")
-    grade.add_argument("submissions", type=Path,
-                       help="folder of NAME.ipynb, an nbgrader submitted/ tree, an LMS download, or a zip of either")
-    grade.add_argument("--layout", choices=LAYOUTS, default="auto",
-                       help="how files name their students (default auto: guessed from the names)")
-    grade.add_argument("--out", type=Path, default=Path("grading"), help="output folder (default ./grading)")
-    grade.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
-    grade.add_argument("--unsafe", action="store_true",
-                       help="grade without the sandbox when it cannot be set up (student code runs as you)")
-    _data_dir_option(grade)
-
-    check = _command(commands, "check", "grading.check:check",
-                     "run a notebook and the visible tests the grader runs; print per-section results")
-    check.add_argument("notebook", type=Path)
-    _data_dir_option(check)
-
-    gradescope = _command(commands, "gradescope", "grading.gradescope:build",
-                          "build the Gradescope autograder zip")
-    gradescope.add_argument("--out", type=Path, default=Path("out/gradescope_autograder.zip"))
+    _add_commands(parser, COMMANDS, list(names), "COMMAND")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; failures end as one line on stderr and a non-zero exit."""
-    args = vars(build_parser().parse_args(argv))
-    module_name, func_name = args.pop("target").split(":")
-    for key in ("command", "data_command"):
-        args.pop(key, None)
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        func = getattr(importlib.import_module(f"{__package__}.{module_name}"), func_name)
-        result = func(**args)
+        args = vars(build_parser(chosen(argv)).parse_args(argv))
+        result = args.pop("func")(**args)
     except LabError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -228,7 +228,7 @@ def graded(small_twin: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder, out = tmp_path_factory.mktemp("submissions"), tmp_path_factory.mktemp("graded")
     nbformat.write(CASES[MISTAKE].build(), folder / "alice.ipynb")
     nbformat.write(CASES["blank"].build(), folder / "bob.ipynb")
-    assert grade(folder, out, data_dir=small_twin.parent) == 0
+    assert grade(folder, out=out, data_dir=small_twin.parent) == 0
     return out
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from movielens_lab.grading import cgroups, sandbox
+from movielens_lab.grading.sandbox import cgroups, client
 
 V1 = ("35 31 0:32 / {root}/memory rw,relatime - cgroup cgroup rw,memory\n"
       "39 31 0:36 / {root}/pids rw,relatime - cgroup cgroup rw,pids\n")
@@ -54,5 +54,5 @@ def test_v1_when_v2_has_no_memory_controller(fake):
 
 def test_nowhere_without_a_memory_controller(fake):
     assert fake(V2, "0::/s.scope\n", {"unified": "cpu", "unified/s.scope": ""}) == {}
-    assert "bounded per process only" in sandbox.memory_bound_note()
-    assert "--unsafe" in sandbox.memory_bound_note(sandboxed=False)
+    assert "bounded per process only" in client.memory_bound_note()
+    assert "--unsafe" in client.memory_bound_note(sandboxed=False)

@@ -37,7 +37,7 @@ def graded(small_twin: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed), pytest.MonkeyPatch.context() as env:
         env.setenv("TF_CPP_MIN_LOG_LEVEL", "0")
-        assert grade(subs, out, jobs=2, data_dir=small_twin.parent) == 0
+        assert grade(subs, out=out, jobs=2, data_dir=small_twin.parent) == 0
     with open(out / "grades.csv", newline="") as fh:
         rows = {row["student"]: row for row in csv.DictReader(fh)}
     return rows, out, printed.getvalue()

@@ -11,8 +11,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from fixtures.submissions import CONFIG, SOURCE, data_folder, filled, write
+from fixtures.submissions import CONFIG, SETTINGS, SOURCE, data_folder, filled, write
 from movielens_lab.cli import main
+from movielens_lab.config import lab_settings
 from movielens_lab.grading.batch import grade
 from movielens_lab.grading.course import build_course
 
@@ -21,7 +22,7 @@ from movielens_lab.grading.course import build_course
 def lms_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A zip of an nbgrader submitted/ tree with four students."""
     root = tmp_path_factory.mktemp("lms")
-    student = nbformat.read(build_course(root / "course", SOURCE, CONFIG).student_notebook, as_version=4)
+    student = nbformat.read(build_course(root / "course", SOURCE, SETTINGS).student_notebook, as_version=4)
     notebooks = {
         "alice": filled(student),
         "bob": filled(student, mean="def mean(xs):\n    return sum(xs) / 3"),
@@ -38,7 +39,7 @@ def lms_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_jobs_2_gives_the_grades_of_jobs_1(lms_zip: Path, tmp_path: Path):
     data = data_folder(tmp_path / "data")
     for jobs in (1, 2):
-        assert grade(lms_zip, tmp_path / f"jobs{jobs}", jobs=jobs, data_dir=data, source=SOURCE, config=CONFIG) == 0
+        assert grade(lms_zip, out=tmp_path / f"jobs{jobs}", jobs=jobs, data_dir=data, source=SOURCE, config=CONFIG) == 0
     one, two = ((tmp_path / f"jobs{j}" / "grades.csv").read_text() for j in (1, 2))
     assert one == two
     assert [line.split(",")[5] for line in one.splitlines()[1:]] == ["5", "3.5", "0", "3"]
@@ -46,13 +47,13 @@ def test_jobs_2_gives_the_grades_of_jobs_1(lms_zip: Path, tmp_path: Path):
 
 
 def test_an_interrupted_run_keeps_what_was_graded(tmp_path: Path):
-    student = nbformat.read(build_course(tmp_path / "course", SOURCE, CONFIG).student_notebook, as_version=4)
+    student = nbformat.read(build_course(tmp_path / "course", SOURCE, SETTINGS).student_notebook, as_version=4)
     submissions = tmp_path / "submissions"
     for name in ("a1", "a2", "a3"):
         write(filled(student), submissions / f"{name}.ipynb")
     data, out = data_folder(tmp_path / "data"), tmp_path / "out"
     code = ("import sys; from pathlib import Path; from movielens_lab.grading.batch import grade; "
-            "grade(Path(sys.argv[1]), Path(sys.argv[2]), data_dir=Path(sys.argv[3]), "
+            "grade(Path(sys.argv[1]), out=Path(sys.argv[2]), data_dir=Path(sys.argv[3]), "
             "source=Path(sys.argv[4]), config=Path(sys.argv[5]))")
     proc = subprocess.Popen([sys.executable, "-c", code, submissions, out, data, SOURCE, CONFIG],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -64,7 +65,7 @@ def test_an_interrupted_run_keeps_what_was_graded(tmp_path: Path):
     proc.wait()
     assert first.exists()
     stamp = first.stat().st_mtime_ns
-    assert grade(submissions, out, data_dir=data, source=SOURCE, config=CONFIG) == 0
+    assert grade(submissions, out=out, data_dir=data, source=SOURCE, config=CONFIG) == 0
     assert first.stat().st_mtime_ns == stamp  # not graded again
     rows = (out / "grades.csv").read_text().splitlines()[1:]
     assert [row.split(",")[0] for row in rows] == ["a1", "a2", "a3"]
@@ -75,10 +76,11 @@ def test_the_notebook_timeout_stops_a_whole_submission(tmp_path: Path):
     config = tmp_path / "grader_config.py"
     config.write_text(CONFIG.read_text().replace("notebook_timeout = 60", "notebook_timeout = 8")
                       .replace("cell_timeout = 5", "cell_timeout = 120"))
-    student = nbformat.read(build_course(tmp_path / "course", SOURCE, config).student_notebook, as_version=4)
+    course = build_course(tmp_path / "course", SOURCE, lab_settings(config))
+    student = nbformat.read(course.student_notebook, as_version=4)
     write(filled(student, square="import time\ntime.sleep(600)"), tmp_path / "submissions" / "slow.ipynb")
     start = time.monotonic()
-    grade(tmp_path / "submissions", tmp_path / "out", data_dir=data_folder(tmp_path / "data"),
+    grade(tmp_path / "submissions", out=tmp_path / "out", data_dir=data_folder(tmp_path / "data"),
           source=SOURCE, config=config)
     assert time.monotonic() - start < 120
     row = (tmp_path / "out" / "grades.csv").read_text().splitlines()[1]
@@ -99,12 +101,12 @@ def test_cli_errors_are_one_line(tmp_path: Path, capsys):
 
 
 def test_feedback_carries_the_notes_of_collection(tmp_path: Path):
-    student = nbformat.read(build_course(tmp_path / "course", SOURCE, CONFIG).student_notebook, as_version=4)
+    student = nbformat.read(build_course(tmp_path / "course", SOURCE, SETTINGS).student_notebook, as_version=4)
     submissions = tmp_path / "canvas"
     submissions.mkdir()
     nbformat.write(student, submissions / "alice_102_5552_fixture_lab.ipynb")
     nbformat.write(filled(student), submissions / "alice_102_5553_fixture_lab-1.ipynb")
-    assert grade(submissions, tmp_path / "out", data_dir=data_folder(tmp_path / "data"), source=SOURCE,
+    assert grade(submissions, out=tmp_path / "out", data_dir=data_folder(tmp_path / "data"), source=SOURCE,
                  config=CONFIG) == 0
     feedback = (tmp_path / "out" / "students" / "alice_102" / "feedback.html").read_text()
     assert "2 submissions for this student" in feedback and "alice_102_5552_fixture_lab.ipynb" in feedback

@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from fixtures.submissions import CONFIG, SOURCE, cell, data_folder, filled, write
+from fixtures.submissions import CONFIG, SETTINGS, SOURCE, cell, data_folder, filled, write
 from movielens_lab.errors import LabError
 from movielens_lab.grading.batch import grade
 from movielens_lab.grading.check import check
@@ -17,14 +17,14 @@ from movielens_lab.grading.course import build_course
 
 @pytest.fixture(scope="module")
 def released(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, nbformat.NotebookNode]:
-    course = build_course(tmp_path_factory.mktemp("check") / "course", SOURCE, CONFIG)
+    course = build_course(tmp_path_factory.mktemp("check") / "course", SOURCE, SETTINGS)
     return course.student_notebook, nbformat.read(course.student_notebook, as_version=4)
 
 
 def test_a_correct_notebook_passes(released, tmp_path: Path, capsys):
     template, student = released
     notebook = write(filled(student), tmp_path / "mine.ipynb")
-    assert check(notebook, data_folder(tmp_path / "data"), template, CONFIG) == 0
+    assert check(notebook, data_dir=data_folder(tmp_path / "data"), template=template, config=CONFIG) == 0
     out = capsys.readouterr().out
     assert "3 of 3 sections passed" in out and "FAILED" not in out and "HIDDEN" not in out
 
@@ -34,7 +34,7 @@ def test_the_kernels_own_output_stays_off_the_terminal(released, tmp_path: Path,
     template, student = released
     chatter = "import os\nos.write(2, b'kernel process chatter\\n')\n"
     notebook = write(filled(student, square=chatter + "def square(x):\n    return x * x"), tmp_path / "mine.ipynb")
-    assert check(notebook, data_folder(tmp_path / "data"), template, CONFIG) == 0
+    assert check(notebook, data_dir=data_folder(tmp_path / "data"), template=template, config=CONFIG) == 0
     out, err = capfd.readouterr()
     assert "3 of 3 sections passed" in out and "kernel process chatter" not in out + err
 
@@ -46,13 +46,13 @@ def test_check_shows_the_message_grade_gives(released, tmp_path: Path, capsys):
     cell(nb, "test_square").source = "pass  # tampered: check restores the released tests, like grade"
     notebook = write(nb, submissions / "eve.ipynb")
     data = data_folder(tmp_path / "data")
-    assert check(notebook, data, template, CONFIG) == 1
+    assert check(notebook, data_dir=data, template=template, config=CONFIG) == 1
     out = capsys.readouterr().out.splitlines()
     section = next(k for k, line in enumerate(out) if line.startswith("1. Square"))
     assert "FAILED" in out[section]
     message = "AssertionError: square(2) should be 4: multiply x by itself"
     assert out[section + 1].strip() == message
-    grade(submissions, tmp_path / "out", data_dir=data, source=SOURCE, config=CONFIG)
+    grade(submissions, out=tmp_path / "out", data_dir=data, source=SOURCE, config=CONFIG)
     results = json.loads((tmp_path / "out" / "students" / "eve" / "results.json").read_text())
     graded = next(t for t in results["tests"] if t["name"] == "1. Square")
     assert graded["score"] == 0 and graded["output"].splitlines()[-1] == message
@@ -63,6 +63,6 @@ def test_a_broken_notebook_is_a_one_line_error(released, tmp_path: Path):
     broken = tmp_path / "broken.ipynb"
     broken.write_text("{ not json")
     with pytest.raises(LabError, match="cannot be graded: not a notebook: invalid JSON"):
-        check(broken, tmp_path, template, CONFIG)
+        check(broken, data_dir=tmp_path, template=template, config=CONFIG)
     with pytest.raises(LabError, match="not found"):
-        check(tmp_path / "missing.ipynb", tmp_path, template, CONFIG)
+        check(tmp_path / "missing.ipynb", data_dir=tmp_path, template=template, config=CONFIG)

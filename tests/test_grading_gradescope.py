@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from fixtures.submissions import CONFIG, SOURCE, data_folder, filled, write
+from fixtures.submissions import CONFIG, SETTINGS, SOURCE, data_folder, filled, write
 from movielens_lab.errors import LabError
 from movielens_lab.grading.course import build_course
 from movielens_lab.grading.gradescope import build
@@ -24,7 +24,7 @@ def autograder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """/autograder with the zip unpacked as Gradescope does, and the data setup.sh would fetch."""
     root = tmp_path_factory.mktemp("gradescope")
     archive = root / "autograder.zip"
-    build(archive, SOURCE, CONFIG)
+    build(out=archive, source=SOURCE, config=CONFIG)
     autograder = root / "autograder"
     with zipfile.ZipFile(archive) as zf:
         zf.extractall(autograder / "source")
@@ -62,7 +62,7 @@ def test_zip_contents(autograder: Path):
 
 
 def test_run_autograder_grades_the_submission(autograder: Path, tmp_path: Path):
-    student = nbformat.read(build_course(tmp_path / "course", SOURCE, CONFIG).student_notebook, as_version=4)
+    student = nbformat.read(build_course(tmp_path / "course", SOURCE, SETTINGS).student_notebook, as_version=4)
     results = _run(autograder, filled(student, mean="def mean(xs):\n    return sum(xs) / 3"))
     assert results["score"] == 4.5
     tests = {t["name"]: t for t in results["tests"]}
@@ -77,4 +77,4 @@ def test_run_autograder_without_a_notebook(autograder: Path):
 
 def test_missing_source_is_a_clear_error(tmp_path: Path):
     with pytest.raises(LabError, match="not found"):
-        build(tmp_path / "a.zip", tmp_path / "missing.ipynb", CONFIG)
+        build(out=tmp_path / "a.zip", source=tmp_path / "missing.ipynb", config=CONFIG)

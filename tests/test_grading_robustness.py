@@ -15,7 +15,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_notebook
 
-from fixtures.submissions import CONFIG, SOURCE, cell, data_folder, filled, write
+from fixtures.submissions import CONFIG, SETTINGS, SOURCE, cell, data_folder, filled, write
 from movielens_lab.grading.batch import grade
 from movielens_lab.grading.course import build_course
 
@@ -68,11 +68,11 @@ def _cases(student: nbformat.NotebookNode, folder: Path) -> None:
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory: pytest.TempPathFactory) -> dict:
     root = tmp_path_factory.mktemp("robust")
-    course = build_course(root / "course", SOURCE, CONFIG)
+    course = build_course(root / "course", SOURCE, SETTINGS)
     student = nbformat.read(course.student_notebook, as_version=4)
     _cases(student, root / "submissions")
     out = root / "out"
-    assert grade(root / "submissions", out, jobs=2, data_dir=data_folder(root / "data"),
+    assert grade(root / "submissions", out=out, jobs=2, data_dir=data_folder(root / "data"),
                  source=SOURCE, config=CONFIG) == 0
     with open(out / "grades.csv", newline="", encoding="utf-8") as fh:
         rows = {row["student"]: row for row in csv.DictReader(fh)}
@@ -192,7 +192,7 @@ def test_gradescope_results(batch):
 def test_regrading_is_idempotent_and_cached(batch, capsys):
     out, before = batch["out"], (batch["out"] / "grades.csv").read_text()
     records = {p: p.stat().st_mtime_ns for p in (out / "students").glob("*/record.json")}
-    assert grade(batch["root"] / "submissions", out, jobs=2, data_dir=batch["root"] / "data",
+    assert grade(batch["root"] / "submissions", out=out, jobs=2, data_dir=batch["root"] / "data",
                  source=SOURCE, config=CONFIG) == 0
     assert (out / "grades.csv").read_text() == before
     assert {p: p.stat().st_mtime_ns for p in records} == records  # nothing graded again

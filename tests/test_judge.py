@@ -13,7 +13,7 @@ import pytest
 
 from movielens_lab.grading.judge import Judge
 from movielens_lab.config import LabGrader
-from movielens_lab.grading import sandbox
+from movielens_lab.grading.sandbox.client import probe
 from movielens_lab.grading.judging import instrument, judge_limits, judge_spec, read_names, split_hidden, start_judge
 from movielens_lab.grading.recorder import Recorder
 
@@ -183,7 +183,7 @@ def test_frames_from_the_kernel_are_frames_in_the_judge(tmp_path: Path) -> None:
 def started(tmp_path: Path):
     """A judge process started as ``grade`` starts it (sandboxed where this machine allows)."""
     return start_judge({**spec(), "bonus": []}, tmp_path, judge_limits(LabGrader(notebook_timeout=120)),
-                       sandbox.probe() is None)
+                       probe() is None)
 
 
 def test_a_judge_started_before_the_run_judges_the_export_it_is_sent(tmp_path: Path) -> None:

@@ -15,8 +15,8 @@ from movielens_lab.paths import SOLUTION_NOTEBOOK, STUDENT_NOTEBOOK
 def _release(tmp_path: Path) -> Path:
     student = tmp_path / "student.ipynb"
     subprocess.run([sys.executable, "-c",
-                    "import sys; from pathlib import Path; from movielens_lab.notebook.release import release; "
-                    "release(Path(sys.argv[1]), student=Path(sys.argv[2]))",
+                    "import sys; from pathlib import Path; from movielens_lab.grading.course import release; "
+                    "release(course_dir=Path(sys.argv[1]), student=Path(sys.argv[2]))",
                     str(tmp_path / "course"), str(student)], check=True, capture_output=True, text=True)
     return student
 

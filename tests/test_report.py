@@ -12,7 +12,7 @@ import nbformat
 import pytest
 
 from fixtures.gradingdir import Known, write_grading_folder
-from fixtures.submissions import CONFIG, SOURCE, data_folder, filled, write
+from fixtures.submissions import CONFIG, SETTINGS, SOURCE, data_folder, filled, write
 from movielens_lab.errors import LabError
 from movielens_lab.grading.attention import needs_a_person
 from movielens_lab.grading.batch import grade
@@ -198,20 +198,20 @@ def test_a_bad_roster_is_one_line_and_loses_nothing(tmp_path: Path, content: str
 
 def test_grade_refuses_a_bad_roster_before_grading(tmp_path: Path):
     with pytest.raises(LabError, match="roster .* not found"):
-        grade(tmp_path / "nothing", tmp_path / "out", roster=tmp_path / "missing.csv")
+        grade(tmp_path / "nothing", out=tmp_path / "out", roster=tmp_path / "missing.csv")
     assert not (tmp_path / "out").exists()
 
 
 def test_grade_writes_the_report_and_the_canvas_import(tmp_path: Path):
     """One real grading (fixture assignment, --unsafe): the run's facts, the report and the import."""
-    student = nbformat.read(build_course(tmp_path / "course", SOURCE, CONFIG).student_notebook, as_version=4)
+    student = nbformat.read(build_course(tmp_path / "course", SOURCE, SETTINGS).student_notebook, as_version=4)
     subs = tmp_path / "subs"
     write(filled(student), subs / "doejane_103_9001_fixture_lab.ipynb")
     write(filled(student, mean="def mean(xs):\n    return 0"), subs / "zeezed_555_9002_fixture_lab.ipynb")
     roster = tmp_path / "roster.csv"
     roster.write_text('Student,ID,SIS User ID,SIS Login ID,Section\n"Doe, Jane",103,,jdoe,A\n"Roe, Rick",104,,,A\n')
     out = tmp_path / "out"
-    assert grade(subs, out, unsafe=True, data_dir=data_folder(tmp_path / "data"), source=SOURCE, config=CONFIG,
+    assert grade(subs, out=out, unsafe=True, data_dir=data_folder(tmp_path / "data"), source=SOURCE, config=CONFIG,
                  roster=roster) == 0
     facts = RunFacts.read(out)
     assert facts is not None and (facts.students, facts.graded, facts.jobs) == (2, 2, 1)

@@ -30,15 +30,18 @@ from .. import paths
 from ..config import LabGrader, lab_settings
 from ..data import locate
 from ..errors import LabError
-from . import feedback, report, sandbox, tampering
+from ..files import atomic_write, fingerprint
+from . import feedback, report, tampering
 from .canvas import read_roster
 from .collect import Submission, collect
-from .course import Course, build_course, fingerprint
-from .exports import Outcome, atomic_write, grades_csv, gradescope_results, summary_table, ungraded
+from .course import Course, build_course
+from .exports import grades_csv, summary_table
 from .judging import JudgeFailed, PendingJudge, instrument, is_grader_cell, judge_limits, judge_spec, start_judge
 from .rebuild import InvalidSubmission, read_cells, rebuild, student_cells
-from .results import TestResult, read_results, run_problems
+from .records import Outcome, TestResult
+from .results import read_results, run_problems
 from .runfacts import RunFacts, dataset_name, finished_now
+from .sandbox.client import Limits, limits_reached, memory_bound_note, require_sandbox, write_kernelspec
 from .worker import REPORT
 
 RECORD = "record.json"
@@ -80,9 +83,9 @@ def data_folder(explicit: Path | None) -> Path:
     return folder
 
 
-def grade(submissions: Path, out: Path = Path("grading"), jobs: int = 1, unsafe: bool = False,
-          data_dir: Path | None = None, source: Path = paths.SOLUTION_NOTEBOOK,
-          config: Path = paths.GRADER_CONFIG, layout: str = "auto", roster: Path | None = None) -> int:
+def grade(submissions: Path, *, out: Path = Path("grading"), jobs: int = 1, unsafe: bool = False,
+          data_dir: Path | None = None, layout: str = "auto", source: Path = paths.SOLUTION_NOTEBOOK,
+          config: Path = paths.GRADER_CONFIG, roster: Path | None = None) -> int:
     """Grade every submission under ``submissions`` into ``out``; print the summary table.
 
     Student code runs in the sandbox; ``unsafe`` grades without it, when asked for. With
@@ -90,19 +93,26 @@ def grade(submissions: Path, out: Path = Path("grading"), jobs: int = 1, unsafe:
     """
     if jobs < 1:
         raise LabError(f"--jobs must be at least 1 (got {jobs})")
-    started = time.monotonic()
+    settings = lab_settings(Path(config))
     if roster is not None:
         read_roster(roster)  # a bad roster stops here, before any grading
-    out = Path(out).resolve()
-    subs = collect(Path(submissions), lab_settings(Path(config)).assignment, layout)
+    return grade_submissions(collect(Path(submissions), settings.assignment, layout), settings, out=Path(out),
+                             jobs=jobs, unsafe=unsafe, data_dir=data_dir, source=Path(source), roster=roster)
+
+
+def grade_submissions(subs: list[Submission], settings: LabGrader, *, out: Path, jobs: int, unsafe: bool,
+                      data_dir: Path | None, source: Path, roster: Path | None = None) -> int:
+    """Grade the collected submissions ``subs`` with ``settings`` into ``out``; print the summary table."""
+    started = time.monotonic()
+    out = out.resolve()
     data = data_folder(data_dir)
     if unsafe:
         print("warning: grading without the sandbox (--unsafe): student code runs as you", file=sys.stderr)
     else:
-        sandbox.require(data)
-    if (note := sandbox.memory_bound_note(not unsafe)) is not None:
+        require_sandbox(data)
+    if (note := memory_bound_note(not unsafe)) is not None:
         print(f"note: {note}", file=sys.stderr)
-    course = build_course(out / "course", Path(source), Path(config))
+    course = build_course(out / "course", source, settings)
     ratings = data / "ml-1m" / "ratings.dat"
     key = fingerprint(course.fingerprint.encode(), str(data).encode(),
                       f"{ratings.stat().st_size}:{ratings.stat().st_mtime_ns}".encode())
@@ -149,7 +159,7 @@ def _write_outputs(batch: Batch, done: list[Outcome], graded: list[Outcome], by_
         full = _with_collect_notes(outcome, by_id[outcome.student])
         folder = batch.student_dir(outcome.student)
         atomic_write(folder / "feedback.html", feedback.render(full, batch.course.assignment))
-        atomic_write(folder / "results.json", json.dumps(gradescope_results(full), indent=1) + "\n")
+        atomic_write(folder / "results.json", json.dumps(full.to_gradescope_dict(), indent=1) + "\n")
     rows = [_with_collect_notes(o, by_id[o.student]) for o in graded]
     atomic_write(batch.out / "grades.csv", grades_csv(rows, list(batch.settings.points)))
 
@@ -171,10 +181,10 @@ def _grade_safely(batch: Batch, sub: Submission) -> Outcome:
     try:
         outcome = _grade(batch, sub)
     except InvalidSubmission as why:
-        outcome = ungraded(sub.student, sub.name, "invalid", [str(why)], settings.points, settings.bonus)
+        outcome = Outcome.ungraded(sub.student, sub.name, "invalid", [str(why)], settings.points, settings.bonus)
     except Exception as err:  # a failure of the grader itself, reported in the row
-        outcome = ungraded(sub.student, sub.name, "crashed", [f"grader error: {type(err).__name__}: {err}"],
-                           settings.points, settings.bonus)
+        outcome = Outcome.ungraded(sub.student, sub.name, "crashed", [f"grader error: {type(err).__name__}: {err}"],
+                                   settings.points, settings.bonus)
     folder = batch.student_dir(sub.student)
     record = {"submission": sub.sha256, "key": batch.key, "origin": sub.origin, "outcome": outcome.to_dict()}
     atomic_write(folder / RECORD, json.dumps(record, indent=1) + "\n")
@@ -217,12 +227,13 @@ def _prepare(batch: Batch, work: Path, student: str, nb: nbformat.NotebookNode) 
 
 def _run_worker(batch: Batch, work: Path, student: str) -> tuple[bool, int | None]:
     """Run the worker process under the notebook timeout; return (killed for time, exit code)."""
-    limits = sandbox.Limits.of(batch.settings, batch.settings.notebook_timeout + KILL_GRACE)
-    kernel = sandbox.write_kernelspec(work / "jupyter", work / "autograded", limits, batch.sandboxed, work / "export")
+    limits = Limits.of(batch.settings, batch.settings.notebook_timeout + KILL_GRACE)
+    kernel = write_kernelspec(work / "jupyter", work / "autograded", limits, batch.sandboxed, work / "export")
     env = {**os.environ, "JUPYTER_PATH": str(work / "jupyter"), paths.DATA_ENV: str(batch.data_dir),
            "PYTHONWARNINGS": "ignore"}
     with open(work / "worker.log", "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "movielens_lab.grading.worker", str(work), student, kernel],
+        proc = subprocess.Popen([sys.executable, "-m", "movielens_lab.grading.worker", str(work), student, kernel,
+                                 str(os.getpid())],
                                 cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         with batch.lock:
             batch.running.add(proc)
@@ -254,10 +265,10 @@ def _read_outcome(batch: Batch, work: Path, sub: Submission, notebook: Path, kil
                   notes: list[str], judge: PendingJudge) -> Outcome:
     """The judge's points on what the run exported, with how the run went."""
     settings = batch.settings
-    notes = notes + sandbox.limits_reached(work / "autograded")
+    notes = notes + limits_reached(work / "autograded")
 
     def failed(status: str, why: str) -> Outcome:
-        return ungraded(sub.student, sub.name, status, notes + [why], settings.points, settings.bonus)
+        return Outcome.ungraded(sub.student, sub.name, status, notes + [why], settings.points, settings.bonus)
 
     if killed:
         return failed("timeout", f"the notebook ran past {settings.notebook_timeout} s in all and was stopped")

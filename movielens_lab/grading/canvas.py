@@ -23,7 +23,7 @@ from pathlib import Path
 from ..errors import LabError
 from .classresults import ClassResults, StudentRow
 from .collect import student_id
-from .exports import atomic_write
+from ..files import atomic_write
 
 IDENTITY = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 """Canvas's identifying columns, kept in the import file where the roster has them."""

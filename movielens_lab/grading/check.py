@@ -23,11 +23,12 @@ from .. import paths
 from ..config import lab_settings
 from ..data import locate
 from ..errors import LabError
-from ..notebook.execute import LoggedKernelManager
-from . import sandbox
+from ..kernels import LoggedKernelManager
 from .judging import JudgeFailed, instrument, is_grader_cell, judge_limits, judge_spec, start_judge
 from .rebuild import InvalidSubmission, read_cells, rebuild
-from .results import TestResult, run_problems
+from .records import TestResult
+from .results import run_problems
+from .sandbox.client import Limits, client_config, probe, write_kernelspec
 
 
 @contextmanager
@@ -56,10 +57,10 @@ def report(results: list[TestResult], points: dict[str, float]) -> str:
     return "\n".join(lines)
 
 
-def check(notebook: Path, data_dir: Path | None = None, template: Path = paths.STUDENT_NOTEBOOK,
+def check(notebook: Path, *, data_dir: Path | None = None, template: Path = paths.STUDENT_NOTEBOOK,
           config: Path = paths.GRADER_CONFIG) -> int:
     """Run ``notebook`` and judge its visible tests as the grader does; exit code 1 if one failed."""
-    settings = lab_settings(config)
+    settings = lab_settings(Path(config))
     notebook, template = Path(notebook), Path(template)
     if not notebook.is_file():
         raise LabError(f"{notebook} not found; pass the path of your notebook")
@@ -74,14 +75,14 @@ def check(notebook: Path, data_dir: Path | None = None, template: Path = paths.S
         print(f"note: {note}")
     spec = judge_spec(released, settings.points, settings.bonus)
     nb = instrument(nb, spec)
-    sandboxed = sandbox.probe() is None
+    sandboxed = probe() is None
     data = locate.data_folder(data_dir)
     with tempfile.TemporaryDirectory(prefix="movielens-check-") as tmp, \
             start_judge(spec, data, judge_limits(settings), sandboxed, mode="check") as judge:
         work, export = Path(tmp) / "work", Path(tmp) / "export"
         work.mkdir()
-        kernel = sandbox.write_kernelspec(Path(tmp) / "jupyter", work, sandbox.Limits.of(settings), sandboxed, export)
-        config_ = sandbox.client_config()
+        kernel = write_kernelspec(Path(tmp) / "jupyter", work, Limits.of(settings), sandboxed, export)
+        config_ = client_config()
         config_.Execute.kernel_name = kernel
         config_.LoggedKernelManager.log_file = str(Path(tmp) / "kernel.log")
         config_.Execute.timeout = settings.cell_timeout

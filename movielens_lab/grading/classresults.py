@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import LabError
-from .exports import Outcome
-from .results import TestResult
+from .records import Outcome, TestResult
 from .runfacts import RunFacts
 
 GRADES = "grades.csv"

@@ -1,8 +1,10 @@
-"""The nbgrader course folder: written from ``grader_config.py``, released with real nbgrader."""
+"""The nbgrader course folder: written from ``grader_config.py``, released with real nbgrader.
+
+``python -m movielens_lab release`` (:func:`release`) also writes the student notebook from it.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -17,7 +19,8 @@ from traitlets.config import Config
 
 from ..config import LabGrader, lab_settings, load_config
 from ..errors import LabError
-from ..paths import GRADER_CONFIG, SOLUTION_NOTEBOOK
+from ..files import fingerprint
+from ..paths import GRADER_CONFIG, SOLUTION_NOTEBOOK, STUDENT_NOTEBOOK
 from .preprocessors import ApplyPoints
 
 STAMP = "release.json"
@@ -89,14 +92,6 @@ def run_nbgrader(result: dict, what: str) -> None:
         raise LabError(f"nbgrader {what} failed: {detail}")
 
 
-def fingerprint(*parts: bytes) -> str:
-    """A short hash of the given contents."""
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(hashlib.sha256(part).digest())
-    return digest.hexdigest()[:16]
-
-
 def read_source(source: Path) -> nbformat.NotebookNode:
     """The nbgrader source notebook, or a clear error when it is missing or broken."""
     if not source.is_file():
@@ -108,13 +103,12 @@ def read_source(source: Path) -> nbformat.NotebookNode:
         raise LabError(f"source notebook {source} cannot be read ({type(err).__name__}); fix or restore it") from err
 
 
-def build_course(root: Path, source: Path = SOLUTION_NOTEBOOK, config: Path = GRADER_CONFIG) -> Course:
+def build_course(root: Path, source: Path, settings: LabGrader) -> Course:
     """Release ``source`` into the nbgrader course folder ``root`` (skipped when already up to date).
 
-    Writes ``nbgrader_config.py``, copies the source with the configured points into
-    ``source/<assignment>/`` and runs ``nbgrader generate_assignment`` on a fresh gradebook.
+    Writes ``nbgrader_config.py`` from ``settings``, copies the source with the configured points
+    into ``source/<assignment>/`` and runs ``nbgrader generate_assignment`` on a fresh gradebook.
     """
-    settings = lab_settings(config)
     nb = read_source(Path(source))
     ApplyPoints(points=settings.points).preprocess(nb, {})
     source_text = nbformat.writes(nb) + "\n"
@@ -137,3 +131,13 @@ def build_course(root: Path, source: Path = SOLUTION_NOTEBOOK, config: Path = GR
                      "generate_assignment")
     stamp_file.write_text(json.dumps({"fingerprint": stamp, "assignment": course.assignment}) + "\n")
     return course
+
+
+def release(*, course_dir: Path = Path("course"), source: Path = SOLUTION_NOTEBOOK, config: Path = GRADER_CONFIG,
+            student: Path = STUDENT_NOTEBOOK) -> None:
+    """Set up the course folder from ``config`` and write the student notebook (no outputs) to ``student``."""
+    course = build_course(Path(course_dir), Path(source), lab_settings(Path(config)))
+    student = Path(student)
+    student.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(course.student_notebook, student)
+    print(f"released {course.assignment}: course folder {course.root}, student notebook {student}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 
-from .exports import Outcome
+from .records import Outcome, format_points
 
 SUMMARY = re.compile(r"^\d+\.\s.*: [\d.]+/[\d.]+ points, .*$")
 """A test cell's own summary line ("4. Train/test split: 5/10 points, ..."): the row says it already."""
@@ -19,10 +19,6 @@ STYLE = """body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem aut
 h1{font-size:1.5rem}table{border-collapse:collapse;width:100%}td,th{padding:.4rem .5rem;border-bottom:1px solid #ddd;
 text-align:left;vertical-align:top}td.pts{white-space:nowrap;text-align:right}.full{color:#176317}.part{color:#9a3b00}
 ul.hints{margin:.3rem 0 0;padding-left:1.2rem;font-size:.9rem}.notes{background:#f6f6f6;padding:.6rem 1rem}"""
-
-
-def _num(value: float) -> str:
-    return f"{value:g}"
 
 
 def _hints(output: str) -> str:
@@ -42,13 +38,14 @@ def render(outcome: Outcome, title: str) -> str:
         mark = "full" if test.score >= test.max_score else "part"
         rows.append(f"<tr><td><strong>{html.escape(name)}</strong>"
                     + (_hints(test.output) if mark == "part" else "")
-                    + f"</td><td class='pts {mark}'>{_num(test.score)} / {_num(test.max_score)}</td></tr>")
+                    + f"</td><td class='pts {mark}'>{format_points(test.score)} / "
+                    f"{format_points(test.max_score)}</td></tr>")
     notes = "".join(f"<li>{html.escape(note)}</li>" for note in outcome.notes)
-    bonus = f" + bonus {_num(outcome.bonus)} / {_num(max_bonus)}" if max_bonus else ""
+    bonus = f" + bonus {format_points(outcome.bonus)} / {format_points(max_bonus)}" if max_bonus else ""
     return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Feedback: {html.escape(title)}, "
             f"{html.escape(outcome.name)}</title><style>{STYLE}</style></head><body>"
             f"<h1>{html.escape(title)}: feedback for {html.escape(outcome.name)}</h1>"
-            f"<p><strong>Score: {_num(outcome.total)} / {_num(max_total)}{bonus}</strong> "
+            f"<p><strong>Score: {format_points(outcome.total)} / {format_points(max_total)}{bonus}</strong> "
             f"({html.escape(outcome.status)})</p><p>Each section's points include its hidden checks; "
             "under a section that lost points, what to fix.</p>"
             + (f"<div class='notes'><p>Notes on your submission:</p><ul>{notes}</ul></div>" if notes else "")

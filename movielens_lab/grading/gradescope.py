@@ -20,8 +20,11 @@ from pathlib import Path
 from .. import paths
 from ..config import lab_settings
 from ..errors import LabError
-from . import sandbox
-from .exports import atomic_write, gradescope_results, ungraded
+from ..files import atomic_write
+from .batch import grade_submissions
+from .collect import collect
+from .records import Outcome
+from .sandbox.client import probe
 
 ROOT_ENV = "GRADESCOPE_ROOT"
 
@@ -56,7 +59,7 @@ def _package_files() -> list[tuple[str, Path]]:
     return files
 
 
-def build(out: Path = Path("out/gradescope_autograder.zip"), source: Path = paths.SOLUTION_NOTEBOOK,
+def build(*, out: Path = Path("out/gradescope_autograder.zip"), source: Path = paths.SOLUTION_NOTEBOOK,
           config: Path = paths.GRADER_CONFIG) -> None:
     """Write the Gradescope autograder zip to ``out``."""
     source, config = Path(source), Path(config)
@@ -86,24 +89,24 @@ def _pick(submission: Path, assignment: str) -> Path | None:
 
 def run_autograder(root: Path) -> None:
     """Grade ``root/submission`` into ``root/results/results.json`` (Gradescope's layout)."""
-    from .batch import grade
-
     settings = lab_settings(paths.GRADER_CONFIG)
     results = root / "results" / "results.json"
     notebook = _pick(root / "submission", settings.assignment)
     if notebook is None:
-        outcome = ungraded("student", "student", "invalid", [f"no .ipynb file submitted; upload your "
-                           f"{settings.assignment}.ipynb"], settings.points, settings.bonus)
-        atomic_write(results, json.dumps(gradescope_results(outcome), indent=1))
+        outcome = Outcome.ungraded("student", "student", "invalid", [f"no .ipynb file submitted; upload your "
+                                   f"{settings.assignment}.ipynb"], settings.points, settings.bonus)
+        atomic_write(results, json.dumps(outcome.to_gradescope_dict(), indent=1))
         return
-    unsafe = sandbox.probe() is not None
+    unsafe = probe() is not None
     if unsafe:
         print("note: the grading sandbox is not available in this container; grading without it")
     with tempfile.TemporaryDirectory(prefix="gradescope-") as tmp:
-        (Path(tmp) / "submission").mkdir()
-        shutil.copyfile(notebook, Path(tmp) / "submission" / "student.ipynb")
+        submission = Path(tmp) / "submission"
+        submission.mkdir()
+        shutil.copyfile(notebook, submission / "student.ipynb")
         out = Path(tmp) / "out"
-        grade(Path(tmp) / "submission", out, jobs=1, unsafe=unsafe, data_dir=paths.PROJECT_ROOT / "data")
+        grade_submissions(collect(submission, settings.assignment, "auto"), settings, out=out, jobs=1, unsafe=unsafe,
+                          data_dir=paths.PROJECT_ROOT / "data", source=paths.SOLUTION_NOTEBOOK)
         atomic_write(results, (out / "students" / "student" / "results.json").read_bytes())
 
 

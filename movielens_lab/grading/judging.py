@@ -36,8 +36,10 @@ from nbgrader import utils
 from .. import paths
 from ..config import LabGrader
 from ..kernels import QUIET_ENV
-from . import judge, plaindata, recorder, sandbox
-from .results import TestResult, is_test
+from . import judge, plaindata, recorder
+from .records import TestResult
+from .results import is_test
+from .sandbox.client import Limits, kernel_argv
 
 BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 JUDGE_ENV = {**QUIET_ENV, "MPLBACKEND": "Agg"}
@@ -187,7 +189,7 @@ class PendingJudge:
     STOP_WAIT = 10
     """Seconds an unused judge has to end once told to stop, before it is killed."""
 
-    def __init__(self, spec: dict, data_dir: Path, limits: sandbox.Limits, sandboxed: bool, mode: str) -> None:
+    def __init__(self, spec: dict, data_dir: Path, limits: Limits, sandboxed: bool, mode: str) -> None:
         self.spec, self.limits = spec, limits
         self.tmp = tempfile.TemporaryDirectory(prefix="mlk-judge-")
         folder = Path(self.tmp.name) / "judge"
@@ -196,7 +198,7 @@ class PendingJudge:
             shutil.copy(module.__file__, folder / Path(module.__file__).name)
         (folder / "spec.json").write_text(json.dumps(spec))
         command = [sys.executable, "judge.py", "spec.json", "export", mode]
-        argv = [*sandbox.kernel_argv(folder, limits, sandboxed)[:-1], "--run", *command]
+        argv = [*kernel_argv(folder, limits, sandboxed)[:-1], "--run", *command]
         env = {**os.environ, **JUDGE_ENV, paths.DATA_ENV: str(data_dir)}
         self.stdout = open(Path(self.tmp.name) / "stdout", "w+")
         self.stderr = open(Path(self.tmp.name) / "stderr", "w+")
@@ -254,12 +256,12 @@ class PendingJudge:
         self.tmp.cleanup()
 
 
-def judge_limits(settings: LabGrader) -> sandbox.Limits:
+def judge_limits(settings: LabGrader) -> Limits:
     """The judge's limits: the grading limits, with time to wait for a whole notebook and then judge it."""
-    return sandbox.Limits.of(settings, 2 * settings.notebook_timeout)
+    return Limits.of(settings, 2 * settings.notebook_timeout)
 
 
-def start_judge(spec: dict, data_dir: Path, limits: sandbox.Limits, sandboxed: bool,
+def start_judge(spec: dict, data_dir: Path, limits: Limits, sandboxed: bool,
                 mode: str = "grade") -> PendingJudge:
     """Start the judge for one submission in the sandbox (``mode``: grade or check); see :class:`PendingJudge`."""
     return PendingJudge(spec, data_dir, limits, sandboxed, mode)

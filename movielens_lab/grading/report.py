@@ -19,7 +19,8 @@ from . import canvas, figures
 from .attention import needs_a_person
 from .classresults import ClassResults, Section, read_class
 from .document import Block, Bullets, Figure, Heading, Paragraph, Table, to_html, to_markdown
-from .exports import STATUSES, atomic_write
+from ..files import atomic_write
+from .records import STATUSES
 from .hints import common_mistakes
 from .runfacts import RunFacts
 

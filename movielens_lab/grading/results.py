@@ -1,4 +1,4 @@
-"""One model of a test (``TestResult``), shared by ``check`` and ``grade``, and what an executed notebook says.
+"""What an executed notebook says: its test cells' scores in the student's own kernel, its errors and timeouts.
 
 The judge (``judging``) gives every TestResult that counts. Read from an executed notebook
 (:func:`read_results`), a test cell's score is what nbgrader gives it in the student's own
@@ -10,38 +10,17 @@ judge's to spot tampering, and never uses it as a grade.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
 
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
+
+from .records import TestResult
 
 MAX_OUTPUT_CHARS = 2000
 """Output kept per test (students' prints can be huge)."""
 
 TIMEOUT_ERRORS = {"CellTimeoutError"}
 """Error names of a cell stopped by the per-cell timeout."""
-
-
-@dataclass(frozen=True)
-class TestResult:
-    """The outcome of one autograder-test cell."""
-
-    grade_id: str
-    score: float
-    max_score: float
-    output: str
-    bonus: bool = False
-    error: bool = False
-    """Whether the test failed: it raised, wrote to stderr, or scored below its maximum."""
-    title: str = ""
-    """The section the test belongs to (its notebook heading)."""
-
-    @property
-    def passed(self) -> bool:
-        return not self.error
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def is_test(cell: NotebookNode) -> bool:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..data import movielens
 from ..data.locate import is_twin
-from .exports import atomic_write
+from ..files import atomic_write
 
 RUN_FILE = "run.json"
 

@@ -1,22 +1,20 @@
-"""Grade one student in its own course copy: ``python -m movielens_lab.grading.worker ROOT STUDENT KERNEL``.
+"""Grade one student in its own course copy: ``python -m movielens_lab.grading.worker ROOT STUDENT KERNEL PARENT``.
 
 Runs real ``nbgrader autograde`` on the course folder ROOT, whose gradebook only this process
 writes, and records what nbgrader said in ``ROOT/worker.json``. (The points come from the
-judge afterwards; see ``judging``.) The parent process kills it (and its
-kernel's process group) when it runs past the notebook timeout.
+judge afterwards; see ``judging``.) The grading process PARENT kills it (and its
+kernel's process group) when it runs past the notebook timeout; it dies with PARENT (``lifetime``).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sys
-import threading
-import time
 from pathlib import Path
 
-from . import sandbox
 from .course import nbgrader_api, nbgrader_environment
+from .lifetime import die_with_parent
+from .sandbox.client import client_config
 
 REPORT = "worker.json"
 
@@ -32,27 +30,15 @@ def _summary(result: dict) -> dict:
 def run(root: Path, student: str, kernel_name: str) -> dict:
     """Autograde ``student``; return nbgrader's outcome."""
     assignment = json.loads((root / "release.json").read_text())["assignment"]
-    extra = sandbox.client_config()
+    extra = client_config()
     extra.Execute.kernel_name = kernel_name
     with nbgrader_environment():
         api = nbgrader_api(root, extra)
         return {"autograde": _summary(api.autograde(assignment, student, force=True, create=True))}
 
 
-def _exit_with_parent() -> None:
-    """End this worker (and so its kernel) when the grading process that started it is gone."""
-    parent = os.getppid()
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True).start()
-
-
 def main(argv: list[str]) -> int:
-    _exit_with_parent()
+    die_with_parent(parent=int(argv[3]))  # its kernel's supervisor then stops the kernel, dying with it
     root, student, kernel_name = Path(argv[0]), argv[1], argv[2]
     report = run(root, student, kernel_name)
     (root / REPORT).write_text(json.dumps(report, indent=1))

@@ -17,6 +17,20 @@ from ..data.twin import write_twin
 from ..errors import LabError
 from .execute import execute, save_figures
 
+KEY_VALUES_CODE = """
+import json as _json
+print(_json.dumps({
+    "nusers": int(nusers), "nmovies": int(nmovies), "nratings": int(nratings),
+    "mae_movie": float(mae_movie), "mae_user": float(mae_user),
+    "params": int(mod.count_params()),
+    "train_loss": float(hist.history["loss"][-1]), "test_loss": float(hist.history["val_loss"][-1]),
+    "sweep_train": [float(v) for v in train_loss], "sweep_test": [float(v) for v in test_loss],
+    "best_emb_dim": int(dims[np.argmin(test_loss)]),
+    "top_movies": int(len(top_movies)), "top_movies_max_count": int(top_movies["count"].max()),
+}))
+"""
+"""Run in the kernel after the solution notebook's last cell: prints the lab's key values as JSON."""
+
 
 def ensure_dataset(data: Path, offline: bool) -> locate.Dataset:
     """The dataset in data folder ``data``, whatever its kind, else one put there.
@@ -66,14 +80,15 @@ def demo(data_dir: Path | None = None, out: Path = Path("out/demo"), offline: bo
     out.mkdir(parents=True, exist_ok=True)
     print(f"Running {paths.SOLUTION_NOTEBOOK.name} on the {label} (a few minutes on a laptop)...")
     start = time.perf_counter()
-    run = execute(paths.SOLUTION_NOTEBOOK, data, log=out / "kernel.log", cwd=out)
+    run = execute(paths.SOLUTION_NOTEBOOK, data, log=out / "kernel.log", cwd=out, after=KEY_VALUES_CODE)
     seconds = time.perf_counter() - start
+    values = json.loads(run.printed)
     executed = out / paths.SOLUTION_NOTEBOOK.name
     nbformat.write(run.notebook, executed)
     figures = save_figures(run.notebook, out / "figures")
-    (out / "key_numbers.json").write_text(json.dumps({"dataset": label, **run.values}, indent=1))
+    (out / "key_numbers.json").write_text(json.dumps({"dataset": label, **values}, indent=1))
     print(f"\nKey numbers ({label}, {seconds:.0f} s):")
-    print(key_numbers_table(run.values, lab_settings().references))
+    print(key_numbers_table(values, lab_settings().references))
     print(f"\nExecuted notebook: {executed}")
     print(f"Figures ({len(figures)}): {out / 'figures'}")
     print(f"Key numbers as JSON: {out / 'key_numbers.json'}")

@@ -1,4 +1,4 @@
-"""Run the lab notebook end to end with a real kernel and read its key numbers."""
+"""Run a notebook end to end with a real kernel, and read what code run after its last cell prints."""
 
 from __future__ import annotations
 
@@ -9,52 +9,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
-from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, DeadKernelError
 from nbformat import NotebookNode
-from traitlets import Unicode
 from traitlets.config import Config
 
 from .. import paths
 from ..errors import LabError
-from ..kernels import QUIET_ENV, QUIET_KERNEL_ARGS
-
-KEY_VALUES_CODE = """
-import json as _json
-print(_json.dumps({
-    "nusers": int(nusers), "nmovies": int(nmovies), "nratings": int(nratings),
-    "mae_movie": float(mae_movie), "mae_user": float(mae_user),
-    "params": int(mod.count_params()),
-    "train_loss": float(hist.history["loss"][-1]), "test_loss": float(hist.history["val_loss"][-1]),
-    "sweep_train": [float(v) for v in train_loss], "sweep_test": [float(v) for v in test_loss],
-    "best_emb_dim": int(dims[np.argmin(test_loss)]),
-    "top_movies": int(len(top_movies)), "top_movies_max_count": int(top_movies["count"].max()),
-}))
-"""
-"""Printed as JSON in the kernel after the last cell: the lab's key values (LAB_SPEC)."""
-
-
-class LoggedKernelManager(AsyncKernelManager):
-    """A kernel manager whose kernel process writes its own output to a file, not the terminal.
-
-    That output is TensorFlow's C++ log and Jupyter's start-up warnings; the cells' outputs
-    travel over the kernel's channels into the notebook as usual.
-    """
-
-    log_file = Unicode(os.devnull, help="File that receives the kernel process's stdout and stderr").tag(config=True)
-
-    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
-        with open(self.log_file, "wb") as sink:
-            await super()._async_launch_kernel(kernel_cmd, stdout=sink, stderr=sink, **kw)
+from ..kernels import QUIET_ENV, QUIET_KERNEL_ARGS, LoggedKernelManager
 
 
 @dataclass
 class Run:
-    """An executed notebook and the key values read from its kernel."""
+    """An executed notebook and what the code run after its last cell printed."""
 
     notebook: NotebookNode
-    values: dict
+    printed: str
 
 
 def read_notebook(path: Path) -> NotebookNode:
@@ -67,9 +37,11 @@ def read_notebook(path: Path) -> NotebookNode:
         raise LabError(f"{path} is not a valid notebook ({type(err).__name__})") from None
 
 
-def execute(path: Path, data_dir: Path, log: Path, timeout: int = 600, cwd: Path | None = None) -> Run:
-    """Execute every cell of ``path`` with MOVIELENS_DIR=``data_dir``, stopping at the first error.
+def execute(path: Path, data_dir: Path, log: Path, timeout: int = 600, cwd: Path | None = None,
+            after: str = "") -> Run:
+    """Execute every cell of ``path`` with MOVIELENS_DIR=``data_dir``, stopping at the first error, then ``after``.
 
+    ``after`` runs in the same kernel but is not kept in the notebook: what it prints is returned.
     The kernel process's own output (TensorFlow's C++ log, Jupyter's start-up warnings; not
     the cells' outputs, which go into the notebook) is written to ``log``.
     """
@@ -83,16 +55,15 @@ def execute(path: Path, data_dir: Path, log: Path, timeout: int = 600, cwd: Path
         with client.setup_kernel(env=env):
             for index, cell in enumerate(nb.cells):
                 client.execute_cell(cell, index)
-            nb.cells.append(nbformat.v4.new_code_cell(KEY_VALUES_CODE))
+            nb.cells.append(nbformat.v4.new_code_cell(after))
             client.execute_cell(nb.cells[-1], len(nb.cells) - 1)
     except CellExecutionError as err:
         first_line = str(err).strip().splitlines()[-1] if str(err).strip() else type(err).__name__
         raise LabError(f"{path}: a cell failed: {first_line}") from None
     except DeadKernelError:
         raise LabError(f"{path}: the kernel died while running the notebook") from None
-    probe = nb.cells.pop()
-    stdout = "".join(o.get("text", "") for o in probe.outputs if o.get("name") == "stdout")
-    return Run(nb, json.loads(stdout))
+    tail = nb.cells.pop()
+    return Run(nb, "".join(o.get("text", "") for o in tail.outputs if o.get("name") == "stdout"))
 
 
 def save_figures(nb: NotebookNode, folder: Path) -> list[Path]:

@@ -7,15 +7,15 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from fixtures.submissions import CONFIG, SOURCE
+from fixtures.submissions import CONFIG, SETTINGS, SOURCE
 from movielens_lab.errors import LabError
-from movielens_lab.grading.course import build_course
-from movielens_lab.notebook.release import release
+from movielens_lab.grading.course import build_course, release
 
 
 def test_release_is_deterministic_and_hides_solutions(tmp_path: Path):
     for name in ("a", "b"):
-        release(tmp_path / name / "course", SOURCE, CONFIG, tmp_path / name / "student.ipynb")
+        release(course_dir=tmp_path / name / "course", source=SOURCE, config=CONFIG,
+                student=tmp_path / name / "student.ipynb")
     first, second = (tmp_path / n / "student.ipynb" for n in ("a", "b"))
     assert first.read_bytes() == second.read_bytes()
     student = first.read_text()
@@ -31,19 +31,20 @@ def test_release_is_deterministic_and_hides_solutions(tmp_path: Path):
 
 
 def test_release_again_is_a_no_op_until_the_source_changes(tmp_path: Path):
-    course = build_course(tmp_path / "course", SOURCE, CONFIG)
+    course = build_course(tmp_path / "course", SOURCE, SETTINGS)
     gradebook = course.root / "gradebook.db"
     stamp = gradebook.stat().st_mtime_ns
-    assert build_course(tmp_path / "course", SOURCE, CONFIG).fingerprint == course.fingerprint
+    assert build_course(tmp_path / "course", SOURCE, SETTINGS).fingerprint == course.fingerprint
     assert gradebook.stat().st_mtime_ns == stamp
     changed = tmp_path / "changed.ipynb"
     changed.write_text(SOURCE.read_text().replace("Fixture lab", "Fixture lab, v2"))
-    assert build_course(tmp_path / "course", changed, CONFIG).fingerprint != course.fingerprint
+    assert build_course(tmp_path / "course", changed, SETTINGS).fingerprint != course.fingerprint
 
 
 def test_missing_source_is_a_clear_error(tmp_path: Path):
     with pytest.raises(LabError, match="source notebook .*missing.ipynb not found"):
-        release(tmp_path / "course", tmp_path / "missing.ipynb", CONFIG, tmp_path / "student.ipynb")
+        release(course_dir=tmp_path / "course", source=tmp_path / "missing.ipynb", config=CONFIG,
+                student=tmp_path / "student.ipynb")
     assert not (tmp_path / "student.ipynb").exists()
 
 
@@ -51,4 +52,4 @@ def test_points_must_match_the_test_cells(tmp_path: Path):
     config = tmp_path / "grader_config.py"
     config.write_text(CONFIG.read_text().replace('"test_mean": 3', '"test_median": 3'))
     with pytest.raises(LabError, match="no points for: test_mean; no such cell: test_median"):
-        build_course(tmp_path / "course", SOURCE, config)
+        release(course_dir=tmp_path / "course", source=SOURCE, config=config, student=tmp_path / "student.ipynb")

@@ -1,4 +1,4 @@
-"""The grading kernelspec's command: ``python -m movielens_lab.grading.kernel_launcher POLICY CONNECTION_FILE``.
+"""The grading kernelspec's command: ``python -m movielens_lab.grading.sandbox.supervisor POLICY CONNECTION_FILE``.
 
 Runs outside the sandbox, as the grader, and supervises one kernel:
 
@@ -8,21 +8,20 @@ Runs outside the sandbox, as the grader, and supervises one kernel:
 2. gives the kernel a private folder for its unix sockets, linked from where the client
    connects, and a copy of its connection file;
 3. starts ``unshare`` (new mount, PID, network, IPC and UTS namespaces, plus a user namespace
-   when not root) running ``sandbox_setup``, which builds the kernel's file system and starts it,
+   when not root) running ``inside``, which builds the kernel's file system and starts it,
    in a cgroup of its own with a total memory and process limit where it can make one (``cgroups``);
-4. kills the whole namespace when asked to stop (SIGTERM), when its parent (the client) dies,
-   or when the wall-clock limit passes; notes the disk or memory limit in the policy's
-   ``workdir`` when the kernel reached it (``sandbox.limits_reached``); and removes the private
-   folders and the cgroup.
+4. kills the whole namespace when asked to stop (SIGTERM, which it also gets when its parent,
+   the client, dies: ``lifetime``) or when the wall-clock limit passes; notes the disk or memory
+   limit in the policy's ``workdir`` when the kernel reached it (``client.limits_reached``); and
+   removes the private folders and the cgroup.
 
 With ``--probe`` instead of a connection file it runs a check inside the sandbox instead of a
-kernel (``sandbox.probe``). With an unsandboxed policy (``grade --unsafe``) it only sets the
+kernel (``client.probe``). With an unsandboxed policy (``grade --unsafe``) it only sets the
 resource limits on the kernel.
 """
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import shutil
@@ -34,12 +33,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from ..kernels import QUIET_ENV, QUIET_KERNEL_ARGS
-from ..paths import DATA_ENV
+from ...kernels import QUIET_ENV, QUIET_KERNEL_ARGS
+from ...paths import DATA_ENV
+from ..lifetime import die_with_parent
+from ..recorder import EXPORT_FOLDER
 from .cgroups import Cgroup, CgroupError
-from .recorder import EXPORT_FOLDER
-from .sandbox import PROBE_OK, Limits, note_limit_reached
-from .sandbox_setup import DISK_FULL, FAILED, chown_tree, set_limits
+from .client import PROBE_OK, Limits, note_limit_reached
+from .inside import DISK_FULL, FAILED, chown_tree, set_limits
 
 SYSTEM_DIRS = ("usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32", "etc")
 ENV_KEEP = {"PATH", "LANG", "LANGUAGE", "TZ", "TERM", DATA_ENV, "PYTHONHASHSEED", "PYTHONWARNINGS",
@@ -47,10 +47,10 @@ ENV_KEEP = {"PATH", "LANG", "LANGUAGE", "TZ", "TERM", DATA_ENV, "PYTHONHASHSEED"
 ENV_KEEP_PREFIXES = ("LC_", "TF_", "KMP_")
 PORTS = ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")
 UID_BASE = 1_600_000_000
-"""Grading as root, each kernel runs as user ``UID_BASE + launcher pid``: unused, unprivileged, its own."""
+"""Grading as root, each kernel runs as user ``UID_BASE + supervisor pid``: unused, unprivileged, its own."""
+INSIDE = "movielens_lab.grading.sandbox.inside"
 SOCKET_PATH_MAX = 107
 POLL_SECONDS = 0.1
-PR_SET_PDEATHSIG = 1
 
 PROBE_CODE = f"""
 import errno, os, socket
@@ -109,8 +109,9 @@ def data_mounts(data: Path) -> list[dict]:
 class Sandbox:
     """One kernel's sandbox: its private folders, its namespaces, and their clean-up."""
 
-    def __init__(self, workdir: Path, limits: Limits) -> None:
+    def __init__(self, workdir: Path, limits: Limits, parent: int) -> None:
         self.limits = limits
+        self.parent = parent
         self.cwd = Path.cwd().resolve()
         workdir = workdir.resolve()
         if self.cwd != workdir and workdir not in self.cwd.parents:
@@ -122,11 +123,12 @@ class Sandbox:
         self.proc: subprocess.Popen | None = None
         self.cgroup: Cgroup | None = None
         self.stop = False
+        self.supervisor = os.getpid()
 
     def private_copy(self) -> dict:
         """The kernel's working folder: a private copy, seen at the real folder's path.
 
-        The kernel writes it in its writable space (``sandbox_setup``); when the kernel ends,
+        The kernel writes it in its writable space (``inside``); when the kernel ends,
         the copy here is what it left.
         """
         work = self.base / "work"
@@ -139,7 +141,7 @@ class Sandbox:
         info = json.loads(connection_file.read_text())
         if info.get("transport") != "ipc" or not os.path.isabs(info.get("ip", "")):
             raise LaunchError("a sandboxed kernel needs the IPC transport with an absolute path: merge "
-                              "movielens_lab.grading.sandbox.client_config() into the client's config")
+                              "movielens_lab.grading.sandbox.client.client_config() into the client's config")
         prefix = Path(info["ip"])
         folder = prefix.parent
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -163,7 +165,7 @@ class Sandbox:
         return {"kind": "rw", "source": str(private), "target": str(folder)}, folder / inner.name
 
     def plan(self, command: list[str], mounts: list[dict], environ: dict[str, str]) -> Path:
-        """Write what ``sandbox_setup`` does inside; return the file."""
+        """Write what ``inside`` does in the sandbox; return the file."""
         symlinks, readonly = readonly_mounts(environ)
         workdir = self.base.parent
         for mount in readonly:
@@ -195,9 +197,10 @@ class Sandbox:
             raise LaunchError("unshare (util-linux) not found")
         user = [] if self.uid is not None else ["--user", "--map-root-user"]
         argv = [unshare, *user, "--mount", "--net", "--pid", "--ipc", "--uts", "--fork", "--kill-child",
-                sys.executable, "-m", "movielens_lab.grading.sandbox_setup", str(plan)]
+                sys.executable, "-m", INSIDE, str(plan)]
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # interrupts are for the kernel (same process group)
         signal.signal(signal.SIGTERM, lambda *_: setattr(self, "stop", True))
+        die_with_parent(signal.SIGTERM, self.parent)
         self.cgroup = Cgroup.create(f"movielens-lab-{os.getpid()}", self.limits.total_memory_mb, self.limits.processes)
         self.proc = subprocess.Popen(argv, env={"PATH": os.defpath, "LANG": "C.UTF-8"}, preexec_fn=self._start)
         code = self.supervise()
@@ -205,8 +208,8 @@ class Sandbox:
         return code
 
     def _start(self) -> None:
-        """In ``unshare``, before it runs: die with the launcher, join the submission's cgroup."""
-        _die_with_parent()
+        """In ``unshare``, before it runs: die with the supervisor, join the submission's cgroup."""
+        die_with_parent(signal.SIGKILL, self.supervisor)
         if self.cgroup is not None:
             self.cgroup.join()
 
@@ -218,22 +221,21 @@ class Sandbox:
             note_limit_reached(self.base.parent, f"memory limit reached ({self.limits.total_memory_mb} MiB in all)")
 
     def supervise(self) -> int:
-        """Wait for the sandbox; kill it all when told to stop, orphaned, or out of time."""
+        """Wait for the sandbox; kill it all when told to stop (the client too is gone, maybe) or out of time."""
         assert self.proc is not None
-        parent, started = os.getppid(), time.monotonic()
-        wall = self.limits.wall_seconds
+        started, wall = time.monotonic(), self.limits.wall_seconds
         while True:
             try:
                 return self.proc.wait(timeout=POLL_SECONDS)
             except subprocess.TimeoutExpired:
                 pass
-            if self.stop or os.getppid() != parent or (wall is not None and time.monotonic() - started > wall):
+            if self.stop or (wall is not None and time.monotonic() - started > wall):
                 self.kill()
 
     def kill(self) -> None:
         """Kill the namespace's first process: the OS then kills every process left in it.
 
-        ``unshare`` exits once that is done, so the launcher never returns while a process of
+        ``unshare`` exits once that is done, so the supervisor never returns while a process of
         the sandbox still runs. Before ``unshare`` has forked, killing it is enough.
         """
         assert self.proc is not None
@@ -268,11 +270,6 @@ def _children(pid: int) -> list[int]:
         return []
 
 
-def _die_with_parent() -> None:
-    """In ``unshare``: be killed when the launcher dies, even by SIGKILL (it then kills the namespace)."""
-    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
 def kernel_command(connection_file: Path) -> list[str]:
     """ipykernel, with the output of its own process (TensorFlow's C++ log) kept out of the cells."""
     return [sys.executable, "-m", "ipykernel_launcher", "-f", str(connection_file), *QUIET_KERNEL_ARGS]
@@ -288,19 +285,22 @@ def take_export(folder: Path, destination: str | None) -> None:
     shutil.move(str(source), str(target))
 
 
-def run_unsafe(limits: Limits, command: list[str], socket_folder: Path | None = None) -> int:
-    """``--unsafe``: no isolation, only the resource limits; the command dies with this launcher."""
+def run_unsafe(limits: Limits, parent: int, command: list[str], socket_folder: Path | None = None) -> int:
+    """``--unsafe``: no isolation, only the resource limits; the command dies with this supervisor."""
     made = socket_folder is not None and not socket_folder.exists()
     if made:
         socket_folder.mkdir(mode=0o700, parents=True)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # interrupts are for the kernel (same process group)
 
+    supervisor = os.getpid()
+
     def start() -> None:
-        _die_with_parent()
+        die_with_parent(signal.SIGKILL, supervisor)
         set_limits(limits.to_dict())
 
     proc = subprocess.Popen(command, preexec_fn=start, env={**os.environ, **QUIET_ENV})
     signal.signal(signal.SIGTERM, lambda *_: proc.terminate())
+    die_with_parent(signal.SIGTERM, parent)
     try:
         return proc.wait()
     finally:
@@ -308,27 +308,28 @@ def run_unsafe(limits: Limits, command: list[str], socket_folder: Path | None = 
             shutil.rmtree(socket_folder, ignore_errors=True)
 
 
-def unsafe(limits: Limits, argv: list[str]) -> int:
-    """The unsandboxed launcher: a command (``--run``) or a kernel."""
+def unsafe(limits: Limits, parent: int, argv: list[str]) -> int:
+    """The unsandboxed supervisor: a command (``--run``) or a kernel."""
     if argv[0] == "--run":
-        return run_unsafe(limits, argv[1:])
+        return run_unsafe(limits, parent, argv[1:])
     connection_file = Path(argv[0])
     info = json.loads(connection_file.read_text())
     folder = Path(info["ip"]).parent if info.get("transport") == "ipc" else None
-    return run_unsafe(limits, kernel_command(connection_file), folder)
+    return run_unsafe(limits, parent, kernel_command(connection_file), folder)
 
 
 def main(argv: list[str]) -> int:
+    parent = os.getppid()
     policy = json.loads(argv[0])
     limits = Limits.from_dict(policy["limits"])
     if not policy["sandboxed"]:
         try:
-            return unsafe(limits, argv[1:])
+            return unsafe(limits, parent, argv[1:])
         finally:
             take_export(Path.cwd(), policy.get("export"))
     sandbox = None
     try:
-        sandbox = Sandbox(Path(policy["workdir"]), limits)
+        sandbox = Sandbox(Path(policy["workdir"]), limits, parent)
         mounts = [sandbox.private_copy()]
         if argv[1] == "--probe":
             command = [sys.executable, "-c", PROBE_CODE]

@@ -2,7 +2,7 @@
 
 Grading as root where a cgroup hierarchy is writable (v2 with the memory and pids
 controllers, or v1's memory controller, with v1's pids controller when it is mounted), the
-launcher makes a cgroup for each kernel below the grader's own (v2: below the nearest
+sandbox supervisor makes a cgroup for each kernel below the grader's own (v2: below the nearest
 ancestor that hands those controllers down), sets its limits, starts the sandbox in it and
 removes it afterwards. No cgroup this module did not make is ever changed.
 """

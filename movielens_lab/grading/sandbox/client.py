@@ -4,7 +4,7 @@ The grader writes a kernelspec with :func:`write_kernelspec` and runs nbgrader w
 ``JUPYTER_PATH`` pointing at it, that kernel's name, and :func:`client_config` merged into
 its config (the kernel lives in its own network namespace, so client and kernel talk over
 unix sockets instead of TCP). Every kernel then starts through
-``python -m movielens_lab.grading.kernel_launcher``, which runs it in new mount, PID,
+``python -m movielens_lab.grading.sandbox.supervisor``, which runs it in new mount, PID,
 network, IPC and UTS namespaces (util-linux ``unshare``), as a fresh unprivileged user when
 grading as root (otherwise in a user namespace), with no capabilities, resource limits, and a
 file system holding only the Python install, the data folder (read-only) and a private copy
@@ -26,17 +26,17 @@ from pathlib import Path
 
 from traitlets.config import Config
 
-from ..config import LabGrader
-from ..errors import LabError
+from ...config import LabGrader
+from ...errors import LabError
 from . import cgroups
 
 KERNEL_NAME = "movielens-grading"
 LIMITS_REACHED = ".limits-reached"
-"""In a kernel's ``workdir``: the limits its kernels reached, one plain note a line (written by the launcher)."""
-LAUNCHER = "movielens_lab.grading.kernel_launcher"
+"""In a kernel's ``workdir``: the limits its kernels reached, one plain note a line (written by the supervisor)."""
+SUPERVISOR = "movielens_lab.grading.sandbox.supervisor"
 PROBE_OK = "sandbox-ok"
 SHUTDOWN_WAIT = 15.0
-"""Seconds a client waits for a grading kernel's launcher to end after asking the kernel to shut down."""
+"""Seconds a client waits for a grading kernel's supervisor to end after asking the kernel to shut down."""
 
 
 class SandboxUnavailable(LabError):
@@ -91,7 +91,7 @@ def kernel_argv(workdir: Path, limits: Limits, sandboxed: bool = True, export: P
     """
     policy = {"workdir": str(Path(workdir).resolve()), "limits": limits.to_dict(), "sandboxed": sandboxed,
               "export": str(Path(export).resolve()) if export is not None else None}
-    return [sys.executable, "-m", LAUNCHER, json.dumps(policy), "{connection_file}"]
+    return [sys.executable, "-m", SUPERVISOR, json.dumps(policy), "{connection_file}"]
 
 
 def limits_reached(workdir: Path) -> list[str]:
@@ -196,7 +196,7 @@ def probe(data_dir: Path | None = None) -> str | None:
     return None
 
 
-def require(data_dir: Path | None = None) -> None:
+def require_sandbox(data_dir: Path | None = None) -> None:
     """Raise :class:`SandboxUnavailable` when :func:`probe` finds the sandbox cannot be set up."""
     reason = probe(data_dir)
     if reason is not None:

@@ -1,15 +1,15 @@
 """Inside the sandbox's new namespaces: build its file system, set its limits, drop privileges, exec.
 
-``python -m movielens_lab.grading.sandbox_setup PLAN.json`` runs as the first process (PID 1)
+``python -m movielens_lab.grading.sandbox.inside PLAN.json`` runs as the first process (PID 1)
 of the namespaces that ``unshare`` made (root there, or root of a new user namespace). It
 mounts a fresh root holding only what the plan names, pivots into it, then starts the
 kernel as its child with the resource limits, through ``setpriv`` (util-linux), which drops to
 the plan's user, clears every capability, sets no_new_privs and execs the kernel. Each failure is one line on stderr
-and exit code 125 (the launcher reports it).
+and exit code 125 (the supervisor reports it).
 
 All the kernel can write (its working copy, /tmp) lies in one tmpfs of the disk limit. When the
 kernel ends, this process kills what it left running, then hands the working copy back to the
-launcher's folder, with a mark when that space ended full.
+supervisor's folder, with a mark when that space ended full.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ OLD_ROOT = ".old_root"
 FAILED = 125
 SCRATCH = "scratch"
 DISK_FULL = "disk-full"
-"""Left in the sandbox's folder when the kernel ended with its writable space full (the launcher reports it)."""
+"""Left in the sandbox's folder when the kernel ended with its writable space full (the supervisor reports it)."""
 INODES_PER_MB = 64
 """Files and folders the writable space may hold, per MiB of it (each costs kernel memory outside its size)."""
 
@@ -183,7 +183,8 @@ def drop_privileges_argv(plan: dict) -> list[str]:
 
 
 def run_kernel(plan: dict, command: list[str]) -> int:
-    """Stay as the namespace's PID 1 (keeping its parent-death signal) while the kernel runs as a child.
+    """Stay as the namespace's PID 1 (keeping the parent-death signal of ``unshare --kill-child``) while the
+    kernel runs as a child.
 
     Setting another user would clear the parent-death signal, so this process keeps its
     identity and only the child drops privileges; when the child ends, this process
@@ -221,7 +222,7 @@ def end_the_rest() -> None:
 
 
 def hand_back(plan: dict, base: int) -> None:
-    """Tell the launcher, through the sandbox's folder (open as ``base``), whether the writable space
+    """Tell the supervisor, through the sandbox's folder (open as ``base``), whether the writable space
     ended full, and put each copied folder back there as the kernel left it (pipes and sockets left out)."""
     host = Path(f"/proc/self/fd/{base}")
     copies = [entry for entry in plan["mounts"] if entry["kind"] == "scratch"]

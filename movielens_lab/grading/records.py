@@ -1,0 +1,108 @@
+"""The grading data model: one test's result, one student's outcome, and what each converts to.
+
+``check`` and ``grade`` both judge into :class:`TestResult`; ``grade`` keeps one
+:class:`Outcome` per student and writes it as a row of grades.csv, as Gradescope's
+results.json and, to resume a batch, as a plain dict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+STATUSES = ("graded", "graded-with-errors", "timeout", "crashed", "invalid")
+"""Every outcome, so every row of grades.csv, has one of these."""
+
+
+def format_points(value: float) -> str:
+    """Points as every report writes them: ``5``, ``3.5``."""
+    return f"{value:g}"
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """The outcome of one autograder-test cell."""
+
+    grade_id: str
+    score: float
+    max_score: float
+    output: str
+    bonus: bool = False
+    error: bool = False
+    """Whether the test failed: it raised, wrote to stderr, or scored below its maximum."""
+    title: str = ""
+    """The section the test belongs to (its notebook heading)."""
+
+    @property
+    def passed(self) -> bool:
+        return not self.error
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def to_gradescope_dict(self) -> dict:
+        """One entry of Gradescope's ``tests`` (a bonus test has max_score 0: its points come on top)."""
+        return {"name": (self.title or self.grade_id) + (" (bonus)" if self.bonus else ""), "score": self.score,
+                "max_score": 0.0 if self.bonus else self.max_score, "output": self.output, "visibility": "visible"}
+
+
+@dataclass
+class Outcome:
+    """One student's grading outcome."""
+
+    student: str
+    name: str
+    status: str
+    tests: list[TestResult]
+    notes: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+    """Signs of tampering for a person to look at (they never change the points)."""
+    lms_user_id: str = ""
+    late: bool | None = None
+    submitted_at: str = ""
+    """What an LMS needs to take the grade back (see ``collect.Submission``)."""
+
+    @classmethod
+    def ungraded(cls, student: str, name: str, status: str, notes: list[str], points: dict[str, float],
+                 bonus: list[str]) -> Outcome:
+        """An outcome with no points: every test scores 0 and says why."""
+        why = "not graded: " + "; ".join(notes)
+        tests = [TestResult(gid, 0.0, float(p), why, gid in bonus) for gid, p in points.items()]
+        return cls(student, name, status, tests, notes)
+
+    @property
+    def total(self) -> float:
+        return sum(t.score for t in self.tests if not t.bonus)
+
+    @property
+    def bonus(self) -> float:
+        return sum(t.score for t in self.tests if t.bonus)
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(self.notes + [f"review: {flag}" for flag in self.flags]) or "ok"
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "tests": [t.to_dict() for t in self.tests]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Outcome:
+        return cls(**{**data, "tests": [TestResult(**t) for t in data["tests"]]})
+
+    def to_gradescope_dict(self) -> dict:
+        """Gradescope's results.json for this student."""
+        return {"score": self.total + self.bonus, "output": f"{self.status}: {self.reason}",
+                "tests": [t.to_gradescope_dict() for t in self.tests]}
+
+    @staticmethod
+    def csv_header(grade_ids: list[str]) -> list[str]:
+        """grades.csv's header: student, name, points per test cell, total, bonus, status, reason, the LMS's columns."""
+        return ["student", "name", *grade_ids, "total", "bonus", "status", "reason", "lms_user_id", "late",
+                "submitted_at"]
+
+    def csv_row(self, grade_ids: list[str]) -> list[str]:
+        """This student's row of grades.csv (:meth:`csv_header`); ``late`` is yes, no, or empty where unknown."""
+        scores = {t.grade_id: t.score for t in self.tests}
+        late = "" if self.late is None else "yes" if self.late else "no"
+        return [self.student, self.name, *(format_points(scores.get(g, 0.0)) for g in grade_ids),
+                format_points(self.total), format_points(self.bonus), self.status, self.reason, self.lms_user_id,
+                late, self.submitted_at]

@@ -1,0 +1,73 @@
+"""The command line: each command bound to its function, with that function's defaults; --help stays light."""
+
+from __future__ import annotations
+
+import inspect
+import subprocess
+import sys
+
+import pytest
+
+from movielens_lab import cli
+from movielens_lab.grading import batch
+from movielens_lab.grading.collect import LAYOUTS
+
+HEAVY = ("tensorflow", "keras", "pandas", "nbgrader", "nbformat", "nbclient", "jupyter_client")
+"""Modules no command needs before it is chosen."""
+
+REQUIRED = {("data", "stats"): ["data"], ("grade",): ["subs.zip"], ("check",): ["mine.ipynb"], ("report",): ["grading"]}
+"""The positional arguments of the commands that take one."""
+
+
+def _leaves(commands: dict = cli.COMMANDS, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = []
+    for name, entry in commands.items():
+        found += _leaves(entry.commands, prefix + (name,)) if isinstance(entry, cli.Group) else [prefix + (name,)]
+    return found
+
+
+@pytest.mark.parametrize("names", _leaves(), ids=" ".join)
+def test_every_option_defaults_to_its_functions_default(names: tuple[str, ...]) -> None:
+    argv = [*names, *REQUIRED.get(names, [])]
+    args = vars(cli.build_parser(names).parse_args(argv))
+    func = args.pop("func")
+    parameters = inspect.signature(func).parameters
+    assert args, f"{' '.join(names)} binds no argument"
+    for dest, value in args.items():
+        default = parameters[dest].default
+        assert value == default or default is inspect.Parameter.empty, dest
+
+
+def test_grade_is_bound_to_its_function_and_reads_its_keyword_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(batch.grade, "__kwdefaults__", {**batch.grade.__kwdefaults__, "jobs": 3, "layout": "moodle"})
+    args = cli.build_parser(["grade"]).parse_args(["grade", "subs.zip"])
+    assert args.func is batch.grade and (args.jobs, args.layout, args.unsafe) == (3, "moodle", False)
+    assert [cli.build_parser(["grade"]).parse_args(["grade", "x.zip", "--layout", name]).layout
+            for name in LAYOUTS] == list(LAYOUTS)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["grde"], "unknown command 'grde'; did you mean 'grade'?"),
+    (["data", "fech"], "unknown command 'fech'; did you mean 'fetch'?"),
+    (["zzz"], "unknown command 'zzz'; choose from data, demo, release, grade, report, check, gradescope"),
+])
+def test_a_mistyped_command_is_one_line_with_a_suggestion(argv: list[str], message: str, capsys) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(argv)
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and err.count("\n") == 1 and message in err
+
+
+def _modules_after(argv: list[str]) -> list[str]:
+    """The heavy modules a fresh interpreter has loaded after ``main(argv)``."""
+    code = (f"import sys\nfrom movielens_lab.cli import main\ntry:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
+            f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    return eval(done.stdout.strip().splitlines()[-1])
+
+
+def test_help_and_mistyped_commands_import_nothing_heavy() -> None:
+    assert _modules_after(["--help"]) == []
+    assert _modules_after(["data", "--help"]) == []
+    assert _modules_after(["grde"]) == []
+    assert "nbgrader" in _modules_after(["grade", "--help"])  # the check above can fail

@@ -1,0 +1,60 @@
+"""The grading records and their conversions: Gradescope's results.json, grades.csv's rows, record.json."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from movielens_lab.grading.exports import grades_csv
+from movielens_lab.grading import records
+from movielens_lab.grading.records import Outcome
+
+TESTS = [records.TestResult("test_square", 2.0, 2.0, "", title="1. Square"),
+         records.TestResult("test_mean", 1.5, 3.0, "- divide by len(xs)", error=True, title="2. Mean"),
+         records.TestResult("test_bonus_answer", 1.0, 1.0, "", bonus=True)]
+
+
+def _outcome(**fields) -> Outcome:
+    return Outcome("libo_102", "libo", "graded", list(TESTS), **fields)
+
+
+def test_to_gradescope_dict_counts_the_bonus_on_top() -> None:
+    results = _outcome(notes=["a second submission was ignored"], flags=["test_mean was edited"]).to_gradescope_dict()
+    assert results["score"] == 4.5
+    assert results["output"] == "graded: a second submission was ignored; review: test_mean was edited"
+    assert results["tests"] == [
+        {"name": "1. Square", "score": 2.0, "max_score": 2.0, "output": "", "visibility": "visible"},
+        {"name": "2. Mean", "score": 1.5, "max_score": 3.0, "output": "- divide by len(xs)", "visibility": "visible"},
+        {"name": "test_bonus_answer (bonus)", "score": 1.0, "max_score": 0.0, "output": "", "visibility": "visible"},
+    ]
+
+
+def test_csv_row_matches_the_header() -> None:
+    ids = ["test_square", "test_mean", "test_bonus_answer", "test_missing"]
+    row = _outcome(lms_user_id="102", late=True, submitted_at="2024-03-02").csv_row(ids)
+    assert dict(zip(Outcome.csv_header(ids), row)) == {
+        "student": "libo_102", "name": "libo", "test_square": "2", "test_mean": "1.5", "test_bonus_answer": "1",
+        "test_missing": "0", "total": "3.5", "bonus": "1", "status": "graded", "reason": "ok",
+        "lms_user_id": "102", "late": "yes", "submitted_at": "2024-03-02"}
+    assert _outcome(late=False).csv_row(ids)[-2] == "no" and _outcome().csv_row(ids)[-2] == ""
+
+
+def test_grades_csv_is_the_header_and_one_row_per_outcome() -> None:
+    ids = ["test_square", "test_mean", "test_bonus_answer"]
+    text = grades_csv([_outcome(), _outcome(notes=["x, with a comma"])], ids)
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows == [Outcome.csv_header(ids), _outcome().csv_row(ids), _outcome(notes=["x, with a comma"]).csv_row(ids)]
+
+
+def test_ungraded_scores_every_test_0_and_says_why() -> None:
+    outcome = Outcome.ungraded("s", "s", "invalid", ["not a notebook"], {"test_square": 2, "test_bonus_answer": 1},
+                               ["test_bonus_answer"])
+    assert (outcome.total, outcome.bonus, outcome.reason) == (0, 0, "not a notebook")
+    assert [(t.grade_id, t.max_score, t.bonus, t.output) for t in outcome.tests] == [
+        ("test_square", 2.0, False, "not graded: not a notebook"), ("test_bonus_answer", 1.0, True,
+                                                                  "not graded: not a notebook")]
+
+
+def test_to_dict_and_back() -> None:
+    outcome = _outcome(flags=["edited"], late=False)
+    assert Outcome.from_dict(outcome.to_dict()) == outcome
