@@ -24,6 +24,24 @@ c.LabGrader.points = {
 }
 c.LabGrader.bonus = ["test_bonus_sweep"]
 
+# Each section's learning objective (the tags of its test in Gradescope's results.json).
+c.LabGrader.objectives = {
+    "test_movies": "read a real data set", "test_ratings": "represent ratings as arrays",
+    "test_sparse": "represent ratings as a sparse matrix", "test_split": "hold out a test set",
+    "test_baselines": "measure the MAE of movie and user bias predictors",
+    "test_model": "build a low-rank model from Embedding layers", "test_training": "train a low-rank model",
+    "test_curves": "read learning curves", "test_existing_user": "recommend movies to an existing user",
+    "test_new_user": "recommend movies to a new user", "test_bonus_sweep": "choose the embedding dimension",
+}
+
+# Gradescope's leaderboard: off unless a column is listed. The judge evaluates each column's value
+# after its test, on the student's exported values (never in the student's kernel). To rank the
+# class by the test MAE of section 7's model (lower is better), uncomment:
+# c.LabGrader.leaderboard = [{
+#     "name": "test MAE", "test": "test_training", "order": "asc",
+#     "value": "float(_np.mean(_np.abs(_np.ravel(mod.predict(Xts, batch_size=10000, verbose=0)) - _np.ravel(yts))))",
+# }]
+
 # The lab's key values: references are MovieLens 1M's published numbers (LAB_SPEC, issue 2);
 # tolerances are absolute. `data stats` and tests/test_lab_numbers.py check the offline twin against
 # them. Measured on the twin at scale 1, seeds 0..4 (LAB_SPEC's split and training, 2-core CPU,

@@ -26,6 +26,11 @@ class LabGrader(Configurable):
     bonus = List(Unicode(), help="grade_ids of the bonus test cells (reported on top of the total)").tag(config=True)
     tolerances = Dict(value_trait=Float(), help="absolute tolerances of the lab's key values").tag(config=True)
     references = Dict(value_trait=Float(), help="the lab's published key values").tag(config=True)
+    objectives = Dict(value_trait=Unicode(), help="each test's learning objective, by grade_id (Gradescope's "
+                                                  "tags)").tag(config=True)
+    leaderboard = List(Dict(), help="Gradescope leaderboard columns, each {'name', 'test' (a grade_id), 'value' "
+                                    "(an expression the judge evaluates after that test), 'order' ('asc' where lower "
+                                    "is better)}; empty: no leaderboard").tag(config=True)
 
 
 def load_config(path: Path = GRADER_CONFIG) -> Config:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -110,3 +111,19 @@ def test_feedback_carries_the_notes_of_collection(tmp_path: Path):
                  config=CONFIG) == 0
     feedback = (tmp_path / "out" / "students" / "alice_102" / "feedback.html").read_text()
     assert "2 submissions for this student" in feedback and "alice_102_5552_fixture_lab.ipynb" in feedback
+
+
+def test_results_json_has_the_judges_leaderboard_and_the_objectives(tmp_path: Path):
+    config = tmp_path / "grader_config.py"
+    config.write_text(CONFIG.read_text() + '\nc.LabGrader.objectives = {"test_mean": "average a list"}\n'
+                      'c.LabGrader.leaderboard = [{"name": "twice the answer", "test": "test_bonus_answer", '
+                      '"value": "answer * 2"}, {"name": "never", "test": "test_mean", "value": "1 / 0"}]\n')
+    student = nbformat.read(build_course(tmp_path / "course", SOURCE, SETTINGS).student_notebook, as_version=4)
+    write(filled(student), tmp_path / "subs" / "alice.ipynb")
+    assert grade(tmp_path / "subs", out=tmp_path / "out", data_dir=data_folder(tmp_path / "data"), source=SOURCE,
+                 config=config) == 0
+    results = json.loads((tmp_path / "out" / "students" / "alice" / "results.json").read_text())
+    assert results["leaderboard"] == [{"name": "twice the answer", "value": 84.0}]
+    assert results["execution_time"] >= 1 and results["stdout_visibility"] == "hidden"
+    assert [(t["status"], t["tags"]) for t in results["tests"]] == [("passed", []), ("passed", ["average a list"]),
+                                                                    ("passed", [])]

@@ -35,7 +35,7 @@ from . import feedback, report, tampering
 from .canvas import read_roster
 from .collect import Submission, collect
 from .course import Course, build_course
-from .exports import grades_csv, summary_table
+from .exports import grades_csv, gradescope_results, summary_table
 from .judging import JudgeFailed, PendingJudge, instrument, is_grader_cell, judge_limits, judge_spec, start_judge
 from .rebuild import InvalidSubmission, read_cells, rebuild, student_cells
 from .records import Outcome, TestResult
@@ -116,8 +116,8 @@ def grade_submissions(subs: list[Submission], settings: LabGrader, *, out: Path,
     ratings = data / "ml-1m" / "ratings.dat"
     key = fingerprint(course.fingerprint.encode(), str(data).encode(),
                       f"{ratings.stat().st_size}:{ratings.stat().st_mtime_ns}".encode())
-    spec = judge_spec(nbformat.read(course.source_notebook, as_version=4), course.settings.points,
-                      course.settings.bonus)
+    spec = judge_spec(nbformat.read(course.source_notebook, as_version=4), settings.points, settings.bonus,
+                      settings.leaderboard)
     batch = Batch(course, nbformat.read(course.student_notebook, as_version=4), spec, out, data, key, not unsafe)
     outcomes = {s.student: cached for s in subs if (cached := _cached(batch, s)) is not None}
     todo = [s for s in subs if s.student not in outcomes]
@@ -159,7 +159,7 @@ def _write_outputs(batch: Batch, done: list[Outcome], graded: list[Outcome], by_
         full = _with_collect_notes(outcome, by_id[outcome.student])
         folder = batch.student_dir(outcome.student)
         atomic_write(folder / "feedback.html", feedback.render(full, batch.course.assignment))
-        atomic_write(folder / "results.json", json.dumps(full.to_gradescope_dict(), indent=1) + "\n")
+        atomic_write(folder / "results.json", json.dumps(gradescope_results(batch.settings, full), indent=1) + "\n")
     rows = [_with_collect_notes(o, by_id[o.student]) for o in graded]
     atomic_write(batch.out / "grades.csv", grades_csv(rows, list(batch.settings.points)))
 
@@ -178,6 +178,7 @@ def _cached(batch: Batch, sub: Submission) -> Outcome | None:
 def _grade_safely(batch: Batch, sub: Submission) -> Outcome:
     """Grade one student; whatever happens, an outcome (one bad submission never stops the batch)."""
     settings = batch.settings
+    started = time.monotonic()
     try:
         outcome = _grade(batch, sub)
     except InvalidSubmission as why:
@@ -185,6 +186,7 @@ def _grade_safely(batch: Batch, sub: Submission) -> Outcome:
     except Exception as err:  # a failure of the grader itself, reported in the row
         outcome = Outcome.ungraded(sub.student, sub.name, "crashed", [f"grader error: {type(err).__name__}: {err}"],
                                    settings.points, settings.bonus)
+    outcome = replace(outcome, seconds=time.monotonic() - started)
     folder = batch.student_dir(sub.student)
     record = {"submission": sub.sha256, "key": batch.key, "origin": sub.origin, "outcome": outcome.to_dict()}
     atomic_write(folder / RECORD, json.dumps(record, indent=1) + "\n")
@@ -293,7 +295,8 @@ def _read_outcome(batch: Batch, work: Path, sub: Submission, notebook: Path, kil
         tests = judge.verdict(work / "export")
     except JudgeFailed as why:
         return failed("crashed", str(why))
-    return Outcome(sub.student, sub.name, status, tests, notes + problems, disagreements(ran, tests))
+    return Outcome(sub.student, sub.name, status, tests, notes + problems, disagreements(ran, tests),
+                   leaderboard=judge.leaderboard)
 
 
 def disagreements(ran: list[TestResult], judged: list[TestResult]) -> list[str]:

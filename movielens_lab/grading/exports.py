@@ -1,10 +1,11 @@
-"""What ``grade`` writes from the outcomes: grades.csv and the summary table."""
+"""What ``grade`` writes from the outcomes: grades.csv, Gradescope's results.json and the summary table."""
 
 from __future__ import annotations
 
 import csv
 import io
 
+from ..config import LabGrader
 from ..tables import render
 from .records import STATUSES, Outcome, format_points
 
@@ -30,3 +31,9 @@ def summary_table(outcomes: list[Outcome], max_total: float) -> str:
         lines.append(f"review by hand ({len(flagged)}): possible tampering, the points are the grader's own")
         lines += [f"  {o.name}: {'; '.join(o.flags)}" for o in flagged]
     return "\n".join(lines)
+
+
+def gradescope_results(settings: LabGrader, outcome: Outcome) -> dict:
+    """Gradescope's results.json of ``outcome``, with the objectives and leaderboard order of ``settings``."""
+    ascending = [c["name"] for c in settings.leaderboard if c.get("order") == "asc"]
+    return outcome.to_gradescope_dict(settings.objectives, ascending)

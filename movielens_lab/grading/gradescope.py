@@ -23,6 +23,7 @@ from ..errors import LabError
 from ..files import atomic_write
 from .batch import grade_submissions
 from .collect import collect
+from .exports import gradescope_results
 from .records import Outcome
 from .sandbox.client import probe
 
@@ -95,7 +96,7 @@ def run_autograder(root: Path) -> None:
     if notebook is None:
         outcome = Outcome.ungraded("student", "student", "invalid", [f"no .ipynb file submitted; upload your "
                                    f"{settings.assignment}.ipynb"], settings.points, settings.bonus)
-        atomic_write(results, json.dumps(outcome.to_gradescope_dict(), indent=1))
+        atomic_write(results, json.dumps(gradescope_results(settings, outcome), indent=1))
         return
     unsafe = probe() is not None
     if unsafe:

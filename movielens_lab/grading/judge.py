@@ -113,6 +113,8 @@ class Judge:
 
     def __init__(self, spec: dict, export: Path) -> None:
         self.spec, self.export, self.reader = spec, Path(export), Reader(Path(export) / "files")
+        self.leaderboard: dict[str, float] = {}
+        """Leaderboard values (the spec's ``leaderboard`` columns), each from the namespace of its test."""
         self.base: dict = {"__name__": "__main__", "__builtins__": builtins}
         self.given_error = None
         with _quiet():
@@ -168,8 +170,24 @@ class Judge:
         score = 0.0 if error else _score(value, maximum)
         text = "\n".join(filter(None, [out.getvalue().strip(), error, *notes]))
         failed = error is not None or (score < maximum and (hidden or parts))
+        if error is None:
+            self._measure(test["grade_id"], ns)
         return {"grade_id": test["grade_id"], "score": score, "max_score": maximum,
                 "output": text[:MAX_OUTPUT], "error": failed}
+
+
+    def _measure(self, grade_id: str, ns: dict) -> None:
+        """Evaluate the leaderboard columns of test ``grade_id`` in its namespace; skip any that is not a number."""
+        for column in self.spec.get("leaderboard", []):
+            if column.get("test") != grade_id:
+                continue
+            with _quiet():
+                try:
+                    value = float(eval(compile(column["value"], f"<leaderboard {column['name']}>", "eval"), ns))
+                except BaseException:  # the student's values do not give one: no entry
+                    continue
+            if value == value and abs(value) != float("inf"):
+                self.leaderboard[str(column["name"])] = value
 
 
 def _score(value: Any, maximum: float) -> float:
@@ -211,7 +229,7 @@ def main(argv: list[str]) -> int:
         return 0
     hidden = argv[2] == "grade"
     results = [judge.test(test, hidden) for test in spec["tests"]]
-    sys.stdout.write(MARKER + json.dumps({"tests": results}) + "\n")
+    sys.stdout.write(MARKER + json.dumps({"tests": results, "leaderboard": judge.leaderboard}) + "\n")
     sys.stdout.flush()
     return 0
 

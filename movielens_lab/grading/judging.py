@@ -119,8 +119,11 @@ def section_titles(nb: NotebookNode) -> dict[str, str]:
     return titles
 
 
-def judge_spec(nb: NotebookNode, points: dict[str, float], bonus: list[str]) -> dict:
-    """What the judge runs: the given cells and every test cell, with the names each test reads."""
+def judge_spec(nb: NotebookNode, points: dict[str, float], bonus: list[str], leaderboard: list[dict] = ()) -> dict:
+    """What the judge runs: the given cells and every test cell, with the names each test reads.
+
+    ``leaderboard``: columns ``{"name", "test", "value"}`` the judge evaluates after test ``test``.
+    """
     given = [cell.source for cell in nb.cells if is_given(cell)]
     known = set(dir(builtins)).union(*(defined_names(code) for code in given))
     titles = section_titles(nb)
@@ -130,10 +133,11 @@ def judge_spec(nb: NotebookNode, points: dict[str, float], bonus: list[str]) -> 
             continue
         grade_id = cell.metadata.nbgrader["grade_id"]
         visible, hidden, tail = split_hidden(cell.source)
-        names = sorted(read_names(cell.source) - known)
+        measured = [column["value"] for column in leaderboard if column.get("test") == grade_id]
+        names = sorted(read_names("\n".join([cell.source, *measured])) - known)
         tests.append({"grade_id": grade_id, "title": titles[grade_id], "points": float(points.get(grade_id, 0.0)),
                       "visible": visible, "hidden": hidden, "tail": tail, "names": names})
-    return {"given": given, "tests": tests, "bonus": list(bonus)}
+    return {"given": given, "tests": tests, "bonus": list(bonus), "leaderboard": [dict(c) for c in leaderboard]}
 
 
 def boot_source() -> str:
@@ -191,6 +195,8 @@ class PendingJudge:
 
     def __init__(self, spec: dict, data_dir: Path, limits: Limits, sandboxed: bool, mode: str) -> None:
         self.spec, self.limits = spec, limits
+        self.leaderboard: dict[str, float] = {}
+        """The leaderboard values of the last verdict, by column name."""
         self.tmp = tempfile.TemporaryDirectory(prefix="mlk-judge-")
         folder = Path(self.tmp.name) / "judge"
         folder.mkdir()
@@ -234,11 +240,12 @@ class PendingJudge:
         if not lines:
             detail = (self.stderr.read().strip().splitlines() or [f"exit code {self.proc.returncode}"])[-1]
             raise JudgeFailed(f"the grader's checks could not run ({detail[:300]})")
-        verdict = json.loads(lines[-1][len(judge.MARKER):])["tests"]
+        verdict = json.loads(lines[-1][len(judge.MARKER):])
+        self.leaderboard = {str(k): float(v) for k, v in verdict.get("leaderboard", {}).items()}
         bonus = set(self.spec.get("bonus", []))
         titles = {test["grade_id"]: test["title"] for test in self.spec["tests"]}
         return [TestResult(r["grade_id"], float(r["score"]), float(r["max_score"]), r["output"],
-                           r["grade_id"] in bonus, bool(r["error"]), titles[r["grade_id"]]) for r in verdict]
+                           r["grade_id"] in bonus, bool(r["error"]), titles[r["grade_id"]]) for r in verdict["tests"]]
 
     def close(self) -> None:
         """Stop the judge if it is still running (no verdict was asked for) and remove its folder."""

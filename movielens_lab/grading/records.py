@@ -7,6 +7,8 @@ results.json and, to resume a batch, as a plain dict.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 
 STATUSES = ("graded", "graded-with-errors", "timeout", "crashed", "invalid")
@@ -39,10 +41,18 @@ class TestResult:
     def to_dict(self) -> dict:
         return asdict(self)
 
-    def to_gradescope_dict(self) -> dict:
+    @property
+    def number(self) -> str:
+        """The section's number, from its title ("7. Training": "7"); empty when the title has none."""
+        found = re.match(r"\s*(\d+(?:\.\d+)*)\.?\s", self.title)
+        return found.group(1) if found else ""
+
+    def to_gradescope_dict(self, tags: Sequence[str] = ()) -> dict:
         """One entry of Gradescope's ``tests`` (a bonus test has max_score 0: its points come on top)."""
-        return {"name": (self.title or self.grade_id) + (" (bonus)" if self.bonus else ""), "score": self.score,
-                "max_score": 0.0 if self.bonus else self.max_score, "output": self.output, "visibility": "visible"}
+        entry = {"name": (self.title or self.grade_id) + (" (bonus)" if self.bonus else ""), "score": self.score,
+                 "max_score": 0.0 if self.bonus else self.max_score, "status": "passed" if self.passed else "failed",
+                 "output": self.output, "output_format": "text", "tags": list(tags), "visibility": "visible"}
+        return {**entry, "number": self.number} if self.number else entry
 
 
 @dataclass
@@ -60,6 +70,10 @@ class Outcome:
     late: bool | None = None
     submitted_at: str = ""
     """What an LMS needs to take the grade back (see ``collect.Submission``)."""
+    seconds: float = 0.0
+    """How long grading this submission took (0 when not measured)."""
+    leaderboard: dict[str, float] = field(default_factory=dict)
+    """The judge's leaderboard values, by column name (``LabGrader.leaderboard``)."""
 
     @classmethod
     def ungraded(cls, student: str, name: str, status: str, notes: list[str], points: dict[str, float],
@@ -88,10 +102,24 @@ class Outcome:
     def from_dict(cls, data: dict) -> Outcome:
         return cls(**{**data, "tests": [TestResult(**t) for t in data["tests"]]})
 
-    def to_gradescope_dict(self) -> dict:
-        """Gradescope's results.json for this student."""
-        return {"score": self.total + self.bonus, "output": f"{self.status}: {self.reason}",
-                "tests": [t.to_gradescope_dict() for t in self.tests]}
+    def to_gradescope_dict(self, objectives: Mapping[str, str] | None = None,
+                           ascending: Sequence[str] = ()) -> dict:
+        """Gradescope's results.json for this student.
+
+        ``objectives``: each test's learning objective, by grade_id (its ``tags``);
+        ``ascending``: the leaderboard columns where lower is better.
+        """
+        objectives = objectives or {}
+        results: dict = {"score": self.total + self.bonus, "output": f"{self.status}: {self.reason}",
+                         "output_format": "text", "stdout_visibility": "hidden",
+                         "tests": [t.to_gradescope_dict([objectives[t.grade_id]] if t.grade_id in objectives else [])
+                                   for t in self.tests]}
+        if self.seconds:
+            results["execution_time"] = round(self.seconds)
+        if self.leaderboard:
+            results["leaderboard"] = [{"name": name, "value": value, **({"order": "asc"} if name in ascending else {})}
+                                      for name, value in self.leaderboard.items()]
+        return results
 
     @staticmethod
     def csv_header(grade_ids: list[str]) -> list[str]:
