@@ -197,3 +197,15 @@ def test_regrading_is_idempotent_and_cached(batch, capsys):
     assert (out / "grades.csv").read_text() == before
     assert {p: p.stat().st_mtime_ns for p in records} == records  # nothing graded again
     assert "correct" in capsys.readouterr().out
+
+
+def test_a_damaged_record_is_graded_again(batch):
+    out, before = batch["out"], (batch["out"] / "grades.csv").read_text()
+    damaged = next((out / "students").glob("*/record.json"))
+    record = json.loads(damaged.read_text())
+    damaged.write_text(json.dumps({**record, "outcome": {"student": "x", "unknown": 1}}))
+    others = {p: p.stat().st_mtime_ns for p in (out / "students").glob("*/record.json") if p != damaged}
+    assert grade(batch["root"] / "submissions", out=out, data_dir=batch["root"] / "data", source=SOURCE,
+                 config=CONFIG) == 0
+    assert (out / "grades.csv").read_text() == before and json.loads(damaged.read_text())["outcome"]["tests"]
+    assert {p: p.stat().st_mtime_ns for p in others} == others

@@ -165,14 +165,15 @@ def _write_outputs(batch: Batch, done: list[Outcome], graded: list[Outcome], by_
 
 
 def _cached(batch: Batch, sub: Submission) -> Outcome | None:
+    """The outcome recorded for this very submission and course, if any (a damaged record is graded again)."""
     record = batch.student_dir(sub.student) / RECORD
     try:
         data = json.loads(record.read_text())
-    except (OSError, ValueError):
+        if data.get("submission") != sub.sha256 or data.get("key") != batch.key:
+            return None
+        return Outcome.from_dict(data["outcome"])
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return None
-    if data.get("submission") != sub.sha256 or data.get("key") != batch.key:
-        return None
-    return Outcome.from_dict(data["outcome"])
 
 
 def _grade_safely(batch: Batch, sub: Submission) -> Outcome:
