@@ -5,7 +5,8 @@ a copy of the released course with its own gradebook, since nbgrader's SQLite gr
 takes one writer at a time. The parent is the only writer of the outputs: a student's
 files are written atomically as soon as they are done, ``record.json`` last, and a
 student whose record matches the submission's hash and the course's fingerprint is not
-graded again.
+graded again. With ``shard``, only that part of the class is graded, into a folder the
+shards share (``grading.shards``); ``grading.merge`` then writes the class's files.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from .judging import JudgeFailed, instrument, is_grader_cell, judge_spec, run_ju
 from .rebuild import InvalidSubmission, read_cells, rebuild, student_cells
 from .results import TestResult, read_results, run_problems
 from .runfacts import RunFacts, dataset_name, finished_now
+from .shards import Member, Shard, start
 from .worker import REPORT
 
 RECORD = "record.json"
@@ -59,6 +61,7 @@ class Batch:
     data_dir: Path
     key: str
     sandboxed: bool
+    shard: Shard | None = None
     running: set[subprocess.Popen] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -68,6 +71,11 @@ class Batch:
 
     def student_dir(self, student: str) -> Path:
         return self.out / "students" / student
+
+    @property
+    def work(self) -> Path:
+        """The folder of the worker folders: one per shard, as shards share ``out``."""
+        return self.out / "work" / self.shard.name if self.shard else self.out / "work"
 
 
 def data_folder(explicit: Path | None) -> Path:
@@ -81,14 +89,20 @@ def data_folder(explicit: Path | None) -> Path:
 
 def grade(submissions: Path, out: Path = Path("grading"), jobs: int = 1, unsafe: bool = False,
           data_dir: Path | None = None, source: Path = paths.SOLUTION_NOTEBOOK,
-          config: Path = paths.GRADER_CONFIG, layout: str = "auto", roster: Path | None = None) -> int:
+          config: Path = paths.GRADER_CONFIG, layout: str = "auto", roster: Path | None = None,
+          shard: str | None = None) -> int:
     """Grade every submission under ``submissions`` into ``out``; print the summary table.
 
     Student code runs in the sandbox; ``unsafe`` grades without it, when asked for. With
-    ``roster`` (a Canvas gradebook export), also write canvas_import.csv.
+    ``roster`` (a Canvas gradebook export), also write canvas_import.csv. With ``shard``
+    (``K/N``), grade only the K-th of N parts of the class and write its students' files and
+    its manifest, not grades.csv or the report: ``merge`` writes them once every shard is done.
     """
     if jobs < 1:
         raise LabError(f"--jobs must be at least 1 (got {jobs})")
+    part = Shard.parse(shard) if shard is not None else None
+    if part is not None and roster is not None:
+        raise LabError("--roster goes with merge when grading in shards: pass it to merge")
     started = time.monotonic()
     if roster is not None:
         read_roster(roster)  # a bad roster stops here, before any grading
@@ -107,10 +121,16 @@ def grade(submissions: Path, out: Path = Path("grading"), jobs: int = 1, unsafe:
                       f"{ratings.stat().st_size}:{ratings.stat().st_mtime_ns}".encode())
     spec = judge_spec(nbformat.read(course.source_notebook, as_version=4), course.settings.points,
                       course.settings.bonus)
-    batch = Batch(course, nbformat.read(course.student_notebook, as_version=4), spec, out, data, key, not unsafe)
-    outcomes = {s.student: cached for s in subs if (cached := _cached(batch, s)) is not None}
+    batch = Batch(course, nbformat.read(course.student_notebook, as_version=4), spec, out, data, key, not unsafe,
+                  part)
+    by_id = {s.student: Member.of(s) for s in subs}
+    if part is not None:
+        subs = part.own(subs)
+    run = RunFacts(course.assignment, len(subs), 0, 0.0, jobs, dataset_name(data), str(data), not unsafe, "")
+    manifest = start(out, part, list(by_id.values()), key, course.settings, run) if part else None
+    outcomes = {s.student: found for s in subs
+                if (found := cached(batch.student_dir(s.student), s.sha256, key)) is not None}
     todo = [s for s in subs if s.student not in outcomes]
-    by_id = {s.student: s for s in subs}
     with tqdm(total=len(subs), initial=len(outcomes), desc="grading", unit="student") as bar, \
             ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = {pool.submit(_grade_safely, batch, s): s for s in todo}
@@ -126,39 +146,65 @@ def grade(submissions: Path, out: Path = Path("grading"), jobs: int = 1, unsafe:
             raise
     everyone = [outcomes[s.student] for s in subs]
     _write_outputs(batch, everyone, everyone, by_id)  # cached students too: their collection notes may differ
-    final = [_with_collect_notes(o, by_id[o.student]) for o in everyone]
-    max_total = sum(p for g, p in batch.settings.points.items() if g not in batch.settings.bonus)
-    shutil.rmtree(out / "work", ignore_errors=True)
-    print(summary_table(final, max_total))
-    print(f"grades: {out / 'grades.csv'}; feedback and results.json: {out / 'students'}/<student>/")
-    report.finish(out, RunFacts(batch.course.assignment, len(subs), len(todo), time.monotonic() - started, jobs,
-                                dataset_name(data), str(data), not unsafe, finished_now()), roster)
+    shutil.rmtree(batch.work, ignore_errors=True)
+    run = replace(run, graded=len(todo), seconds=time.monotonic() - started, finished=finished_now())
+    rows = [with_collect_notes(o, by_id[o.student]) for o in everyone]
+    if manifest is None:
+        publish(out, rows, batch.settings.points, batch.settings.bonus, run, roster)
+    else:
+        print(summary_table(rows, max_total(batch.settings.points, batch.settings.bonus)))
+        manifest.finish(out, run)
+        print(f"shard {manifest.shard} done ({len(subs)} students); once every shard is done: "
+              f"python -m movielens_lab merge {out}")
     return 0
 
 
-def _with_collect_notes(outcome: Outcome, sub: Submission) -> Outcome:
+def publish(out: Path, rows: list[Outcome], points: dict[str, float], bonus: list[str], run: RunFacts,
+            roster: Path | None) -> None:
+    """The end of grading a whole class: print the summary table, write run.json and the report."""
+    print(summary_table(rows, max_total(points, bonus)))
+    print(f"grades: {out / 'grades.csv'}; feedback and results.json: {out / 'students'}/<student>/")
+    report.finish(out, run, roster)
+
+
+def max_total(points: dict[str, float], bonus: list[str]) -> float:
+    return sum(p for g, p in points.items() if g not in bonus)
+
+
+def with_collect_notes(outcome: Outcome, member: Member) -> Outcome:
     """The outcome with the notes of collection (e.g. a second submission) first, and the LMS's fields."""
-    return replace(outcome, name=sub.name, notes=sub.notes + outcome.notes, lms_user_id=sub.lms_user_id,
-                   late=sub.late, submitted_at=sub.submitted_at)
+    return replace(outcome, name=member.name, notes=member.notes + outcome.notes, lms_user_id=member.lms_user_id,
+                   late=member.late, submitted_at=member.submitted_at)
 
 
-def _write_outputs(batch: Batch, done: list[Outcome], graded: list[Outcome], by_id: dict[str, Submission]) -> None:
-    """Write the results.json of the ``done`` students and grades.csv of all ``graded`` so far."""
-    for outcome in done:
-        atomic_write(batch.student_dir(outcome.student) / "results.json",
-                     json.dumps(gradescope_results(_with_collect_notes(outcome, by_id[outcome.student])), indent=1)
+def _write_outputs(batch: Batch, done: list[Outcome], graded: list[Outcome], by_id: dict[str, Member]) -> None:
+    """Write the results.json of the ``done`` students and, but for a shard, grades.csv of all ``graded`` so far."""
+    write_results(batch.out, done, by_id)
+    if batch.shard is None:  # a shard has only part of the class: merge writes grades.csv
+        write_grades(batch.out, graded, by_id, list(batch.settings.points))
+
+
+def write_results(out: Path, outcomes: list[Outcome], by_id: dict[str, Member]) -> None:
+    """Each student's results.json (Gradescope's format)."""
+    for outcome in outcomes:
+        atomic_write(out / "students" / outcome.student / "results.json",
+                     json.dumps(gradescope_results(with_collect_notes(outcome, by_id[outcome.student])), indent=1)
                      + "\n")
-    rows = [_with_collect_notes(o, by_id[o.student]) for o in graded]
-    atomic_write(batch.out / "grades.csv", grades_csv(rows, list(batch.settings.points)))
 
 
-def _cached(batch: Batch, sub: Submission) -> Outcome | None:
-    record = batch.student_dir(sub.student) / RECORD
+def write_grades(out: Path, outcomes: list[Outcome], by_id: dict[str, Member], grade_ids: list[str]) -> None:
+    """grades.csv of ``outcomes``, in their order."""
+    atomic_write(out / "grades.csv", grades_csv([with_collect_notes(o, by_id[o.student]) for o in outcomes],
+                                                grade_ids))
+
+
+def cached(folder: Path, sha256: str, key: str) -> Outcome | None:
+    """The outcome recorded in a student's ``folder`` for this submission and course key, if any."""
     try:
-        data = json.loads(record.read_text())
+        data = json.loads((folder / RECORD).read_text())
     except (OSError, ValueError):
         return None
-    if data.get("submission") != sub.sha256 or data.get("key") != batch.key:
+    if data.get("submission") != sha256 or data.get("key") != key:
         return None
     return Outcome.from_dict(data["outcome"])
 
@@ -184,8 +230,8 @@ def _grade(batch: Batch, sub: Submission) -> Outcome:
     """Grade one submission in its worker folder: run it, then judge what it exported."""
     nb, notes = rebuild(read_cells(sub.data), batch.template)
     flags = tampering.scan(cell.source for cell in student_cells(nb))
-    (batch.out / "work").mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f"{sub.student}-", dir=batch.out / "work"))
+    batch.work.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f"{sub.student}-", dir=batch.work))
     try:
         notebook = _prepare(batch, work, sub.student, instrument(nb, batch.spec))
         killed, code = _run_worker(batch, work, sub.student)

@@ -78,10 +78,14 @@ def _facts(results: ClassResults) -> list[Block]:
                 Paragraph("No run.json in this folder: its last grading did not record time, jobs or dataset.")]
     rows += [["graded by the last run", f"{facts.graded} (the other {facts.students - facts.graded} reused "
                                         "from an earlier run)"],
-             ["time taken", _duration(facts.seconds)], ["jobs", str(facts.jobs)],
+             ["time taken", _duration(facts.seconds)], ["jobs", _jobs(facts)],
              ["dataset", f"{facts.dataset} ({facts.data_dir})"],
              ["sandbox", "yes" if facts.sandboxed else "no (--unsafe)"], ["finished", facts.finished]]
     return [Heading("Run"), Table("Run facts", ["fact", "value"], rows)]
+
+
+def _jobs(facts: RunFacts) -> str:
+    return str(facts.jobs) if facts.shards == 1 else f"{facts.jobs} per shard, {facts.shards} shards"
 
 
 def _section_row(s: Section) -> list[str]:
