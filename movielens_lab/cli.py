@@ -121,7 +121,18 @@ def _grade(parser: argparse.ArgumentParser) -> Function:
         help="grade without the sandbox when it cannot be set up (student code runs as you)")
     add("--data-dir", type=Path, help=DATA_DIR_HELP)
     add("--roster", type=Path, help="a Canvas gradebook export (CSV): also write canvas_import.csv")
+    add("--shard", metavar="K/N", help="grade only the K-th of N parts of the class (K from 1 to N) into an --out "
+                                       "folder the N shards share; then run merge")
     return grade
+
+
+def _merge(parser: argparse.ArgumentParser) -> Function:
+    from .grading.merge import merge
+
+    parser.add_argument("out", type=Path, metavar="GRADING_DIR", help="the --out folder the shards shared")
+    options(parser, merge)("--roster", type=Path, help="a Canvas gradebook export (CSV): also write "
+                                                       "canvas_import.csv")
+    return merge
 
 
 def _report(parser: argparse.ArgumentParser) -> Function:
@@ -157,6 +168,8 @@ COMMANDS: dict[str, Command | Group] = {
     "demo": Command("get a dataset, run the reference solution notebook and print its key numbers", _demo),
     "release": Command("set up the nbgrader course folder and generate the student notebook", _release),
     "grade": Command("autograde a folder or zip of submissions; write feedback, grades.csv, results.json", _grade),
+    "merge": Command("once every shard is graded: write grades.csv, results.json, run.json and the class report",
+                     _merge),
     "report": Command("rebuild a grading folder's report.html and report.md without grading again", _report),
     "check": Command("run a notebook and the visible tests the grader runs; print per-section results", _check),
     "gradescope": Command("build the Gradescope autograder zip", _gradescope),

@@ -5,7 +5,8 @@ a copy of the released course with its own gradebook, since nbgrader's SQLite gr
 takes one writer at a time. The parent is the only writer of the outputs: a student's
 files are written atomically as soon as they are done, ``record.json`` last, and a
 student whose record matches the submission's hash and the course's fingerprint is not
-graded again.
+graded again. With ``shard``, only that part of the class is graded, into a folder the
+shards share (``grading.shards``); ``grading.merge`` then writes the class's files.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from .records import Outcome, TestResult
 from .results import read_results, run_problems
 from .runfacts import RunFacts, dataset_name, finished_now
 from .sandbox.client import Limits, limits_reached, memory_bound_note, require_sandbox, write_kernelspec
+from .shards import Member, Shard, start
 from .worker import REPORT
 
 RECORD = "record.json"
@@ -63,6 +65,7 @@ class Batch:
     data_dir: Path
     key: str
     sandboxed: bool
+    shard: Shard | None = None
     running: set[subprocess.Popen] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -72,6 +75,11 @@ class Batch:
 
     def student_dir(self, student: str) -> Path:
         return self.out / "students" / student
+
+    @property
+    def work(self) -> Path:
+        """The folder of the worker folders: one per shard, as shards share ``out``."""
+        return self.out / "work" / self.shard.name if self.shard else self.out / "work"
 
 
 def data_folder(explicit: Path | None) -> Path:
@@ -85,24 +93,32 @@ def data_folder(explicit: Path | None) -> Path:
 
 def grade(submissions: Path, *, out: Path = Path("grading"), jobs: int = 1, unsafe: bool = False,
           data_dir: Path | None = None, layout: str = "auto", source: Path = paths.SOLUTION_NOTEBOOK,
-          config: Path = paths.GRADER_CONFIG, roster: Path | None = None) -> int:
+          config: Path = paths.GRADER_CONFIG, roster: Path | None = None, shard: str | None = None) -> int:
     """Grade every submission under ``submissions`` into ``out``; print the summary table.
 
     Student code runs in the sandbox; ``unsafe`` grades without it, when asked for. With
-    ``roster`` (a Canvas gradebook export), also write canvas_import.csv.
+    ``roster`` (a Canvas gradebook export), also write canvas_import.csv. With ``shard``
+    (``K/N``), grade only the K-th of N parts of the class and write its students' files and
+    its manifest, not grades.csv or the report: ``merge`` writes them once every shard is done.
     """
     if jobs < 1:
         raise LabError(f"--jobs must be at least 1 (got {jobs})")
+    part = Shard.parse(shard) if shard is not None else None
+    if part is not None and roster is not None:
+        raise LabError("--roster goes with merge when grading in shards: pass it to merge")
     settings = lab_settings(Path(config))
     if roster is not None:
         read_roster(roster)  # a bad roster stops here, before any grading
     return grade_submissions(collect(Path(submissions), settings.assignment, layout), settings, out=Path(out),
-                             jobs=jobs, unsafe=unsafe, data_dir=data_dir, source=Path(source), roster=roster)
+                             jobs=jobs, unsafe=unsafe, data_dir=data_dir, source=Path(source), roster=roster,
+                             part=part)
 
 
 def grade_submissions(subs: list[Submission], settings: LabGrader, *, out: Path, jobs: int, unsafe: bool,
-                      data_dir: Path | None, source: Path, roster: Path | None = None) -> int:
-    """Grade the collected submissions ``subs`` with ``settings`` into ``out``; print the summary table."""
+                      data_dir: Path | None, source: Path, roster: Path | None = None,
+                      part: Shard | None = None) -> int:
+    """Grade the collected submissions ``subs`` with ``settings`` into ``out`` (only ``part`` of them, when
+    given); print the summary table."""
     started = time.monotonic()
     out = out.resolve()
     data = data_folder(data_dir)
@@ -118,10 +134,16 @@ def grade_submissions(subs: list[Submission], settings: LabGrader, *, out: Path,
                       f"{ratings.stat().st_size}:{ratings.stat().st_mtime_ns}".encode())
     spec = judge_spec(nbformat.read(course.source_notebook, as_version=4), settings.points, settings.bonus,
                       settings.leaderboard)
-    batch = Batch(course, nbformat.read(course.student_notebook, as_version=4), spec, out, data, key, not unsafe)
-    outcomes = {s.student: cached for s in subs if (cached := _cached(batch, s)) is not None}
+    batch = Batch(course, nbformat.read(course.student_notebook, as_version=4), spec, out, data, key, not unsafe,
+                  part)
+    by_id = {s.student: Member.of(s) for s in subs}
+    if part is not None:
+        subs = part.own(subs)
+    run = RunFacts(course.assignment, len(subs), 0, 0.0, jobs, dataset_name(data), str(data), not unsafe, "")
+    manifest = start(out, part, list(by_id.values()), key, settings, run) if part else None
+    outcomes = {s.student: found for s in subs
+                if (found := cached(batch.student_dir(s.student), s.sha256, key)) is not None}
     todo = [s for s in subs if s.student not in outcomes]
-    by_id = {s.student: s for s in subs}
     with tqdm(total=len(subs), initial=len(outcomes), desc="grading", unit="student") as bar, \
             ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = {pool.submit(_grade_safely, batch, s): s for s in todo}
@@ -137,39 +159,64 @@ def grade_submissions(subs: list[Submission], settings: LabGrader, *, out: Path,
             raise
     everyone = [outcomes[s.student] for s in subs]
     _write_outputs(batch, everyone, everyone, by_id)  # cached students too: their collection notes may differ
-    final = [_with_collect_notes(o, by_id[o.student]) for o in everyone]
-    max_total = sum(p for g, p in batch.settings.points.items() if g not in batch.settings.bonus)
-    shutil.rmtree(out / "work", ignore_errors=True)
-    print(summary_table(final, max_total))
-    print(f"grades: {out / 'grades.csv'}; feedback and results.json: {out / 'students'}/<student>/")
-    report.finish(out, RunFacts(batch.course.assignment, len(subs), len(todo), time.monotonic() - started, jobs,
-                                dataset_name(data), str(data), not unsafe, finished_now()), roster)
+    shutil.rmtree(batch.work, ignore_errors=True)
+    run = replace(run, graded=len(todo), seconds=time.monotonic() - started, finished=finished_now())
+    rows = [with_collect_notes(o, by_id[o.student]) for o in everyone]
+    if manifest is None:
+        publish(out, rows, batch.settings.points, batch.settings.bonus, run, roster)
+    else:
+        print(summary_table(rows, max_total(batch.settings.points, batch.settings.bonus)))
+        manifest.finish(out, run)
+        print(f"shard {manifest.shard} done ({len(subs)} students); once every shard is done: "
+              f"python -m movielens_lab merge {out}")
     return 0
 
 
-def _with_collect_notes(outcome: Outcome, sub: Submission) -> Outcome:
+def publish(out: Path, rows: list[Outcome], points: dict[str, float], bonus: list[str], run: RunFacts,
+            roster: Path | None) -> None:
+    """The end of grading a whole class: print the summary table, write run.json and the report."""
+    print(summary_table(rows, max_total(points, bonus)))
+    print(f"grades: {out / 'grades.csv'}; feedback and results.json: {out / 'students'}/<student>/")
+    report.finish(out, run, roster)
+
+
+def max_total(points: dict[str, float], bonus: list[str]) -> float:
+    return sum(p for g, p in points.items() if g not in bonus)
+
+
+def with_collect_notes(outcome: Outcome, member: Member) -> Outcome:
     """The outcome with the notes of collection (e.g. a second submission) first, and the LMS's fields."""
-    return replace(outcome, name=sub.name, notes=sub.notes + outcome.notes, lms_user_id=sub.lms_user_id,
-                   late=sub.late, submitted_at=sub.submitted_at)
+    return replace(outcome, name=member.name, notes=member.notes + outcome.notes, lms_user_id=member.lms_user_id,
+                   late=member.late, submitted_at=member.submitted_at)
 
 
-def _write_outputs(batch: Batch, done: list[Outcome], graded: list[Outcome], by_id: dict[str, Submission]) -> None:
-    """Write the feedback and results.json of the ``done`` students and grades.csv of all ``graded`` so far."""
-    for outcome in done:
-        full = _with_collect_notes(outcome, by_id[outcome.student])
-        folder = batch.student_dir(outcome.student)
-        atomic_write(folder / "feedback.html", feedback.render(full, batch.course.assignment))
-        atomic_write(folder / "results.json", json.dumps(gradescope_results(batch.settings, full), indent=1) + "\n")
-    rows = [_with_collect_notes(o, by_id[o.student]) for o in graded]
-    atomic_write(batch.out / "grades.csv", grades_csv(rows, list(batch.settings.points)))
+def _write_outputs(batch: Batch, done: list[Outcome], graded: list[Outcome], by_id: dict[str, Member]) -> None:
+    """Write the feedback and results.json of the ``done`` students and, but for a shard, grades.csv so far."""
+    write_results(batch.out, done, by_id, batch.settings)
+    if batch.shard is None:  # a shard has only part of the class: merge writes grades.csv
+        write_grades(batch.out, graded, by_id, list(batch.settings.points))
 
 
-def _cached(batch: Batch, sub: Submission) -> Outcome | None:
-    """The outcome recorded for this very submission and course, if any (a damaged record is graded again)."""
-    record = batch.student_dir(sub.student) / RECORD
+def write_results(out: Path, outcomes: list[Outcome], by_id: dict[str, Member], settings: LabGrader) -> None:
+    """Each student's feedback.html and results.json (Gradescope's format), with the notes of collection."""
+    for outcome in outcomes:
+        full = with_collect_notes(outcome, by_id[outcome.student])
+        folder = out / "students" / outcome.student
+        atomic_write(folder / "feedback.html", feedback.render(full, settings.assignment))
+        atomic_write(folder / "results.json", json.dumps(gradescope_results(settings, full), indent=1) + "\n")
+
+
+def write_grades(out: Path, outcomes: list[Outcome], by_id: dict[str, Member], grade_ids: list[str]) -> None:
+    """grades.csv of ``outcomes``, in their order."""
+    atomic_write(out / "grades.csv", grades_csv([with_collect_notes(o, by_id[o.student]) for o in outcomes],
+                                                grade_ids))
+
+
+def cached(folder: Path, sha256: str, key: str) -> Outcome | None:
+    """The outcome recorded in a student's ``folder`` for this submission and course key (a damaged one: None)."""
     try:
-        data = json.loads(record.read_text())
-        if data.get("submission") != sub.sha256 or data.get("key") != batch.key:
+        data = json.loads((folder / RECORD).read_text())
+        if data.get("submission") != sha256 or data.get("key") != key:
             return None
         return Outcome.from_dict(data["outcome"])
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
@@ -198,8 +245,8 @@ def _grade(batch: Batch, sub: Submission) -> Outcome:
     """Grade one submission in its worker folder: run it, then judge what it exported."""
     nb, notes = rebuild(read_cells(sub.data), batch.template)
     flags = tampering.scan(cell.source for cell in student_cells(nb))
-    (batch.out / "work").mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f"{sub.student}-", dir=batch.out / "work"))
+    batch.work.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f"{sub.student}-", dir=batch.work))
     try:
         notebook = _prepare(batch, work, sub.student, instrument(nb, batch.spec))
         with start_judge(batch.spec, batch.data_dir, judge_limits(batch.settings), batch.sandboxed) as judge:

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -25,6 +26,8 @@ from .preprocessors import ApplyPoints
 
 STAMP = "release.json"
 """File in the course folder recording what it was released from (its fingerprint)."""
+LOCK = ".build.lock"
+"""File in the course folder that one builder at a time holds (``grade --shard`` shares the folder)."""
 
 
 @dataclass(frozen=True)
@@ -115,10 +118,26 @@ def build_course(root: Path, source: Path, settings: LabGrader) -> Course:
     config_text = nbgrader_config_text(settings)
     stamp = fingerprint(source_text.encode(), config_text.encode(), json.dumps(settings.bonus).encode())
     root = Path(root).resolve()
-    course = Course(root, settings, stamp)
+    with _exclusive(root / LOCK):
+        _release(Course(root, settings, stamp), config_text, source_text)
+    return Course(root, settings, stamp)
+
+
+@contextmanager
+def _exclusive(lock: Path) -> Iterator[None]:
+    """Hold ``lock`` (``fcntl.flock``, which NFS emulates with its own locks) while the block runs."""
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        yield
+
+
+def _release(course: Course, config_text: str, source_text: str) -> None:
+    """Write and release the course folder, unless it was released from the same files already."""
+    root, stamp = course.root, course.fingerprint
     stamp_file = root / STAMP
     if stamp_file.is_file() and json.loads(stamp_file.read_text()).get("fingerprint") == stamp:
-        return course
+        return
     stamp_file.unlink(missing_ok=True)
     for stale in ("gradebook.db", f"source/{course.assignment}", f"release/{course.assignment}"):
         path = root / stale
@@ -130,7 +149,6 @@ def build_course(root: Path, source: Path, settings: LabGrader) -> Course:
         run_nbgrader(nbgrader_api(root).generate_assignment(course.assignment, force=True, create=True),
                      "generate_assignment")
     stamp_file.write_text(json.dumps({"fingerprint": stamp, "assignment": course.assignment}) + "\n")
-    return course
 
 
 def release(*, course_dir: Path = Path("course"), source: Path = SOLUTION_NOTEBOOK, config: Path = GRADER_CONFIG,

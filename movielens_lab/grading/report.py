@@ -80,10 +80,14 @@ def _facts(results: ClassResults) -> list[Block]:
     reused = facts.students - facts.graded
     rows += [["graded by the last run", str(facts.graded) + (f" (the other {reused} reused from an earlier run)"
                                                              if reused else "")],
-             ["time taken", _duration(facts.seconds)], ["jobs", str(facts.jobs)],
+             ["time taken", _duration(facts.seconds)], ["jobs", _jobs(facts)],
              ["dataset", f"{facts.dataset} ({facts.data_dir})"],
              ["sandbox", "yes" if facts.sandboxed else "no (--unsafe)"], ["finished", facts.finished]]
     return [Heading("Run"), Table("Run facts", ["fact", "value"], rows)]
+
+
+def _jobs(facts: RunFacts) -> str:
+    return str(facts.jobs) if facts.shards == 1 else f"{facts.jobs} per shard, {facts.shards} shards"
 
 
 def _section_row(s: Section) -> list[str]:

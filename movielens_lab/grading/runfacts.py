@@ -30,6 +30,8 @@ class RunFacts:
     sandboxed: bool
     finished: str
     """ISO time, to the second."""
+    shards: int = 1
+    """Shards that graded the class at once (``grade --shard``, then ``merge``); ``jobs`` is per shard."""
 
     def write(self, folder: Path) -> None:
         atomic_write(Path(folder) / RUN_FILE, json.dumps(asdict(self), indent=1) + "\n")

@@ -1,0 +1,88 @@
+"""``merge``: the class's files of a folder graded in shards, once every student has a grade.
+
+It reads the manifest of the shard that started last (its class, N and course key), checks
+every shard of that run and every student's record, then writes what a single ``grade``
+writes: grades.csv (the same file, row for row), each student's results.json, run.json and
+the report. Who has no grade is named with their shard, and nothing is written.
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import suppress
+from dataclasses import replace
+from pathlib import Path
+
+from .. import paths
+from ..config import lab_settings
+from ..errors import LabError
+from .batch import cached, publish, with_collect_notes, write_grades, write_results
+from .canvas import read_roster
+from .records import Outcome
+from .runfacts import RunFacts, finished_now
+from .shards import FOLDER, Manifest, Shard, assign, latest, moment, path
+
+
+def merge(out: Path, *, roster: Path | None = None, config: Path = paths.GRADER_CONFIG) -> int:
+    """Write grades.csv, results.json, run.json and the report of ``out`` from its shards' records.
+
+    Returns 1, naming the students without a grade and their shards, while any is missing.
+    With ``roster`` (a Canvas gradebook export), also write canvas_import.csv.
+    """
+    settings = lab_settings(Path(config))
+    if roster is not None:
+        read_roster(roster)
+    out = Path(out).resolve()
+    last = latest(out)
+    if last is None:
+        raise LabError(f"no shard manifests in {out / FOLDER}: grade with --shard K/N and --out {out} first")
+    count = last.shard.count
+    shards = {k: last if k == last.shard.index else Manifest.read(path(out, Shard(k, count)))
+              for k in range(1, count + 1)}
+    ours = [m for m in shards.values() if m is not None and m.same_run(last)]
+    found = {m.student: cached(out / "students" / m.student, m.sha256, last.key) for m in last.members}
+    missing = [student for student, outcome in found.items() if outcome is None]
+    if missing:
+        _name_missing(out, last, shards, missing)
+        return 1
+    outcomes: list[Outcome] = [o for o in found.values() if o is not None]
+    by_id = {m.student: m for m in last.members}
+    write_results(out, outcomes, by_id, settings)
+    write_grades(out, outcomes, by_id, list(last.points))
+    with suppress(OSError):
+        (out / "work").rmdir()  # the shards' worker folders, once all are gone
+    rows = [with_collect_notes(o, by_id[o.student]) for o in outcomes]
+    publish(out, rows, last.points, last.bonus, _facts(ours, len(outcomes)), roster)
+    return 0
+
+
+def _facts(shards: list[Manifest], students: int) -> RunFacts:
+    """The run of all the shards: from the first start to the last finish, ``jobs`` per shard."""
+    runs = [m.run for m in shards]
+    end = max((moment(r.finished) for r in runs if r.finished), default=moment(finished_now()))
+    seconds = (end - min(moment(m.started) for m in shards)).total_seconds()
+    return replace(runs[0], students=students, graded=sum(r.graded for r in runs),
+                   seconds=max([seconds, *(r.seconds for r in runs)]), jobs=max(r.jobs for r in runs),
+                   sandboxed=all(r.sandboxed for r in runs), finished=end.isoformat(timespec="seconds"),
+                   shards=shards[0].shard.count)
+
+
+def _name_missing(out: Path, last: Manifest, shards: dict[int, Manifest | None], missing: list[str]) -> None:
+    """Say on stderr who has no grade, per shard, and how each shard's run went."""
+    parts = assign([m.student for m in last.members], last.shard.count)
+    lines = [f"error: {len(missing)} of {len(last.members)} students have no grade yet; grades.csv not written"]
+    for k, manifest in shards.items():
+        who = [s for s in missing if parts[s] == k]
+        if who:
+            lines.append(f"  shard {k}/{last.shard.count} ({_state(manifest, last)}): {', '.join(who)}")
+    lines.append(f"grade those shards again (--shard K/N --out {out}; students graded already are kept), "
+                 "then merge again")
+    print("\n".join(lines), file=sys.stderr)
+
+
+def _state(manifest: Manifest | None, last: Manifest) -> str:
+    if manifest is None:
+        return "never ran"
+    if not manifest.same_run(last):
+        return f"last ran on another class, course or data, at {manifest.started}"
+    return f"started {manifest.started}, " + ("finished" if manifest.done else "did not finish: still running, or died")
