@@ -46,31 +46,20 @@ class Dataset:
         return f"{self.name}.zip"
 
 
+def _grouplens(name: str, sha256: str, size: int, md5: str, folder: str, members: tuple[str, ...]) -> Dataset:
+    """A dataset GroupLens publishes at ``BASE_URL/<name>.zip``."""
+    return Dataset(name=name, url=f"{BASE_URL}{name}.zip", checksum=Checksum(sha256=sha256, size=size, md5=md5),
+                   folder=folder, members=members)
+
+
 DATASETS: dict[str, Dataset] = {
-    "ml-1m": Dataset(
-        name="ml-1m",
-        url=BASE_URL + "ml-1m.zip",
-        checksum=Checksum(
-            sha256="a6898adb50b9ca05aa231689da44c217cb524e7ebd39d264c56e2832f2c54e20",
-            size=5_917_549,
-            md5="c4d9eecfca2ab87c1945afe126590906",
-        ),
-        folder=movielens.FOLDER,
-        members=movielens.FILES,
-    ),
+    "ml-1m": _grouplens("ml-1m", "a6898adb50b9ca05aa231689da44c217cb524e7ebd39d264c56e2832f2c54e20", 5_917_549,
+                        "c4d9eecfca2ab87c1945afe126590906", movielens.FOLDER, movielens.FILES),
     # Size and SHA-256 from tensorflow_datasets' url_checksums/movielens.txt (whose ml-1m line
     # matches GroupLens' figures above); the MD5 is the one GroupLens publishes.
-    "ml-100k": Dataset(
-        name="ml-100k",
-        url=BASE_URL + "ml-100k.zip",
-        checksum=Checksum(
-            sha256="50d2a982c66986937beb9ffb3aa76efe955bf3d5c6b761f4e3a7cd717c6a3229",
-            size=4_924_029,
-            md5="0e33842e24a9c977be4e0107933c0723",
-        ),
-        folder="ml-100k",
-        members=("u.data", "u.item", "u.genre", "u.user", "README"),
-    ),
+    "ml-100k": _grouplens("ml-100k", "50d2a982c66986937beb9ffb3aa76efe955bf3d5c6b761f4e3a7cd717c6a3229", 4_924_029,
+                          "0e33842e24a9c977be4e0107933c0723", "ml-100k", ("u.data", "u.item", "u.genre", "u.user",
+                                                                         "README")),
 }
 
 _FRAGMENT = re.compile(r"sha256=([0-9a-fA-F]{64})")
