@@ -461,7 +461,7 @@ for _ in range(4):  # 300 MiB each, 1.2 GiB in all: above the 1088 MiB total
     children.append(os.fork())
     if children[-1] == 0:
         hog = b"x" * (300 * 2**20)
-        time.sleep(0.2)
+        time.sleep(2)  # all four hold theirs at once, however slowly a busy machine forks
         os._exit(0)
 print("exit codes", sorted(os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) for child in children))
 def square(x):
