@@ -19,6 +19,8 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
+from fixtures import submissions
+
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION_NOTEBOOK = ROOT / "solutions" / "movielens_lab.ipynb"
 STUDENT_NOTEBOOK = ROOT / "notebooks" / "movielens_lab.ipynb"
@@ -58,15 +60,11 @@ def blank() -> NotebookNode:
     return nbformat.read(STUDENT_NOTEBOOK, as_version=4)
 
 
-def _cell(nb: NotebookNode, grade_id: str) -> NotebookNode:
-    return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
-
-
 def completed(edits: Edits | None = None) -> NotebookNode:
     """The student notebook with every TODO answered from the solution, then ``edits`` applied."""
     nb, answers = blank(), _answers()
     for grade_id, source in answers.items():
-        _cell(nb, grade_id).source = source
+        submissions.cell(nb, grade_id).source = source
     return edited(nb, edits or {})
 
 
@@ -74,7 +72,7 @@ def edited(nb: NotebookNode, edits: Edits) -> NotebookNode:
     """``nb`` with text replaced in cells (by grade_id); every replaced text must be there."""
     nb = copy.deepcopy(nb)
     for grade_id, pairs in edits.items():
-        cell = _cell(nb, grade_id)
+        cell = submissions.cell(nb, grade_id)
         for old, new in pairs:
             assert old in cell.source, f"{old!r} not in cell {grade_id}"
             cell.source = cell.source.replace(old, new)
@@ -84,7 +82,7 @@ def edited(nb: NotebookNode, edits: Edits) -> NotebookNode:
 def prepended(nb: NotebookNode, grade_id: str, code: str) -> NotebookNode:
     """``nb`` with ``code`` put at the top of the answer cell ``grade_id``."""
     nb = copy.deepcopy(nb)
-    cell = _cell(nb, grade_id)
+    cell = submissions.cell(nb, grade_id)
     cell.source = code.rstrip("\n") + "\n" + cell.source
     return nb
 
@@ -112,7 +110,7 @@ def pasted_into_a_new_notebook() -> NotebookNode:
 def with_a_copied_answer(nb: NotebookNode, grade_id: str, extra: str) -> NotebookNode:
     """``nb`` with the answer cell ``grade_id`` copied (metadata and all) below its test cell, then edited."""
     nb = copy.deepcopy(nb)
-    k = nb.cells.index(_cell(nb, grade_id))
+    k = nb.cells.index(submissions.cell(nb, grade_id))
     twin = copy.deepcopy(nb.cells[k])
     twin.source += "\n" + extra
     nb.cells.insert(k + 2, twin)
@@ -127,7 +125,7 @@ def another_assignment() -> NotebookNode:
 def added(nb: NotebookNode, after: str, *cells: NotebookNode) -> NotebookNode:
     """``nb`` with new cells (no nbgrader metadata) after the cell ``after``."""
     nb = copy.deepcopy(nb)
-    k = nb.cells.index(_cell(nb, after))
+    k = nb.cells.index(submissions.cell(nb, after))
     nb.cells[k + 1:k + 1] = list(cells)
     return nb
 

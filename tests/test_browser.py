@@ -38,6 +38,8 @@ from movielens_lab.grading.judging import section_titles, split_hidden
 from movielens_lab.grading.results import is_test
 from movielens_lab.paths import SOLUTION_NOTEBOOK
 
+pytestmark = pytest.mark.slow  # JupyterLab runs the whole lab in Chromium: minutes
+
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 CHROMIUM_ARGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",

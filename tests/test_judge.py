@@ -1,7 +1,7 @@
 """The judge on its own: what a kernel recorded, replayed in a namespace no student code ran in.
 
 The kernel is simulated by a plain dict (the recorder works on any namespace); the real
-kernel, sandbox and nbgrader are in test_grading_*.py and the corpus.
+kernel, sandbox and nbgrader are in test_batch*.py, test_sandbox.py and the corpus.
 """
 
 from __future__ import annotations

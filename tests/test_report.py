@@ -202,6 +202,7 @@ def test_grade_refuses_a_bad_roster_before_grading(tmp_path: Path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow  # grades a class first
 def test_grade_writes_the_report_and_the_canvas_import(tmp_path: Path):
     """One real grading (fixture assignment, --unsafe): the run's facts, the report and the import."""
     student = nbformat.read(build_course(tmp_path / "course", SOURCE, SETTINGS).student_notebook, as_version=4)

@@ -405,6 +405,7 @@ def mean(xs):
 """
 
 
+@pytest.mark.slow  # grades a whole batch
 def test_batch_with_a_malicious_submission(tmp_path: Path, tcp_server):
     """Through ``grade``: every attempt fails, the attacker gets a row, the honest grades do not change."""
     port, connections = tcp_server
@@ -475,6 +476,7 @@ def _leftover_cgroups() -> list[Path]:
             if not Path("/proc", c.name.rsplit("-", 1)[1]).exists()]
 
 
+@pytest.mark.slow  # grades a whole batch
 def test_batch_with_a_disk_filler_and_a_memory_spawner(tmp_path: Path):
     """Through ``grade``: each submission's writes and memory are bounded in total; the others do not notice."""
     student = nbformat.read(build_course(tmp_path / "course", SOURCE, SETTINGS).student_notebook, as_version=4)

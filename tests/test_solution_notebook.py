@@ -80,6 +80,7 @@ def test_demo_without_the_solution_notebook_fails_clearly(tmp_path: Path, monkey
     assert err.startswith("error:") and "missing.ipynb is missing" in err and "\n" not in err
 
 
+@pytest.mark.slow  # the whole lab in nbconvert
 def test_plain_nbconvert_runs_the_solution_without_errors(small_twin: Path, tmp_path: Path) -> None:
     """`jupyter nbconvert --execute`, as a student or CI would run it, with the data folder from the environment."""
     from movielens_lab.paths import SOLUTION_NOTEBOOK

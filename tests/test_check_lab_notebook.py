@@ -10,6 +10,8 @@ import pytest
 from corpus import CASES, POINTS, blank, completed
 from movielens_lab.cli import main
 
+pytestmark = pytest.mark.slow  # runs the real lab four times (test_check.py is the fast one)
+
 SECTIONS = len(POINTS)
 
 

@@ -37,6 +37,7 @@ def lms_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return archive
 
 
+@pytest.mark.slow  # grades four submissions twice
 def test_jobs_2_gives_the_grades_of_jobs_1(lms_zip: Path, tmp_path: Path):
     data = data_folder(tmp_path / "data")
     for jobs in (1, 2):
@@ -47,6 +48,7 @@ def test_jobs_2_gives_the_grades_of_jobs_1(lms_zip: Path, tmp_path: Path):
     assert not (tmp_path / "jobs2" / "work").exists()
 
 
+@pytest.mark.slow  # grades, is interrupted, grades again
 def test_an_interrupted_run_keeps_what_was_graded(tmp_path: Path):
     student = nbformat.read(build_course(tmp_path / "course", SOURCE, SETTINGS).student_notebook, as_version=4)
     submissions = tmp_path / "submissions"
@@ -73,6 +75,7 @@ def test_an_interrupted_run_keeps_what_was_graded(tmp_path: Path):
     assert all(",5,1,graded,ok" in row for row in rows)
 
 
+@pytest.mark.slow  # waits out the notebook timeout
 def test_the_notebook_timeout_stops_a_whole_submission(tmp_path: Path):
     config = tmp_path / "grader_config.py"
     config.write_text(CONFIG.read_text().replace("notebook_timeout = 60", "notebook_timeout = 8")

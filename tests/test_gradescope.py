@@ -61,6 +61,7 @@ def test_zip_contents(autograder: Path):
     assert (source / "grader_config.py").read_bytes() == CONFIG.read_bytes()
 
 
+@pytest.mark.slow  # grades through run_autograder (its failure path stays fast)
 def test_run_autograder_grades_the_submission(autograder: Path, tmp_path: Path):
     student = nbformat.read(build_course(tmp_path / "course", SOURCE, SETTINGS).student_notebook, as_version=4)
     results = _run(autograder, filled(student, mean="def mean(xs):\n    return sum(xs) / 3"))

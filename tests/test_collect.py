@@ -208,6 +208,7 @@ def test_layout_option_overrides_the_guess(tmp_path: Path, capsys):
         collect(archive, "movielens_lab", layout="d2l")
 
 
+@pytest.mark.slow  # grades a class
 def test_grading_a_canvas_download_gives_one_row_per_student(tmp_path: Path):
     student = nbformat.read(build_course(tmp_path / "course", SOURCE, SETTINGS).student_notebook, as_version=4)
     partial = filled(student, mean="def mean(xs):\n    return sum(xs) / 3")

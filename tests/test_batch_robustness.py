@@ -19,6 +19,8 @@ from fixtures.submissions import CONFIG, SETTINGS, SOURCE, cell, data_folder, fi
 from movielens_lab.grading.batch import grade
 from movielens_lab.grading.course import build_course
 
+pytestmark = pytest.mark.slow  # one batch of every bad submission, timeouts included (test_batch.py is the fast one)
+
 
 def _cases(student: nbformat.NotebookNode, folder: Path) -> None:
     """Write one submission per robustness case into ``folder``."""

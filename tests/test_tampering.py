@@ -1,0 +1,31 @@
+"""Flags for student code that reaches for the tests: one plain line per kind, none for honest code."""
+
+from __future__ import annotations
+
+import pytest
+
+from movielens_lab.grading.tampering import scan
+
+
+def test_honest_code_and_magics_are_not_flagged() -> None:
+    assert scan(["import numpy as np\nx = np.arange(3)\nnp_copy = dict(a=1)", "%timeit sum(range(9))",
+                 "!ls data", "def mean(xs):\n    return sum(xs) / len(xs)"]) == []
+
+
+@pytest.mark.parametrize("source, finding", [
+    ("class LabCheck:\n    pass", "redefines the test helper LabCheck"),
+    ("_mlk = None", "changes the test helper _mlk"),
+    ("LabCheck.score = lambda self: 100", "changes the test helper LabCheck"),
+    ("np.allclose = lambda *a, **k: True", "patches np.allclose"),
+    ("setattr(np, 'isclose', len)", "patches np with setattr"),
+    ("import builtins", "imports builtins"),
+    ("from inspect import getsource", "imports inspect"),
+    ("print(_ih[-1])", "reads other cells' code (_ih)"),
+    ("get_ipython().events.register('pre_run_cell', print)", "uses IPython's internals (get_ipython().events)"),
+])
+def test_each_reach_for_the_tests_is_named(source: str, finding: str) -> None:
+    assert finding in scan([source])
+
+
+def test_a_finding_is_listed_once_and_unparsable_cells_are_skipped() -> None:
+    assert scan(["print(_ih)", "def broken(:", "print(_ih)"]) == ["reads other cells' code (_ih)"]
