@@ -104,6 +104,7 @@ def test_cli_errors_are_one_line(tmp_path: Path, capsys):
     assert "no ml-1m/ratings.dat" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_feedback_carries_the_notes_of_collection(tmp_path: Path):
     student = nbformat.read(build_course(tmp_path / "course", SOURCE, SETTINGS).student_notebook, as_version=4)
     submissions = tmp_path / "canvas"
@@ -116,6 +117,7 @@ def test_feedback_carries_the_notes_of_collection(tmp_path: Path):
     assert "2 submissions for this student" in feedback and "alice_102_5552_fixture_lab.ipynb" in feedback
 
 
+@pytest.mark.slow
 def test_results_json_has_the_judges_leaderboard_and_the_objectives(tmp_path: Path):
     config = tmp_path / "grader_config.py"
     config.write_text(CONFIG.read_text() + '\nc.LabGrader.objectives = {"test_mean": "average a list"}\n'

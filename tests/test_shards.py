@@ -86,6 +86,7 @@ def test_a_bad_shard_or_a_roster_stops_grade_before_any_work(tmp_path: Path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_shards_started_at_once_merge_into_the_grades_of_one_run(graded_once: tuple[Path, Path, Path],
                                                                    tmp_path: Path):
     submissions, data, single = graded_once
@@ -105,6 +106,7 @@ def test_shards_started_at_once_merge_into_the_grades_of_one_run(graded_once: tu
     assert not (out / "work").exists()
 
 
+@pytest.mark.slow
 def test_a_killed_shard_and_one_that_never_ran_are_named_then_graded_again(
         graded_once: tuple[Path, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     submissions, data, single = graded_once
