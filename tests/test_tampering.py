@@ -14,7 +14,7 @@ def test_honest_code_and_magics_are_not_flagged() -> None:
 
 @pytest.mark.parametrize("source, finding", [
     ("class LabCheck:\n    pass", "redefines the test helper LabCheck"),
-    ("_mlk = None", "changes the test helper _mlk"),
+    ("_mlk = None", "redefines the test helper _mlk"),
     ("LabCheck.score = lambda self: 100", "changes the test helper LabCheck"),
     ("np.allclose = lambda *a, **k: True", "patches np.allclose"),
     ("setattr(np, 'isclose', len)", "patches np with setattr"),

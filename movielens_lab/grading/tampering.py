@@ -41,12 +41,12 @@ def _findings(tree: ast.AST) -> Iterable[str]:
             targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
             for target in targets:
                 root = _root(target)
-                if root in HELPERS:
+                if isinstance(target, ast.Name) and target.id in HELPERS:
+                    yield f"redefines the test helper {target.id}"
+                elif root in HELPERS:
                     yield f"changes the test helper {root}"
                 elif root in MODULES and isinstance(target, (ast.Attribute, ast.Subscript)):
                     yield f"patches {ast.unparse(target)}"
-                elif isinstance(target, ast.Name) and target.id in HELPERS:
-                    yield f"redefines the test helper {target.id}"
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("setattr", "delattr"):
             root = _root(node.args[0]) if node.args else None
             if root in HELPERS | MODULES:
