@@ -77,7 +77,7 @@ def main() -> int:
     parser.add_argument("--baseline-runs", type=int, default=3, help="timed runs of the slow python-engine parse")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        folder = args.data_dir / "ml-1m" if args.data_dir else write_twin(Path(tmp), seed=0, scale=1.0)
+        folder = args.data_dir / "ml-1m" if args.data_dir else write_twin(data_dir=Path(tmp), seed=0, scale=1.0)
         rows = run(folder, args.runs, args.baseline_runs)
     print(table(rows))
     return 0 if all(r.met for r in rows) else 1

@@ -145,7 +145,7 @@ def main() -> int:
         tmp = Path(tmp)
         data = (args.data_dir or tmp / "data").resolve()
         if not args.data_dir:
-            write_twin(data, seed=0, scale=1.0)
+            write_twin(data_dir=data, seed=0, scale=1.0)
         out = tmp / "out"
         course = build_course(out / "course", paths.SOLUTION_NOTEBOOK, lab_settings())
         one, four = tmp / "one", tmp / "four"

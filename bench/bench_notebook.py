@@ -152,7 +152,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         root = args.data_dir or Path(tmp)
         if not args.data_dir:
-            write_twin(root, seed=0, scale=1.0)
+            write_twin(data_dir=root, seed=0, scale=1.0)
         nb_seconds, nb_cpu, nb_cells = notebook_seconds(root, args.runs)
         rows, losses, same = fits(root / "ml-1m", args.fit_runs)
     nb_met = nb_seconds < NOTEBOOK_BUDGET

@@ -16,19 +16,19 @@ SMALL_SCALE = 0.02
 @pytest.fixture(scope="session")
 def small_twin(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small twin's ``ml-1m`` folder (seed 0)."""
-    return write_twin(tmp_path_factory.mktemp("small_twin"), seed=0, scale=SMALL_SCALE)
+    return write_twin(data_dir=tmp_path_factory.mktemp("small_twin"), seed=0, scale=SMALL_SCALE)
 
 
 @pytest.fixture(scope="session")
 def medium_twin(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A twin at scale 0.1 (about 100,000 ratings): enough training for predictions above 5 stars."""
-    return write_twin(tmp_path_factory.mktemp("medium_twin"), seed=0, scale=0.1)
+    return write_twin(data_dir=tmp_path_factory.mktemp("medium_twin"), seed=0, scale=0.1)
 
 
 @pytest.fixture(scope="session")
 def full_twin(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The full-scale twin's ``ml-1m`` folder (seed 0), as the lab's numbers need; its parent is a data folder."""
-    return write_twin(tmp_path_factory.mktemp("full_twin"), seed=0, scale=1.0)
+    return write_twin(data_dir=tmp_path_factory.mktemp("full_twin"), seed=0, scale=1.0)
 
 
 @pytest.fixture(scope="session")

@@ -29,7 +29,7 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize("offline", [True, False], ids=["offline", "online"])
 def test_the_twin_data_twin_wrote_is_used(tmp_path: Path, offline: bool, no_network: None,
                                           capsys: pytest.CaptureFixture) -> None:
-    folder = write_twin(tmp_path, seed=3, scale=SMALL_SCALE)
+    folder = write_twin(data_dir=tmp_path, seed=3, scale=SMALL_SCALE)
     readme = (folder / "README").read_bytes()
     capsys.readouterr()
     assert ensure_dataset(tmp_path, offline) == locate.Dataset(folder, locate.Kind.TWIN)

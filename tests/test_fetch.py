@@ -147,7 +147,7 @@ def _assert_nothing_trusted(data: Path) -> None:
 
 
 def test_success_extracts_verified_files(server, twin_zip, small_twin, data):
-    folder = fetch("ml-1m", data_dir=data, url=_serve_twin(server, twin_zip))
+    folder = fetch(data_dir=data, url=_serve_twin(server, twin_zip))
     assert folder == data / "ml-1m"
     _assert_twin_fetched(folder, small_twin)
     assert (data / "ml-1m.zip").read_bytes() == twin_zip
@@ -157,10 +157,10 @@ def test_success_extracts_verified_files(server, twin_zip, small_twin, data):
 
 def test_already_present_makes_no_request(server, twin_zip, data, capsys):
     url = _serve_twin(server, twin_zip)
-    fetch("ml-1m", data_dir=data, url=url)
+    fetch(data_dir=data, url=url)
     (data / "ml-1m.zip").unlink()  # "already there" rests on the extracted folder and its marker
     capsys.readouterr()
-    assert fetch("ml-1m", data_dir=data, url=url) == data / "ml-1m"
+    assert fetch(data_dir=data, url=url) == data / "ml-1m"
     assert len(server.seen) == 1
     assert "already" in capsys.readouterr().out
 
@@ -169,27 +169,27 @@ def test_verified_zip_is_extracted_without_a_request(server, twin_zip, small_twi
     url = _serve_twin(server, twin_zip)
     data.mkdir()
     (data / "ml-1m.zip").write_bytes(twin_zip)
-    _assert_twin_fetched(fetch("ml-1m", data_dir=data, url=url), small_twin)
+    _assert_twin_fetched(fetch(data_dir=data, url=url), small_twin)
     assert server.seen == []
 
 
 def test_unverified_folder_is_replaced(server, twin_zip, small_twin, data):
-    write_twin(data, seed=1, scale=0.01)  # a different twin, with no download marker
-    _assert_twin_fetched(fetch("ml-1m", data_dir=data, url=_serve_twin(server, twin_zip)), small_twin)
+    write_twin(data_dir=data, seed=1, scale=0.01)  # a different twin, with no download marker
+    _assert_twin_fetched(fetch(data_dir=data, url=_serve_twin(server, twin_zip)), small_twin)
 
 
 def test_a_changed_hash_downloads_again(server, twin_zip, data):
-    fetch("ml-1m", data_dir=data, url=_serve_twin(server, twin_zip))
+    fetch(data_dir=data, url=_serve_twin(server, twin_zip))
     other = _zip({f"ml-1m/{name}": b"1::1::5::978300760\n" for name in ML1M.members})
     server.routes["ml-1m.zip"] = Route(other)
-    folder = fetch("ml-1m", data_dir=data, url=server.url("ml-1m.zip", other))
+    folder = fetch(data_dir=data, url=server.url("ml-1m.zip", other))
     assert len(loaders.load_ratings(folder)) == 1
     assert (data / "ml-1m.zip").read_bytes() == other
 
 
 def test_404_fails_at_once(server, data):
     with pytest.raises(DownloadError, match="HTTP 404") as caught:
-        fetch("ml-1m", data_dir=data, url=server.url("missing.zip", b"x"))
+        fetch(data_dir=data, url=server.url("missing.zip", b"x"))
     assert "--url" in str(caught.value)
     assert len(server.seen) == 1
     _assert_nothing_trusted(data)
@@ -197,7 +197,7 @@ def test_404_fails_at_once(server, data):
 
 def test_500_is_retried_then_fails(server, twin_zip, data):
     with pytest.raises(DownloadError, match=f"HTTP 500.*tried {download.ATTEMPTS} times"):
-        fetch("ml-1m", data_dir=data, url=_serve_twin(server, twin_zip, status=500))
+        fetch(data_dir=data, url=_serve_twin(server, twin_zip, status=500))
     assert len(server.seen) == download.ATTEMPTS
     _assert_nothing_trusted(data)
 
@@ -205,12 +205,12 @@ def test_500_is_retried_then_fails(server, twin_zip, data):
 def test_truncated_body_fails_then_a_later_run_resumes(server, twin_zip, small_twin, data):
     url = _serve_twin(server, twin_zip, cut_after=1000, cuts=download.ATTEMPTS)
     with pytest.raises(DownloadError, match="cut short"):
-        fetch("ml-1m", data_dir=data, url=url)
+        fetch(data_dir=data, url=url)
     _assert_nothing_trusted(data)
     part = data / "ml-1m.zip.part"
     assert part.stat().st_size == 1000 * download.ATTEMPTS  # each try resumed where the last stopped
     assert [s.range for s in server.seen] == [None] + [f"bytes={1000 * i}-" for i in range(1, download.ATTEMPTS)]
-    _assert_twin_fetched(fetch("ml-1m", data_dir=data, url=url), small_twin)
+    _assert_twin_fetched(fetch(data_dir=data, url=url), small_twin)
     assert server.seen[-1].range == f"bytes={1000 * download.ATTEMPTS}-"
     assert not part.exists()
 
@@ -219,7 +219,7 @@ def test_truncated_body_fails_then_a_later_run_resumes(server, twin_zip, small_t
 def test_interrupted_download_is_retried(server, twin_zip, small_twin, data, ranges):
     cut = len(twin_zip) // 3
     url = _serve_twin(server, twin_zip, ranges=ranges, cut_after=cut, cuts=1)
-    _assert_twin_fetched(fetch("ml-1m", data_dir=data, url=url), small_twin)
+    _assert_twin_fetched(fetch(data_dir=data, url=url), small_twin)
     assert [s.range for s in server.seen] == [None, f"bytes={cut}-"]
     assert [s.status for s in server.seen] == [200, 206 if ranges else 200]
     assert (data / "ml-1m.zip").read_bytes() == twin_zip
@@ -231,7 +231,7 @@ def test_checksum_mismatch_deletes_the_download(server, twin_zip, data, pinned):
     url = server.url("ml-1m.zip", b"another file") if pinned else server.url("ml-1m.zip")
     expected = "SHA-256" if pinned else f"expected {ML1M.checksum.size:,}"
     with pytest.raises(DownloadError, match=f"not the expected one .*{expected}"):
-        fetch("ml-1m", data_dir=data, url=url)
+        fetch(data_dir=data, url=url)
     _assert_nothing_trusted(data)
     assert not (data / "ml-1m.zip.part").exists()
 
@@ -247,7 +247,7 @@ def test_corrupt_zip_is_deleted(server, twin_zip, data, damage):
     body = damage(twin_zip)
     server.routes["ml-1m.zip"] = Route(body)
     with pytest.raises(DownloadError, match="not a readable zip"):
-        fetch("ml-1m", data_dir=data, url=server.url("ml-1m.zip", body))
+        fetch(data_dir=data, url=server.url("ml-1m.zip", body))
     _assert_nothing_trusted(data)
 
 
@@ -255,7 +255,7 @@ def test_zip_without_the_dataset_files_is_deleted(server, data):
     body = _zip({"ml-1m/README": b"no ratings here\n"})
     server.routes["ml-1m.zip"] = Route(body)
     with pytest.raises(DownloadError, match="has no ml-1m/ratings.dat, ml-1m/movies.dat, ml-1m/users.dat"):
-        fetch("ml-1m", data_dir=data, url=server.url("ml-1m.zip", body))
+        fetch(data_dir=data, url=server.url("ml-1m.zip", body))
     _assert_nothing_trusted(data)
 
 
@@ -264,7 +264,7 @@ def test_ml100k_layout(server, data):
              "u.genre": b"unknown|0\n\n", "u.user": b"1|24|M|technician|85711\n", "README": b"ml-100k\n"}
     body = _zip({f"ml-100k/{name}": text for name, text in files.items()})
     server.routes["ml-100k.zip"] = Route(body)
-    folder = fetch("ml-100k", data_dir=data, url=server.url("ml-100k.zip", body))
+    folder = fetch(dataset="ml-100k", data_dir=data, url=server.url("ml-100k.zip", body))
     assert folder == data / "ml-100k"
     assert loaders.load_ratings_100k(folder).to_numpy().tolist() == [[1, 2, 5, 881250949]]
 
@@ -285,7 +285,7 @@ def no_backoff(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
 def test_offline_connection_refused_fails_at_once(data, no_backoff):
     with pytest.raises(DownloadError, match=r"cannot reach 127\.0\.0\.1 \(connection refused\).*data twin"):
-        fetch("ml-1m", data_dir=data, url=f"http://127.0.0.1:{_closed_port()}/ml-1m.zip")
+        fetch(data_dir=data, url=f"http://127.0.0.1:{_closed_port()}/ml-1m.zip")
     assert no_backoff == []  # not retried
     _assert_nothing_trusted(data)
 
@@ -296,13 +296,13 @@ def test_offline_name_not_resolved_fails_at_once(data, no_backoff, monkeypatch):
 
     monkeypatch.setattr(socket, "getaddrinfo", unresolvable)  # also keeps this test off the network
     with pytest.raises(DownloadError, match=r"cannot reach files\.grouplens\.org \(name not resolved\)"):
-        fetch("ml-1m", data_dir=data)  # the real GroupLens address
+        fetch(data_dir=data)  # the real GroupLens address
     assert no_backoff == []
 
 
 def test_bad_url_fragment_is_a_clear_error(data):
     with pytest.raises(LabError, match="#sha256="):
-        fetch("ml-1m", data_dir=data, url="http://127.0.0.1:1/ml-1m.zip#md5=abc")
+        fetch(data_dir=data, url="http://127.0.0.1:1/ml-1m.zip#md5=abc")
 
 
 def _cli(*args: str, cwd: Path, prefix: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:

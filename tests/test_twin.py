@@ -29,21 +29,21 @@ def _same_files(a: Path, b: Path) -> bool:
 
 
 def test_same_seed_gives_identical_bytes(small_twin: Path, tmp_path: Path) -> None:
-    again = twin.write_twin(tmp_path, seed=0, scale=SMALL_SCALE)
+    again = twin.write_twin(data_dir=tmp_path, seed=0, scale=SMALL_SCALE)
     assert again == tmp_path / "ml-1m"
     assert _same_files(small_twin, again)
 
 
 def test_another_seed_gives_another_twin(small_twin: Path, tmp_path: Path) -> None:
-    other = twin.write_twin(tmp_path, seed=1, scale=SMALL_SCALE)
+    other = twin.write_twin(data_dir=tmp_path, seed=1, scale=SMALL_SCALE)
     for name in ("ratings.dat", "movies.dat", "users.dat"):
         assert (other / name).read_bytes() != (small_twin / name).read_bytes(), name
 
 
 def test_rewriting_a_twin_replaces_it(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    first = twin.write_twin(tmp_path, seed=1, scale=SMALL_SCALE)
+    first = twin.write_twin(data_dir=tmp_path, seed=1, scale=SMALL_SCALE)
     (first / "stray.txt").write_text("left over")
-    second = twin.write_twin(tmp_path, seed=2, scale=SMALL_SCALE)
+    second = twin.write_twin(data_dir=tmp_path, seed=2, scale=SMALL_SCALE)
     assert second == first and sorted(p.name for p in second.iterdir()) == sorted(ml.FILES)
     assert "seed 2" in (second / "README").read_text(encoding="latin-1")
     assert f"to {second}" in capsys.readouterr().out.splitlines()[-1]
@@ -99,7 +99,7 @@ def test_refuses_to_overwrite_real_movielens(tmp_path: Path) -> None:
     (real / "README").write_text("SUMMARY\n================================================================\n"
                                  "These files contain 1,000,209 anonymous ratings ...\n")
     with pytest.raises(LabError, match="refusing to overwrite"):
-        twin.write_twin(tmp_path, seed=0, scale=SMALL_SCALE)
+        twin.write_twin(data_dir=tmp_path, seed=0, scale=SMALL_SCALE)
     assert (real / "ratings.dat").read_bytes() == b"1::1193::5::978300760\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ml-1m"]
 
@@ -111,7 +111,7 @@ def test_refuses_to_overwrite_real_movielens(tmp_path: Path) -> None:
 @pytest.mark.parametrize("scale", [0.0, -0.5, 1.5, 0.001, float("nan")])
 def test_bad_scale_is_refused(scale: float, tmp_path: Path) -> None:
     with pytest.raises(LabError, match="--scale between"):
-        twin.write_twin(tmp_path, seed=0, scale=scale)
+        twin.write_twin(data_dir=tmp_path, seed=0, scale=scale)
     assert not any(tmp_path.iterdir())
 
 
@@ -124,7 +124,7 @@ def test_cli_twin_writes_the_fixtures_bytes(small_twin: Path, tmp_path: Path) ->
 
 
 def test_an_interrupted_rewrite_leaves_the_old_twin_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    old = twin.write_twin(tmp_path, seed=1, scale=SMALL_SCALE)
+    old = twin.write_twin(data_dir=tmp_path, seed=1, scale=SMALL_SCALE)
     before = {p.name: p.read_bytes() for p in old.iterdir()}
 
     def interrupted(move):  # Ctrl-C just as the new twin is renamed into place
@@ -138,7 +138,7 @@ def test_an_interrupted_rewrite_leaves_the_old_twin_whole(tmp_path: Path, monkey
         patch.setattr(os, "replace", interrupted(os.replace))
         patch.setattr(os, "rename", interrupted(os.rename))
         with pytest.raises(KeyboardInterrupt):
-            twin.write_twin(tmp_path, seed=2, scale=SMALL_SCALE)
+            twin.write_twin(data_dir=tmp_path, seed=2, scale=SMALL_SCALE)
     assert {p.name: p.read_bytes() for p in old.iterdir()} == before
     assert [p.name for p in tmp_path.iterdir()] == ["ml-1m"]  # no staging or set-aside folder left
 

@@ -25,7 +25,7 @@ from .download import DownloadError, download
 from .locate import MARKER, data_folder, is_fetched
 
 
-def fetch(dataset: str = "ml-1m", data_dir: Path | None = None, url: str | None = None) -> Path:
+def fetch(*, dataset: str = "ml-1m", data_dir: Path | None = None, url: str | None = None) -> Path:
     """Download, verify and extract ``dataset`` into the data folder; return its folder.
 
     ``url`` replaces GroupLens' address; the registry's hashes still apply unless the URL

@@ -24,7 +24,7 @@ def _what(folder: Path) -> str:
         return "dataset"
 
 
-def print_stats(folder: Path, model: bool = True) -> None:
+def print_stats(folder: Path, *, model: bool = True) -> None:
     """Print the facts and (unless ``model`` is False) the lab's numbers of a dataset folder."""
     folder = Path(folder)
     ratings, movies = facts.load(folder)

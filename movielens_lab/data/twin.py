@@ -271,7 +271,7 @@ movielens_lab/data/twin.py.
 """
 
 
-def write_twin(data_dir: Path | None = None, seed: int = 0, scale: float = 1.0) -> Path:
+def write_twin(*, data_dir: Path | None = None, seed: int = 0, scale: float = 1.0) -> Path:
     """Write the twin as ``<data folder>/ml-1m`` and return that folder; refuses to replace real data."""
     target = data_folder(data_dir) / FOLDER
     if target.exists() and not is_twin(target) and (not target.is_dir() or any(target.iterdir())):

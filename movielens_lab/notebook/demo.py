@@ -40,11 +40,11 @@ def ensure_dataset(data: Path, offline: bool) -> locate.Dataset:
     found = locate.find(data)
     if found is None and not offline:
         try:
-            found = locate.Dataset(fetch("ml-1m", data), locate.Kind.DOWNLOAD)
+            found = locate.Dataset(fetch(data_dir=data), locate.Kind.DOWNLOAD)
         except DownloadError as err:
             print(f"MovieLens 1M is not available ({err}).")
     if found is None:
-        found = locate.Dataset(write_twin(data), locate.Kind.TWIN)
+        found = locate.Dataset(write_twin(data_dir=data), locate.Kind.TWIN)
     print(f"Using the {found.describe()} in {found.folder}.")
     return found
 
@@ -70,7 +70,7 @@ def key_numbers_table(values: dict, references: dict) -> str:
     return tables.render(["", "this run", "MovieLens 1M"], rows, "<>>")
 
 
-def demo(data_dir: Path | None = None, out: Path = Path("out/demo"), offline: bool = False) -> None:
+def demo(*, data_dir: Path | None = None, out: Path = Path("out/demo"), offline: bool = False) -> None:
     """Ensure a dataset, execute the solution notebook, print its key numbers and outputs."""
     if not paths.SOLUTION_NOTEBOOK.is_file():
         raise LabError(f"{paths.SOLUTION_NOTEBOOK} is missing: restore it from git (git checkout solutions/)")
