@@ -1,7 +1,7 @@
 """The judge on its own: what a kernel recorded, replayed in a namespace no student code ran in.
 
-The kernel is simulated by a plain dict (the recorder works on any namespace); the real
-kernel, sandbox and nbgrader are in test_batch*.py, test_sandbox.py and the corpus.
+The real kernel, sandbox and nbgrader are in test_batch*.py and the corpus; the grader's side
+of the judge (the spec, the instrumented notebook, the judge's process) in test_judging.py.
 """
 
 from __future__ import annotations
@@ -9,78 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
+from fixtures.judged import CORRECT, kernel_run, spec
 from movielens_lab.grading.judge import Judge
-from movielens_lab.config import LabGrader
-from movielens_lab.grading.sandbox.client import probe
-from movielens_lab.grading.judging import instrument, judge_limits, judge_spec, read_names, split_hidden, start_judge
 from movielens_lab.grading.recorder import Recorder
-
-HELPER = '''class LabCheck:
-    def __init__(self, section):
-        self.got, self.total, self.hints = 0.0, 0.0, []
-
-    def part(self, points, test, hint):
-        self.total += points
-        try:
-            ok = bool(test())
-        except Exception as err:
-            ok, hint = False, f"{hint} [{type(err).__name__}]"
-        self.got += points if ok else 0
-        if not ok:
-            print("  - " + hint)
-        return ok
-
-    def score(self):
-        return self.got
-'''
-TEST = '''t = LabCheck("1. Double")
-t.part(1, lambda: double(2) == 4, "double(2) should be 4")
-### BEGIN HIDDEN TESTS
-t.part(1, lambda: double(-1) == -2, "double(-1) should be -2")
-_table = pd.DataFrame({"x": [1.0, 2.0]})
-t.part(1, lambda: list(halve(_table)["x"]) == [0.5, 1.0] and list(_table["x"]) == [1.0, 2.0],
-       "halve returns a new table, leaving its argument alone")
-t.part(1, lambda: answer == 42, "answer is 42")
-### END HIDDEN TESTS
-t.score()'''
-
-
-def spec() -> dict:
-    return {"given": ["import pandas as pd", HELPER],
-            "tests": [{"grade_id": "test_double", "title": "1. Double", "points": 4.0, "names": sorted(
-                read_names(TEST) - {"LabCheck", "pd", "print", "list", "bool", "type", "Exception"}),
-                "visible": split_hidden(TEST)[0], "hidden": split_hidden(TEST)[1], "tail": split_hidden(TEST)[2]}]}
-
-
-def kernel_run(student_code: str, folder: Path) -> dict:
-    """Run the given cells, the student's code, the export and the test in one namespace, as a kernel would."""
-    ns: dict = {}
-    for code in spec()["given"]:
-        exec(code, ns)
-    exec(student_code, ns)
-    recorder = Recorder(folder)
-    recorder.section("test_double", spec()["tests"][0]["names"], ns)
-    exec(TEST, ns)
-    recorder.done(ns)
-    return ns
 
 
 def verdict(folder: Path, hidden: bool = True) -> dict:
     return Judge(spec(), folder).test(spec()["tests"][0], hidden)
-
-
-CORRECT = '''def double(x):
-    return 2 * x
-
-
-def halve(table):
-    return table.assign(x=table["x"] / 2)
-
-
-answer = 42
-'''
 
 
 def test_a_correct_answer_gets_every_point(tmp_path: Path) -> None:
@@ -141,36 +77,6 @@ def test_no_export_means_the_notebook_stopped_before(tmp_path: Path) -> None:
     assert result["score"] == 0 and "stopped before this test ran" in result["output"]
 
 
-def test_names_a_test_reads() -> None:
-    assert read_names(TEST) >= {"double", "halve", "answer", "LabCheck", "pd"}
-    assert not {"t", "_table"} & read_names(TEST)
-    code = "def f():\n    local = 1\n    return local + glob\nx = f()\nprint(x)"
-    assert read_names(code) == {"glob", "print"}
-
-
-def test_instrumented_notebooks_export_before_each_test() -> None:
-    import nbformat
-
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("x = 1", metadata={"nbgrader": {"solution": True, "grade": False,
-                                                                  "grade_id": "answer", "locked": False}}),
-        nbformat.v4.new_code_cell("assert x == 1", metadata={"nbgrader": {"solution": False, "grade": True,
-                                                                          "grade_id": "test_x", "points": 1,
-                                                                          "locked": True}})])
-    the_spec = judge_spec(nb, {"test_x": 1}, [])
-    cells = [c.source for c in instrument(nb, the_spec).cells]
-    assert cells[0].startswith("# Added by the grader") and cells[1:] == [
-        "x = 1", "_mlk.section('test_x', ['x'], globals())", "assert x == 1", "_mlk.done(globals())"]
-
-
-@pytest.mark.parametrize("source, parts", [
-    ("a\n### BEGIN HIDDEN TESTS\nb\n### END HIDDEN TESTS\nc", ("a", "b", "c")),
-    ("a\nb", ("a\nb", "", "")),
-])
-def test_split_hidden(source: str, parts: tuple[str, str, str]) -> None:
-    assert split_hidden(source) == parts
-
-
 def test_frames_from_the_kernel_are_frames_in_the_judge(tmp_path: Path) -> None:
     ns = {"table": pd.DataFrame({"a": [1, 2]})}
     Recorder(tmp_path).section("s", ["table", "missing"], ns)
@@ -178,29 +84,3 @@ def test_frames_from_the_kernel_are_frames_in_the_judge(tmp_path: Path) -> None:
     values, notes = judge.namespace("s")
     pd.testing.assert_frame_equal(values["table"], ns["table"])
     assert "missing" not in values and notes == []
-
-
-def started(tmp_path: Path):
-    """A judge process started as ``grade`` starts it (sandboxed where this machine allows)."""
-    return start_judge({**spec(), "bonus": []}, tmp_path, judge_limits(LabGrader(notebook_timeout=120)),
-                       probe() is None)
-
-
-def test_a_judge_started_before_the_run_judges_the_export_it_is_sent(tmp_path: Path) -> None:
-    kernel_run(CORRECT, tmp_path / "export")
-    (tmp_path / "export" / "files" / "stray").symlink_to("/etc/passwd")  # never sent: not a regular file
-    with started(tmp_path) as judge:
-        [result] = judge.verdict(tmp_path / "export")
-    assert (result.grade_id, result.score, result.max_score, result.error) == ("test_double", 4, 4, False)
-
-
-def test_a_judge_sent_an_empty_export_says_the_notebook_stopped(tmp_path: Path) -> None:
-    with started(tmp_path) as judge:
-        [result] = judge.verdict(tmp_path / "missing")
-    assert result.score == 0 and "stopped before this test ran" in result.output
-
-
-def test_a_judge_never_asked_for_a_verdict_ends_with_its_block(tmp_path: Path) -> None:
-    with started(tmp_path) as judge:
-        pass
-    assert judge.proc.returncode is not None and not Path(judge.tmp.name).exists()
