@@ -35,6 +35,10 @@ class Kind(enum.Enum):
     TWIN = "twin"
 
 
+TWIN_NAME, REAL_NAME = "offline twin (synthetic)", "real MovieLens 1M"
+"""What messages, reports and run.json call the two kinds of data."""
+
+
 @dataclass(frozen=True)
 class Dataset:
     """A recognised ``ml-1m`` folder."""
@@ -44,7 +48,7 @@ class Dataset:
 
     def describe(self) -> str:
         """What the data is, for messages."""
-        return "offline twin (synthetic)" if self.kind is Kind.TWIN else "real MovieLens 1M"
+        return TWIN_NAME if self.kind is Kind.TWIN else REAL_NAME
 
 
 def data_folder(explicit: str | os.PathLike[str] | None = None) -> Path:

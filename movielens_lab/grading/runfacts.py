@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..data import movielens
-from ..data.locate import is_twin
+from ..data.locate import REAL_NAME, TWIN_NAME, is_twin
 from ..files import atomic_write
 
 RUN_FILE = "run.json"
@@ -47,7 +47,7 @@ class RunFacts:
 
 def dataset_name(data_dir: Path) -> str:
     """Which data a run graded on: the synthetic twin (its README says so) or MovieLens 1M."""
-    return "offline twin (synthetic)" if is_twin(Path(data_dir) / movielens.FOLDER) else "real MovieLens 1M"
+    return TWIN_NAME if is_twin(Path(data_dir) / movielens.FOLDER) else REAL_NAME
 
 
 def finished_now() -> str:
