@@ -25,6 +25,7 @@ import builtins
 import contextlib
 import io
 import json
+import math
 import sys
 import tarfile
 import types
@@ -175,7 +176,6 @@ class Judge:
         return {"grade_id": test["grade_id"], "score": score, "max_score": maximum,
                 "output": text[:MAX_OUTPUT], "error": failed}
 
-
     def _measure(self, grade_id: str, ns: dict) -> None:
         """Evaluate the leaderboard columns of test ``grade_id`` in its namespace; skip any that is not a number."""
         for column in self.spec.get("leaderboard", []):
@@ -186,7 +186,7 @@ class Judge:
                     value = float(eval(compile(column["value"], f"<leaderboard {column['name']}>", "eval"), ns))
                 except BaseException:  # the student's values do not give one: no entry
                     continue
-            if value == value and abs(value) != float("inf"):
+            if math.isfinite(value):
                 self.leaderboard[str(column["name"])] = value
 
 
