@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import nbformat
@@ -9,7 +11,8 @@ import pytest
 
 from fixtures.judged import CORRECT, TEST, kernel_run, spec
 from movielens_lab.config import LabGrader
-from movielens_lab.grading.judging import instrument, judge_limits, judge_spec, read_names, split_hidden, start_judge
+from movielens_lab.grading.judging import (PendingJudge, instrument, judge_limits, judge_spec, read_names, split_hidden,
+                                           start_judge)
 from movielens_lab.grading.sandbox.client import probe
 
 
@@ -65,3 +68,12 @@ def test_a_judge_never_asked_for_a_verdict_ends_with_its_block(tmp_path: Path) -
     with started(tmp_path) as judge:
         pass
     assert judge.proc.returncode is not None and not Path(judge.tmp.name).exists()
+
+
+def test_the_judge_runs_at_the_lowest_cpu_priority(tmp_path: Path) -> None:
+    """Beside the student's kernel, the judge's set-up must only take the CPU time the kernel leaves idle."""
+    with started(tmp_path) as judge:
+        deadline = time.monotonic() + 10
+        while os.getpriority(os.PRIO_PROCESS, judge.proc.pid) != 19 and time.monotonic() < deadline:
+            time.sleep(0.05)  # `nice` lowers its priority, then starts the sandbox
+        assert os.getpriority(os.PRIO_PROCESS, judge.proc.pid) == PendingJudge.NICENESS == 19

@@ -192,6 +192,8 @@ class PendingJudge:
 
     STOP_WAIT = 10
     """Seconds an unused judge has to end once told to stop, before it is killed."""
+    NICENESS = 19
+    """The judge's CPU priority (``nice``): the lowest."""
 
     def __init__(self, spec: dict, data_dir: Path, limits: Limits, sandboxed: bool, mode: str) -> None:
         self.spec, self.limits = spec, limits
@@ -204,7 +206,9 @@ class PendingJudge:
             shutil.copy(module.__file__, folder / Path(module.__file__).name)
         (folder / "spec.json").write_text(json.dumps(spec))
         command = [sys.executable, "judge.py", "spec.json", "export", mode]
-        argv = [*kernel_argv(folder, limits, sandboxed)[:-1], "--run", *command]
+        # At the lowest CPU priority: while the notebook runs, the judge's set-up takes only the
+        # time the student's kernel leaves idle, instead of slowing it down.
+        argv = ["nice", "-n", str(self.NICENESS), *kernel_argv(folder, limits, sandboxed)[:-1], "--run", *command]
         env = {**os.environ, **JUDGE_ENV, paths.DATA_ENV: str(data_dir)}
         self.stdout = open(Path(self.tmp.name) / "stdout", "w+")
         self.stderr = open(Path(self.tmp.name) / "stderr", "w+")
