@@ -21,6 +21,7 @@ from .errors import LabError
 
 PROG = "python -m movielens_lab"
 DATA_DIR_HELP = "data folder (default: $MOVIELENS_DIR, else ./data)"
+ASSIGNMENT_HELP = "which assignment of grader_config.py (default: the first it lists)"
 
 Function = Callable[..., Any]
 
@@ -103,7 +104,9 @@ def _demo(parser: argparse.ArgumentParser) -> Function:
 def _release(parser: argparse.ArgumentParser) -> Function:
     from .grading.course import release
 
-    options(parser, release)("--course-dir", type=Path, help="nbgrader course folder (default %(default)s)")
+    add = options(parser, release)
+    add("--assignment", metavar="NAME", help=ASSIGNMENT_HELP)
+    add("--course-dir", type=Path, help="nbgrader course folder (default %(default)s)")
     return release
 
 

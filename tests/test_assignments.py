@@ -1,17 +1,34 @@
-"""A course of two assignments (tests/fixtures/course_config.py): the settings of each."""
+"""A course of two assignments (tests/fixtures/course_config.py): the settings and the release of each.
+
+Real nbgrader; a project folder laid out like this one (``solutions/``, ``notebooks/``) stands in
+for the repository where a command finds its notebooks by the assignment's name.
+"""
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import pytest
+from nbgrader.api import Gradebook
 
-from fixtures.submissions import FIXTURES
+from fixtures.submissions import COURSE, SOURCE, SOURCE_2
+from movielens_lab import paths
 from movielens_lab.config import course_settings, lab_settings
 from movielens_lab.errors import LabError
+from movielens_lab.grading.course import release
 
-COURSE = FIXTURES / "course_config.py"
 NAMES = ["fixture_lab", "fixture_lab_2"]
+
+
+def _project(root: Path) -> Path:
+    """A project folder holding the fixture course: its config and both source notebooks, named as paths.py says."""
+    (root / "solutions").mkdir(parents=True)
+    shutil.copyfile(SOURCE, root / "solutions" / "fixture_lab.ipynb")
+    shutil.copyfile(SOURCE_2, root / "solutions" / "fixture_lab_2.ipynb")
+    shutil.copyfile(COURSE, root / "grader_config.py")
+    return root
 
 
 def test_the_first_listed_is_the_default_and_each_entry_overrides_the_course() -> None:
@@ -46,3 +63,24 @@ def test_an_entry_sets_only_an_assignments_own_settings(tmp_path: Path, entry: s
     config.write_text(f"c = get_config()\nc.LabGrader.assignments = {{'only': {entry}}}\n")
     with pytest.raises(LabError, match=message):
         course_settings(config)
+
+
+def test_release_puts_each_assignment_beside_the_other(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _project(tmp_path)
+    monkeypatch.setattr(paths, "PROJECT_ROOT", root)
+    course, config = root / "course", root / "grader_config.py"
+    release(assignment="fixture_lab_2", course_dir=course, config=config)
+    student = (root / "notebooks" / "fixture_lab_2.ipynb").read_text()
+    assert "def cube(x)" in student and "HIDDEN" not in student and "x ** 3" not in student
+    release(course_dir=course, config=config)  # the first listed
+    assert (root / "notebooks" / "fixture_lab.ipynb").is_file()
+    second = course / "release" / "fixture_lab_2" / "fixture_lab_2.ipynb"
+    stamp = second.stat().st_mtime_ns
+    changed = (root / "solutions" / "fixture_lab.ipynb")
+    changed.write_text(changed.read_text().replace("Fixture lab", "Fixture lab, v2"))
+    release(course_dir=course, config=config)  # fixture_lab again, from its changed source
+    assert "Fixture lab, v2" in (course / "release" / "fixture_lab" / "fixture_lab.ipynb").read_text()
+    assert second.stat().st_mtime_ns == stamp and (course / "source" / "fixture_lab_2").is_dir()
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        assert {a.name: a.max_score for a in gradebook.assignments} == {"fixture_lab": 6, "fixture_lab_2": 4}
+    assert sorted(json.loads((course / "release.json").read_text())["assignments"]) == NAMES

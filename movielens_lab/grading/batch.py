@@ -35,7 +35,7 @@ from ..files import atomic_write, fingerprint
 from . import feedback, report, tampering
 from .canvas import read_roster
 from .collect import Submission, collect
-from .course import Course, build_course
+from .course import GRADEBOOK, NBGRADER_CONFIG, Course, build_course
 from .exports import grades_csv, gradescope_results, summary_table
 from .judging import JudgeFailed, PendingJudge, instrument, is_grader_cell, judge_limits, judge_spec, start_judge
 from .rebuild import InvalidSubmission, read_cells, rebuild, student_cells
@@ -265,9 +265,9 @@ def _grade(batch: Batch, sub: Submission) -> Outcome:
 def _prepare(batch: Batch, work: Path, student: str, nb: nbformat.NotebookNode) -> Path:
     """Lay out the worker's own course copy; return where its autograded notebook will be."""
     course, assignment = batch.course, batch.course.assignment
-    for name in ("nbgrader_config.py", "release.json", "gradebook.db"):
+    for name in (NBGRADER_CONFIG, GRADEBOOK):
         shutil.copy2(course.root / name, work / name)
-    shutil.copytree(course.root / "source", work / "source")
+    shutil.copytree(course.root / "source" / assignment, work / "source" / assignment)
     submitted = work / "submitted" / student / assignment / f"{assignment}.ipynb"
     submitted.parent.mkdir(parents=True)
     nbformat.write(nb, submitted)
@@ -282,8 +282,8 @@ def _run_worker(batch: Batch, work: Path, student: str) -> tuple[bool, int | Non
     env = {**os.environ, "JUPYTER_PATH": str(work / "jupyter"), paths.DATA_ENV: str(batch.data_dir),
            "PYTHONWARNINGS": "ignore"}
     with open(work / "worker.log", "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "movielens_lab.grading.worker", str(work), student, kernel,
-                                 str(os.getpid())],
+        proc = subprocess.Popen([sys.executable, "-m", "movielens_lab.grading.worker", str(work), student,
+                                 batch.course.assignment, str(batch.settings.cell_timeout), kernel, str(os.getpid())],
                                 cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         with batch.lock:
             batch.running.add(proc)
