@@ -176,7 +176,7 @@ def publish(out: Path, rows: list[Outcome], points: dict[str, float], bonus: lis
             roster: Path | None) -> None:
     """The end of grading a whole class: print the summary table, write run.json and the report."""
     print(summary_table(rows, max_total(points, bonus)))
-    print(f"grades: {out / 'grades.csv'}; feedback and results.json: {out / 'students'}/<student>/")
+    print(f"{run.assignment}: grades: {out / 'grades.csv'}; feedback and results.json: {out / 'students'}/<student>/")
     report.finish(out, run, roster)
 
 
@@ -194,7 +194,7 @@ def _write_outputs(batch: Batch, done: list[Outcome], graded: list[Outcome], by_
     """Write the feedback and results.json of the ``done`` students and, but for a shard, grades.csv so far."""
     write_results(batch.out, done, by_id, batch.settings)
     if batch.shard is None:  # a shard has only part of the class: merge writes grades.csv
-        write_grades(batch.out, graded, by_id, list(batch.settings.points))
+        write_grades(batch.out, graded, by_id, list(batch.settings.points), batch.course.assignment)
 
 
 def write_results(out: Path, outcomes: list[Outcome], by_id: dict[str, Member], settings: LabGrader) -> None:
@@ -206,10 +206,11 @@ def write_results(out: Path, outcomes: list[Outcome], by_id: dict[str, Member], 
         atomic_write(folder / "results.json", json.dumps(gradescope_results(settings, full), indent=1) + "\n")
 
 
-def write_grades(out: Path, outcomes: list[Outcome], by_id: dict[str, Member], grade_ids: list[str]) -> None:
-    """grades.csv of ``outcomes``, in their order."""
+def write_grades(out: Path, outcomes: list[Outcome], by_id: dict[str, Member], grade_ids: list[str],
+                 assignment: str) -> None:
+    """grades.csv of ``outcomes`` of ``assignment``, in their order."""
     atomic_write(out / "grades.csv", grades_csv([with_collect_notes(o, by_id[o.student]) for o in outcomes],
-                                                grade_ids))
+                                                grade_ids, assignment))
 
 
 def cached(folder: Path, sha256: str, key: str) -> Outcome | None:
