@@ -28,4 +28,3 @@ LAB = "movielens_lab"
 """Part 1, the lab whose key numbers ``demo`` and ``data stats`` print beside MovieLens 1M's published ones."""
 SOLUTION_NOTEBOOK = solution_notebook(LAB)
 """Part 1's source notebook, which ``demo`` runs."""
-STUDENT_NOTEBOOK = student_notebook(LAB)

@@ -28,13 +28,14 @@ import nbformat
 from tqdm.auto import tqdm
 
 from .. import paths
-from ..config import LabGrader, lab_settings
+from ..config import LabGrader, course_settings, pick
 from ..data import locate
 from ..errors import LabError
 from ..files import atomic_write, fingerprint
 from . import feedback, report, tampering
+from .assignments import Assignments, misplaced
 from .canvas import read_roster
-from .collect import Submission, collect
+from .collect import Submission, by_student, notebook_files
 from .course import GRADEBOOK, NBGRADER_CONFIG, Course, build_course
 from .exports import grades_csv, gradescope_results, summary_table
 from .judging import JudgeFailed, PendingJudge, instrument, is_grader_cell, judge_limits, judge_spec, start_judge
@@ -61,6 +62,8 @@ class Batch:
     template: nbformat.NotebookNode
     spec: dict
     """What the judge runs (``judging.judge_spec`` of the source notebook)."""
+    assignments: Assignments
+    """The course's assignments, to tell a submission of another one."""
     out: Path
     data_dir: Path
     key: str
@@ -91,36 +94,50 @@ def data_folder(explicit: Path | None) -> Path:
     return folder
 
 
-def grade(submissions: Path, *, out: Path = Path("grading"), jobs: int = 1, unsafe: bool = False,
-          data_dir: Path | None = None, layout: str = "auto", source: Path = paths.SOLUTION_NOTEBOOK,
+def grade(submissions: Path, *, assignment: str | None = None, out: Path = Path("grading"), jobs: int = 1,
+          unsafe: bool = False, data_dir: Path | None = None, layout: str = "auto", source: Path | None = None,
           config: Path = paths.GRADER_CONFIG, roster: Path | None = None, shard: str | None = None) -> int:
-    """Grade every submission under ``submissions`` into ``out``; print the summary table.
+    """Grade every submission of ``assignment`` under ``submissions`` into ``out``; print the summary table.
 
-    Student code runs in the sandbox; ``unsafe`` grades without it, when asked for. With
-    ``roster`` (a Canvas gradebook export), also write canvas_import.csv. With ``shard``
-    (``K/N``), grade only the K-th of N parts of the class and write its students' files and
-    its manifest, not grades.csv or the report: ``merge`` writes them once every shard is done.
+    Without ``assignment``, the one most submissions are (``Assignments.choose``), said on a line;
+    ``source`` defaults to its ``paths.solution_notebook``. Student code runs in the sandbox;
+    ``unsafe`` grades without it, when asked for. With ``roster`` (a Canvas gradebook export),
+    also write canvas_import.csv. With ``shard`` (``K/N``), grade only the K-th of N parts of
+    the class and write its students' files and its manifest, not grades.csv or the report:
+    ``merge`` writes them once every shard is done.
     """
     if jobs < 1:
         raise LabError(f"--jobs must be at least 1 (got {jobs})")
     part = Shard.parse(shard) if shard is not None else None
     if part is not None and roster is not None:
         raise LabError("--roster goes with merge when grading in shards: pass it to merge")
-    settings = lab_settings(Path(config))
+    course = course_settings(Path(config))
+    known = Assignments.of(course)
     if roster is not None:
         read_roster(roster)  # a bad roster stops here, before any grading
-    return grade_submissions(collect(Path(submissions), settings.assignment, layout), settings, out=Path(out),
-                             jobs=jobs, unsafe=unsafe, data_dir=data_dir, source=Path(source), roster=roster,
-                             part=part)
+    files = notebook_files(Path(submissions))
+    if assignment is None:
+        choice = known.choose([(rel, data) for rel, data, _ in files])
+        print(choice)
+        assignment = choice.name
+    settings = pick(course, assignment)
+    source = paths.solution_notebook(settings.assignment) if source is None else Path(source)
+    return grade_submissions(by_student(files, settings.assignment, layout), settings, known, out=Path(out),
+                             jobs=jobs, unsafe=unsafe, data_dir=data_dir, source=source, roster=roster, part=part)
 
 
-def grade_submissions(subs: list[Submission], settings: LabGrader, *, out: Path, jobs: int, unsafe: bool,
-                      data_dir: Path | None, source: Path, roster: Path | None = None,
+def grade_submissions(subs: list[Submission], settings: LabGrader, known: Assignments, *, out: Path, jobs: int,
+                      unsafe: bool, data_dir: Path | None, source: Path, roster: Path | None = None,
                       part: Shard | None = None) -> int:
-    """Grade the collected submissions ``subs`` with ``settings`` into ``out`` (only ``part`` of them, when
-    given); print the summary table."""
+    """Grade the collected submissions ``subs`` of ``settings``' assignment into ``out`` (only ``part`` of them,
+    when given); print the summary table. ``known``: the course's assignments, to tell a submission of
+    another one."""
     started = time.monotonic()
     out = out.resolve()
+    previous = RunFacts.read(out)
+    if previous is not None and previous.assignment != settings.assignment:
+        raise LabError(f"{out} holds the grades of {previous.assignment}: grade {settings.assignment} into "
+                       "another folder (--out)")
     data = data_folder(data_dir)
     if unsafe:
         print("warning: grading without the sandbox (--unsafe): student code runs as you", file=sys.stderr)
@@ -134,8 +151,8 @@ def grade_submissions(subs: list[Submission], settings: LabGrader, *, out: Path,
                       f"{ratings.stat().st_size}:{ratings.stat().st_mtime_ns}".encode())
     spec = judge_spec(nbformat.read(course.source_notebook, as_version=4), settings.points, settings.bonus,
                       settings.leaderboard)
-    batch = Batch(course, nbformat.read(course.student_notebook, as_version=4), spec, out, data, key, not unsafe,
-                  part)
+    batch = Batch(course, nbformat.read(course.student_notebook, as_version=4), spec, known, out, data, key,
+                  not unsafe, part)
     by_id = {s.student: Member.of(s) for s in subs}
     if part is not None:
         subs = part.own(subs)
@@ -244,7 +261,10 @@ def _grade_safely(batch: Batch, sub: Submission) -> Outcome:
 
 def _grade(batch: Batch, sub: Submission) -> Outcome:
     """Grade one submission in its worker folder: run it, then judge what it exported."""
-    nb, notes = rebuild(read_cells(sub.data), batch.template)
+    cells = read_cells(sub.data)
+    if (found := batch.assignments.elsewhere(cells, batch.course.assignment)) is not None:
+        raise InvalidSubmission(misplaced(found, batch.course.assignment))
+    nb, notes = rebuild(cells, batch.template)
     flags = tampering.scan(cell.source for cell in student_cells(nb))
     batch.work.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f"{sub.student}-", dir=batch.work))
