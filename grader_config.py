@@ -3,65 +3,73 @@
 # beside the lab's (LabGrader).
 c = get_config()  # noqa: F821  (provided by traitlets when the file is loaded)
 
+# The course: settings every assignment shares unless its entry in `assignments` (below) sets its own.
 c.LabGrader.course_id = "movielens-lab"
-c.LabGrader.assignment = "movielens_lab"
 c.CourseDirectory.course_id = c.LabGrader.course_id
-
-# Training cells run for tens of seconds: nbgrader's 30 s default per cell is far too short.
-c.LabGrader.cell_timeout = 300
-c.LabGrader.notebook_timeout = 1800
 c.LabGrader.memory_limit_mb = 4096
 # All a submission may write (its working folder and /tmp, a tmpfs: held in memory), with room for
 # the grader's export of its variables (up to ~150 MB on the full data set).
 c.LabGrader.disk_limit_mb = 1024
 
-# Points of each autograder-test cell, by grade_id (`release` writes them into the notebook).
-# The ten sections sum to 100; the bonus is reported on top of the total.
-c.LabGrader.points = {
-    "test_movies": 8, "test_ratings": 8, "test_sparse": 6, "test_split": 10, "test_baselines": 14,
-    "test_model": 12, "test_training": 12, "test_curves": 6, "test_existing_user": 12, "test_new_user": 12,
-    "test_bonus_sweep": 10,
-}
-c.LabGrader.bonus = ["test_bonus_sweep"]
-
-# Each section's learning objective (the tags of its test in Gradescope's results.json).
-c.LabGrader.objectives = {
-    "test_movies": "read a real data set", "test_ratings": "represent ratings as arrays",
-    "test_sparse": "represent ratings as a sparse matrix", "test_split": "hold out a test set",
-    "test_baselines": "measure the MAE of movie and user bias predictors",
-    "test_model": "build a low-rank model from Embedding layers", "test_training": "train a low-rank model",
-    "test_curves": "read learning curves", "test_existing_user": "recommend movies to an existing user",
-    "test_new_user": "recommend movies to a new user", "test_bonus_sweep": "choose the embedding dimension",
-}
-
-# Gradescope's leaderboard: off unless a column is listed. The judge evaluates each column's value
-# after its test, on the student's exported values (never in the student's kernel). To rank the
-# class by the test MAE of section 7's model (lower is better), uncomment:
-# c.LabGrader.leaderboard = [{
-#     "name": "test MAE", "test": "test_training", "order": "asc",
-#     "value": "float(_np.mean(_np.abs(_np.ravel(mod.predict(Xts, batch_size=10000, verbose=0)) - _np.ravel(yts))))",
-# }]
-
-# The lab's key values: references are MovieLens 1M's published numbers (LAB_SPEC, issue 2);
-# tolerances are absolute. `data stats` and tests/test_lab_numbers.py check the offline twin against
-# them. Measured on the twin at scale 1, seeds 0..4 (LAB_SPEC's split and training, 2-core CPU,
-# TF 2.21), per seed 0 / 1 / 2 / 3 / 4, then min / median / max:
-#   mae_movie     0.7774 0.7795 0.7807 0.7811 0.7773   0.7773 / 0.7795 / 0.7811
-#   mae_user      0.8617 0.8617 0.8629 0.8641 0.8620   0.8617 / 0.8620 / 0.8641
-#   mae_bias      0.7231 0.7239 0.7261 0.7255 0.7234   0.7231 / 0.7239 / 0.7261  (user+movie bias)
-#   train_loss    0.6838 0.6838 0.6839 0.6860 0.6810   0.6810 / 0.6838 / 0.6860  (Keras emb_dim 4)
-#   test_loss     0.7081 0.7107 0.7101 0.7120 0.7084   0.7081 / 0.7101 / 0.7120
-#   best_emb_dim  5      5      5      5      4        4 / 5 / 5                (sweep 0..8)
-# Largest deviation from the reference over these seeds: mae_movie 0.0027, train_loss 0.0060,
-# test_loss 0.0020, mae_bias 0.0061; each tolerance is at least 2.4x that, and those of mae_movie,
-# train_loss and test_loss are no looser than issue 2's +-0.015. mae_user deviates by up to 0.034:
-# the twin sits about 0.03 above ml-1m's 0.83 (stronger user biases would break the other targets),
-# hence 0.045. best_emb_dim 4.5 +- 1.5 means "lowest test loss at emb_dim 3..6".
-c.LabGrader.references = {
-    "mae_movie": 0.78, "mae_user": 0.83, "mae_bias": 0.72,
-    "train_loss": 0.68, "test_loss": 0.71, "best_emb_dim": 4.5,
-}
-c.LabGrader.tolerances = {
-    "mae_movie": 0.01, "mae_user": 0.045, "mae_bias": 0.015,
-    "train_loss": 0.015, "test_loss": 0.01, "best_emb_dim": 1.5,
+# The course's assignments, in order; the first is the default of every command's --assignment.
+# Each is named like its notebooks (solutions/<name>.ipynb, the nbgrader source; notebooks/<name>.ipynb,
+# the student notebook `release` writes) and sets its own LabGrader settings: points (one per test
+# cell's grade_id, which no other assignment may use), bonus, objectives, cell_timeout,
+# notebook_timeout, leaderboard, references, tolerances, memory_limit_mb, disk_limit_mb. To add an
+# assignment: write solutions/<name>.ipynb, add its entry "<name>": {"points": {...}, ...} below, then
+# `python -m movielens_lab release --assignment <name>`.
+c.LabGrader.assignments = {
+    "movielens_lab": {
+        # Training cells run for tens of seconds: nbgrader's 30 s default per cell is far too short.
+        "cell_timeout": 300,
+        "notebook_timeout": 1800,
+        # Points of each autograder-test cell, by grade_id (`release` writes them into the notebook).
+        # The ten sections sum to 100; the bonus is reported on top of the total.
+        "points": {
+            "test_movies": 8, "test_ratings": 8, "test_sparse": 6, "test_split": 10, "test_baselines": 14,
+            "test_model": 12, "test_training": 12, "test_curves": 6, "test_existing_user": 12,
+            "test_new_user": 12, "test_bonus_sweep": 10,
+        },
+        "bonus": ["test_bonus_sweep"],
+        # Each section's learning objective (the tags of its test in Gradescope's results.json).
+        "objectives": {
+            "test_movies": "read a real data set", "test_ratings": "represent ratings as arrays",
+            "test_sparse": "represent ratings as a sparse matrix", "test_split": "hold out a test set",
+            "test_baselines": "measure the MAE of movie and user bias predictors",
+            "test_model": "build a low-rank model from Embedding layers", "test_training": "train a low-rank model",
+            "test_curves": "read learning curves", "test_existing_user": "recommend movies to an existing user",
+            "test_new_user": "recommend movies to a new user", "test_bonus_sweep": "choose the embedding dimension",
+        },
+        # Gradescope's leaderboard: off unless a column is listed. The judge evaluates each column's value
+        # after its test, on the student's exported values (never in the student's kernel). To rank the
+        # class by the test MAE of section 7's model (lower is better), uncomment:
+        # "leaderboard": [{
+        #     "name": "test MAE", "test": "test_training", "order": "asc",
+        #     "value": "float(_np.mean(_np.abs(_np.ravel(mod.predict(Xts, batch_size=10000, verbose=0))"
+        #              " - _np.ravel(yts))))",
+        # }],
+        # The lab's key values: references are MovieLens 1M's published numbers (LAB_SPEC, issue 2);
+        # tolerances are absolute. `data stats` and tests/test_lab_numbers.py check the offline twin against
+        # them. Measured on the twin at scale 1, seeds 0..4 (LAB_SPEC's split and training, 2-core CPU,
+        # TF 2.21), per seed 0 / 1 / 2 / 3 / 4, then min / median / max:
+        #   mae_movie     0.7774 0.7795 0.7807 0.7811 0.7773   0.7773 / 0.7795 / 0.7811
+        #   mae_user      0.8617 0.8617 0.8629 0.8641 0.8620   0.8617 / 0.8620 / 0.8641
+        #   mae_bias      0.7231 0.7239 0.7261 0.7255 0.7234   0.7231 / 0.7239 / 0.7261  (user+movie bias)
+        #   train_loss    0.6838 0.6838 0.6839 0.6860 0.6810   0.6810 / 0.6838 / 0.6860  (Keras emb_dim 4)
+        #   test_loss     0.7081 0.7107 0.7101 0.7120 0.7084   0.7081 / 0.7101 / 0.7120
+        #   best_emb_dim  5      5      5      5      4        4 / 5 / 5                (sweep 0..8)
+        # Largest deviation from the reference over these seeds: mae_movie 0.0027, train_loss 0.0060,
+        # test_loss 0.0020, mae_bias 0.0061; each tolerance is at least 2.4x that, and those of mae_movie,
+        # train_loss and test_loss are no looser than issue 2's +-0.015. mae_user deviates by up to 0.034:
+        # the twin sits about 0.03 above ml-1m's 0.83 (stronger user biases would break the other targets),
+        # hence 0.045. best_emb_dim 4.5 +- 1.5 means "lowest test loss at emb_dim 3..6".
+        "references": {
+            "mae_movie": 0.78, "mae_user": 0.83, "mae_bias": 0.72,
+            "train_loss": 0.68, "test_loss": 0.71, "best_emb_dim": 4.5,
+        },
+        "tolerances": {
+            "mae_movie": 0.01, "mae_user": 0.045, "mae_bias": 0.015,
+            "train_loss": 0.015, "test_loss": 0.01, "best_emb_dim": 1.5,
+        },
+    },
 }

@@ -152,7 +152,7 @@ def main() -> int:
         if not args.data_dir:
             write_twin(data_dir=data, seed=0, scale=1.0)
         out = tmp / "out"
-        course = build_course(out / "course", paths.SOLUTION_NOTEBOOK, lab_settings())
+        course = build_course(out / "course", paths.SOLUTION_NOTEBOOK, lab_settings(assignment=paths.LAB))
         one, four = tmp / "one", tmp / "four"
         nb = correct_submission(course.student_notebook)
         for folder, names in ((one, ["alice"]), (four, ["a1", "a2", "a3", "a4"])):

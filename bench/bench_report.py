@@ -39,7 +39,7 @@ HINTS = 12
 
 def synthetic_class(folder: Path, students: int) -> Path:
     """A grading folder of ``students`` rows with the lab's sections, a few of them needing a person."""
-    settings = lab_settings()
+    settings = lab_settings(assignment=paths.LAB)
     titles = section_titles(nbformat.read(paths.SOLUTION_NOTEBOOK, as_version=4))
     sections = {gid: (titles.get(gid, gid), float(points)) for gid, points in settings.points.items()}
     rng = np.random.default_rng(0)

@@ -21,6 +21,9 @@ from .errors import LabError
 
 PROG = "python -m movielens_lab"
 DATA_DIR_HELP = "data folder (default: $MOVIELENS_DIR, else ./data)"
+ASSIGNMENT_HELP = "which assignment of grader_config.py (default: the first it lists)"
+INFERRED_HELP = ("which assignment of grader_config.py (default: the one the notebooks' cells are, else their "
+                 "file names; else the first it lists)")
 
 Function = Callable[..., Any]
 
@@ -103,7 +106,9 @@ def _demo(parser: argparse.ArgumentParser) -> Function:
 def _release(parser: argparse.ArgumentParser) -> Function:
     from .grading.course import release
 
-    options(parser, release)("--course-dir", type=Path, help="nbgrader course folder (default %(default)s)")
+    add = options(parser, release)
+    add("--assignment", metavar="NAME", help=ASSIGNMENT_HELP)
+    add("--course-dir", type=Path, help="nbgrader course folder (default %(default)s)")
     return release
 
 
@@ -114,6 +119,7 @@ def _grade(parser: argparse.ArgumentParser) -> Function:
     parser.add_argument("submissions", type=Path, help="folder of NAME.ipynb, an nbgrader submitted/ tree, an LMS "
                                                        "download, or a zip of either")
     add = options(parser, grade)
+    add("--assignment", metavar="NAME", help=INFERRED_HELP)
     add("--layout", choices=LAYOUTS, help="how files name their students (default %(default)s: guessed from the names)")
     add("--out", type=Path, help="output folder (default %(default)s)")
     add("--jobs", type=int, help="submissions graded at once (default %(default)s)")
@@ -148,14 +154,18 @@ def _check(parser: argparse.ArgumentParser) -> Function:
     from .grading.check import check
 
     parser.add_argument("notebook", type=Path)
-    options(parser, check)("--data-dir", type=Path, help=DATA_DIR_HELP)
+    add = options(parser, check)
+    add("--assignment", metavar="NAME", help=INFERRED_HELP)
+    add("--data-dir", type=Path, help=DATA_DIR_HELP)
     return check
 
 
 def _gradescope(parser: argparse.ArgumentParser) -> Function:
     from .grading.gradescope import build
 
-    options(parser, build)("--out", type=Path, help="where the zip goes (default %(default)s)")
+    add = options(parser, build)
+    add("--assignment", metavar="NAME", help=ASSIGNMENT_HELP)
+    add("--out", type=Path, help="where the zip goes (default: out/gradescope_<assignment>.zip)")
     return build
 
 

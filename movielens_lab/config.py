@@ -1,7 +1,14 @@
-"""The grading configuration: traitlets configurables loaded from ``grader_config.py``."""
+"""The grading configuration: traitlets configurables loaded from ``grader_config.py``.
+
+A course lists its assignments in ``c.LabGrader.assignments``: each entry overrides the
+LabGrader settings for that assignment. :func:`course_settings` resolves every one (once, at
+the command's edge) and :func:`pick` chooses one by name.
+"""
 
 from __future__ import annotations
 
+import copy
+import difflib
 from pathlib import Path
 
 from traitlets import Dict, Float, Integer, List, Unicode
@@ -13,7 +20,7 @@ from .paths import GRADER_CONFIG
 
 
 class LabGrader(Configurable):
-    """Course, assignment, limits and points of the lab (nbgrader's own settings sit beside it)."""
+    """The settings of one assignment: course, name, limits and points (nbgrader's own settings sit beside it)."""
 
     course_id = Unicode("movielens-lab", help="nbgrader course id").tag(config=True)
     assignment = Unicode("movielens_lab", help="assignment name, also the notebook's file stem").tag(config=True)
@@ -31,6 +38,13 @@ class LabGrader(Configurable):
     leaderboard = List(Dict(), help="Gradescope leaderboard columns, each {'name', 'test' (a grade_id), 'value' "
                                     "(an expression the judge evaluates after that test), 'order' ('asc' where lower "
                                     "is better)}; empty: no leaderboard").tag(config=True)
+    assignments = Dict(value_trait=Dict(), help="the course's assignments, by name, in order (the first is the "
+                                                "default): each one's LabGrader settings that differ from the "
+                                                "values above; empty: the one `assignment`").tag(config=True)
+
+
+COURSE_WIDE = ("course_id", "assignment", "assignments")
+"""Settings an entry of ``assignments`` cannot override: they belong to the course, or are the entry's name."""
 
 
 def load_config(path: Path = GRADER_CONFIG) -> Config:
@@ -41,6 +55,43 @@ def load_config(path: Path = GRADER_CONFIG) -> Config:
     return PyFileConfigLoader(path.name, path=str(path.parent)).load_config()
 
 
-def lab_settings(path: Path = GRADER_CONFIG) -> LabGrader:
-    """The LabGrader settings from ``grader_config.py``."""
-    return LabGrader(config=load_config(path))
+def _overridden(config: Config, name: str, overrides: dict) -> LabGrader:
+    """The settings of assignment ``name``: ``config`` with its ``overrides`` of LabGrader's traits."""
+    allowed = [t for t in LabGrader.class_trait_names(config=True) if t not in COURSE_WIDE]
+    for key in overrides:
+        if key not in allowed:
+            close = difflib.get_close_matches(key, allowed, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"an assignment may set {', '.join(sorted(allowed))}"
+            raise LabError(f"grader_config.py: assignment {name!r} sets {key!r}, not a setting of one assignment; "
+                           f"{hint}")
+    merged = copy.deepcopy(config)
+    merged.merge(Config({"LabGrader": {**overrides, "assignment": name}}))
+    return LabGrader(config=merged)
+
+
+def course_settings(path: Path = GRADER_CONFIG) -> dict[str, LabGrader]:
+    """Every assignment's settings from ``grader_config.py``, by name, in the order it lists them.
+
+    Without ``c.LabGrader.assignments``, the one assignment ``c.LabGrader.assignment`` names.
+    """
+    config = load_config(path)
+    base = LabGrader(config=config)
+    if not base.assignments:
+        return {base.assignment: base}
+    return {name: _overridden(config, name, overrides) for name, overrides in base.assignments.items()}
+
+
+def pick(course: dict[str, LabGrader], assignment: str | None = None) -> LabGrader:
+    """The settings of ``assignment`` (None: the first listed); a one-line LabError naming the known ones."""
+    if assignment is None:
+        return next(iter(course.values()))
+    if assignment not in course:
+        close = difflib.get_close_matches(assignment, list(course), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise LabError(f"unknown assignment {assignment!r}; {hint}grader_config.py lists {', '.join(course)}")
+    return course[assignment]
+
+
+def lab_settings(path: Path = GRADER_CONFIG, assignment: str | None = None) -> LabGrader:
+    """The settings of ``assignment`` (None: the first listed) from ``grader_config.py``."""
+    return pick(course_settings(path), assignment)

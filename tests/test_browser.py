@@ -36,7 +36,7 @@ from movielens_lab.config import lab_settings
 from movielens_lab.grading.batch import grade
 from movielens_lab.grading.judging import section_titles, split_hidden
 from movielens_lab.grading.results import is_test
-from movielens_lab.paths import SOLUTION_NOTEBOOK
+from movielens_lab.paths import LAB, SOLUTION_NOTEBOOK
 
 pytestmark = pytest.mark.slow  # JupyterLab runs the whole lab in Chromium: minutes
 
@@ -246,7 +246,7 @@ def test_the_feedback_page_shows_each_sections_points_and_no_hidden_code(
     browser.save_screenshot(screenshots / "feedback.png")
     rows = {row.find_element(By.TAG_NAME, "strong").text: row.find_element(By.CSS_SELECTOR, "td.pts").text
             for row in browser.find_elements(By.CSS_SELECTOR, "tbody tr")}
-    titles, bonus, earned = section_titles(_solution()), lab_settings().bonus, CASES[MISTAKE].expected()
+    titles, bonus, earned = section_titles(_solution()), lab_settings(assignment=LAB).bonus, CASES[MISTAKE].expected()
     assert rows == {titles[gid] + (" (bonus)" if gid in bonus else ""): f"{earned[gid]:g} / {points:g}"
                     for gid, points in POINTS.items()}
     total = sum(v for gid, v in earned.items() if gid not in bonus)

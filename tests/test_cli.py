@@ -5,6 +5,8 @@ from __future__ import annotations
 import inspect
 import subprocess
 import sys
+import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -56,6 +58,25 @@ def test_a_mistyped_command_is_one_line_with_a_suggestion(argv: list[str], messa
         cli.main(argv)
     err = capsys.readouterr().err
     assert exit_.value.code == 2 and err.count("\n") == 1 and message in err
+
+
+@pytest.mark.parametrize("command", [["release"], ["grade", "subs.zip"], ["check", "mine.ipynb"], ["gradescope"]],
+                         ids=lambda command: command[0])
+def test_the_commands_of_one_assignment_take_assignment(command: list[str]) -> None:
+    parser = cli.build_parser(command[:1])
+    assert parser.parse_args([*command, "--assignment", "movielens_lab_2"]).assignment == "movielens_lab_2"
+    assert parser.parse_args(command).assignment is None  # the function's default: the first listed, or inferred
+
+
+def test_assignment_reaches_the_command(tmp_path: Path, capsys) -> None:
+    assert cli.main(["gradescope", "--assignment", "movielens_lab", "--out", str(tmp_path / "z.zip")]) == 0
+    with zipfile.ZipFile(tmp_path / "z.zip") as zf:
+        assert 'gradescope "$ROOT" movielens_lab\n' in zf.read("run_autograder").decode()
+        assert "solutions/movielens_lab.ipynb" in zf.namelist()
+    assert cli.main(["release", "--assignment", "movielens_lb"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: unknown assignment 'movielens_lb'; did you mean 'movielens_lab'? grader_config.py "
+                          "lists movielens_lab") and err.count("\n") == 1
 
 
 def _modules_after(argv: list[str]) -> list[str]:

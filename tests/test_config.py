@@ -9,6 +9,7 @@ import pytest
 from fixtures.submissions import CONFIG
 from movielens_lab.config import LabGrader, lab_settings, load_config
 from movielens_lab.errors import LabError
+from movielens_lab.paths import LAB
 
 
 def test_a_config_file_sets_the_lab_settings() -> None:
@@ -43,6 +44,6 @@ def test_a_value_of_the_wrong_type_is_refused(tmp_path: Path) -> None:
 
 
 def test_the_projects_config_loads_with_points_for_every_section() -> None:
-    settings = lab_settings()
+    settings = lab_settings(assignment=LAB)
     assert settings.assignment == "movielens_lab"
     assert sum(p for g, p in settings.points.items() if g not in settings.bonus) == 100

@@ -21,7 +21,7 @@ import corpus
 from movielens_lab.config import lab_settings
 from movielens_lab.grading.batch import grade
 from movielens_lab.grading.judging import split_hidden
-from movielens_lab.paths import SOLUTION_NOTEBOOK
+from movielens_lab.paths import LAB, SOLUTION_NOTEBOOK
 
 
 pytestmark = pytest.mark.slow
@@ -45,7 +45,7 @@ def graded(small_twin: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[
 
 def test_the_corpus_is_large_and_its_points_are_the_configs() -> None:
     assert len(corpus.CASES) >= 30
-    assert corpus.POINTS == lab_settings().points
+    assert corpus.POINTS == lab_settings(assignment=LAB).points
 
 
 def test_every_submission_is_a_row(graded) -> None:

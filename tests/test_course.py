@@ -26,7 +26,7 @@ def test_release_is_deterministic_and_hides_solutions(tmp_path: Path):
               for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")}
     assert points == {"test_square": 2, "test_mean": 3, "test_bonus_answer": 1}
     config = (tmp_path / "a" / "course" / "nbgrader_config.py").read_text()
-    assert "'fixture-course'" in config and "c.Execute.timeout = 5" in config
+    assert "c.CourseDirectory.course_id = 'fixture-course'" in config
     assert (tmp_path / "a" / "course" / "gradebook.db").is_file()
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from fixtures.submissions import CONFIG, SETTINGS, SOURCE, data_folder, filled, write
+from fixtures.submissions import COURSE, CONFIG, SETTINGS, SOURCE, SOURCE_2, data_folder, filled, write
 from movielens_lab.errors import LabError
 from movielens_lab.grading.course import build_course
 from movielens_lab.grading.gradescope import build
@@ -21,10 +21,14 @@ from movielens_lab.grading.gradescope import build
 
 @pytest.fixture(scope="module")
 def autograder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """/autograder with the zip unpacked as Gradescope does, and the data setup.sh would fetch."""
+    """/autograder with the fixture assignment's zip unpacked as Gradescope does, and the data setup.sh would fetch."""
     root = tmp_path_factory.mktemp("gradescope")
-    archive = root / "autograder.zip"
-    build(out=archive, source=SOURCE, config=CONFIG)
+    build(out=root / "autograder.zip", source=SOURCE, config=CONFIG)
+    return _unpack(root / "autograder.zip", root)
+
+
+def _unpack(archive: Path, root: Path) -> Path:
+    """``root/autograder`` with ``archive`` unpacked as Gradescope does, and the data setup.sh would fetch."""
     autograder = root / "autograder"
     with zipfile.ZipFile(archive) as zf:
         zf.extractall(autograder / "source")
@@ -57,8 +61,9 @@ def test_zip_contents(autograder: Path):
     source = autograder / "source"
     assert "pip install -r requirements.txt" in (source / "setup.sh").read_text()
     assert (source / "movielens_lab" / "grading" / "batch.py").is_file()
-    assert (source / "solutions" / "movielens_lab.ipynb").read_bytes() == SOURCE.read_bytes()
+    assert (source / "solutions" / "fixture_lab.ipynb").read_bytes() == SOURCE.read_bytes()
     assert (source / "grader_config.py").read_bytes() == CONFIG.read_bytes()
+    assert 'gradescope "$ROOT" fixture_lab\n' in (source / "run_autograder").read_text()
 
 
 @pytest.mark.slow  # grades through run_autograder (its failure path stays fast)
@@ -74,6 +79,20 @@ def test_run_autograder_grades_the_submission(autograder: Path, tmp_path: Path):
 def test_run_autograder_without_a_notebook(autograder: Path):
     results = _run(autograder, None)
     assert results["score"] == 0 and "no .ipynb file submitted" in results["tests"][0]["output"]
+
+
+def test_the_zip_of_an_assignment_grades_that_one(tmp_path: Path):
+    archive = tmp_path / "part2.zip"
+    build(assignment="fixture_lab_2", out=archive, source=SOURCE_2, config=COURSE)
+    autograder = _unpack(archive, tmp_path)
+    assert (autograder / "source" / "solutions" / "fixture_lab_2.ipynb").read_bytes() == SOURCE_2.read_bytes()
+    results = _run(autograder, None)
+    assert [t["name"] for t in results["tests"]] == ["test_cube", "test_shout (bonus)"]
+    assert "upload your fixture_lab_2.ipynb" in results["tests"][0]["output"]
+    part_1 = nbformat.read(build_course(tmp_path / "course", SOURCE, SETTINGS).student_notebook, as_version=4)
+    results = _run(autograder, filled(part_1))
+    assert results["score"] == 0 and results["output"] == (
+        "invalid: this notebook is fixture_lab, not fixture_lab_2: hand it in to fixture_lab")
 
 
 def test_missing_source_is_a_clear_error(tmp_path: Path):

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from movielens_lab.config import lab_settings
+from movielens_lab.paths import LAB
 from movielens_lab.data import facts, lab_numbers, stats
 
 pytestmark = pytest.mark.slow
@@ -26,7 +27,7 @@ def numbers(full_twin: Path) -> dict[str, object]:
 
 @pytest.fixture(scope="module")
 def settings():
-    return lab_settings()
+    return lab_settings(assignment=LAB)
 
 
 def test_tolerances_are_set_and_tight(settings) -> None:

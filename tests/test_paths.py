@@ -5,20 +5,22 @@ from __future__ import annotations
 import nbformat
 
 from movielens_lab import paths
-from movielens_lab.config import lab_settings
+from movielens_lab.config import course_settings
 
 
 def test_the_project_files_are_where_the_package_looks() -> None:
-    for path in (paths.SOLUTION_NOTEBOOK, paths.STUDENT_NOTEBOOK, paths.GRADER_CONFIG):
-        assert path.is_file(), path
-    assert (paths.PROJECT_ROOT / "movielens_lab" / "paths.py").is_file()
+    assert paths.GRADER_CONFIG.is_file() and (paths.PROJECT_ROOT / "movielens_lab" / "paths.py").is_file()
+    for assignment in course_settings(paths.GRADER_CONFIG):
+        for path in (paths.solution_notebook(assignment), paths.student_notebook(assignment)):
+            assert path.is_file(), path
 
 
 def test_the_notebooks_are_named_after_the_assignment() -> None:
-    stem = lab_settings(paths.GRADER_CONFIG).assignment
-    assert paths.SOLUTION_NOTEBOOK.stem == paths.STUDENT_NOTEBOOK.stem == stem
+    assert paths.solution_notebook("part_9") == paths.PROJECT_ROOT / "solutions" / "part_9.ipynb"
+    assert paths.student_notebook("part_9") == paths.PROJECT_ROOT / "notebooks" / "part_9.ipynb"
+    assert paths.LAB in course_settings(paths.GRADER_CONFIG) and paths.SOLUTION_NOTEBOOK.stem == paths.LAB
 
 
 def test_the_student_notebook_reads_the_data_folder_variable() -> None:
-    nb = nbformat.read(paths.STUDENT_NOTEBOOK, as_version=4)
+    nb = nbformat.read(paths.student_notebook(paths.LAB), as_version=4)
     assert any(paths.DATA_ENV in cell.source for cell in nb.cells if cell.cell_type == "code")

@@ -56,19 +56,21 @@ def test_a_section_number_comes_from_its_title() -> None:
 
 def test_csv_row_matches_the_header() -> None:
     ids = ["test_square", "test_mean", "test_bonus_answer", "test_missing"]
-    row = _outcome(lms_user_id="102", late=True, submitted_at="2024-03-02").csv_row(ids)
+    row = _outcome(lms_user_id="102", late=True, submitted_at="2024-03-02").csv_row(ids, "fixture_lab")
     assert dict(zip(Outcome.csv_header(ids), row)) == {
         "student": "libo_102", "name": "libo", "test_square": "2", "test_mean": "1.5", "test_bonus_answer": "1",
         "test_missing": "0", "total": "3.5", "bonus": "1", "status": "graded", "reason": "ok",
-        "lms_user_id": "102", "late": "yes", "submitted_at": "2024-03-02"}
-    assert _outcome(late=False).csv_row(ids)[-2] == "no" and _outcome().csv_row(ids)[-2] == ""
+        "lms_user_id": "102", "late": "yes", "submitted_at": "2024-03-02", "assignment": "fixture_lab"}
+    assert _outcome(late=False).csv_row(ids, "a")[-3] == "no" and _outcome().csv_row(ids, "a")[-3] == ""
 
 
 def test_grades_csv_is_the_header_and_one_row_per_outcome() -> None:
     ids = ["test_square", "test_mean", "test_bonus_answer"]
-    text = grades_csv([_outcome(), _outcome(notes=["x, with a comma"])], ids)
+    text = grades_csv([_outcome(), _outcome(notes=["x, with a comma"])], ids, "fixture_lab")
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows == [Outcome.csv_header(ids), _outcome().csv_row(ids), _outcome(notes=["x, with a comma"]).csv_row(ids)]
+    assert rows == [Outcome.csv_header(ids), _outcome().csv_row(ids, "fixture_lab"),
+                    _outcome(notes=["x, with a comma"]).csv_row(ids, "fixture_lab")]
+    assert {row[-1] for row in rows[1:]} == {"fixture_lab"}
 
 
 def test_ungraded_scores_every_test_0_and_says_why() -> None:

@@ -65,9 +65,11 @@ def test_the_markdown_report_has_the_numbers(folder: Path):
 
 
 def test_a_folder_without_run_facts_still_has_a_report(tmp_path: Path):
-    out = write_grading_folder(tmp_path / "old", CLASS[:2])
+    out = write_grading_folder(tmp_path / "old", CLASS[:2], assignment="movielens_lab_2")
     report(out)
-    assert "No run.json in this folder" in (out / "report.md").read_text()
+    md = (out / "report.md").read_text()
+    assert "No run.json in this folder" in md
+    assert md.startswith("# Class report: movielens_lab_2\n")  # grades.csv's column says which assignment
 
 
 def test_not_a_grading_folder_is_one_line(tmp_path: Path):

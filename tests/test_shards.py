@@ -97,7 +97,7 @@ def test_shards_started_at_once_merge_into_the_grades_of_one_run(graded_once: tu
     manifests = [json.loads((out / "shards" / f"{k}-of-3.json").read_text()) for k in (1, 2, 3)]
     assert sorted(s for m in manifests for s in m["students"]) == sorted(STUDENTS)
     assert all(m["run"]["finished"] for m in manifests)
-    assert merge(out) == 0
+    assert merge(out, config=CONFIG) == 0
     assert (out / "grades.csv").read_text() == (single / "grades.csv").read_text()
     assert results(out) == results(single)
     facts = RunFacts.read(out)
@@ -124,7 +124,7 @@ def test_a_killed_shard_and_one_that_never_ran_are_named_then_graded_again(
     first = next(r for r in records if r.exists())
     assert sum(r.exists() for r in records) == 1, "the shard finished before it was killed"
     capsys.readouterr()
-    assert merge(out) == 1
+    assert merge(out, config=CONFIG) == 1
     said = capsys.readouterr().err
     assert not (out / "grades.csv").exists()
     unfinished = [s for s in STUDENTS if parts[s] == big and s != first.parent.name]
@@ -135,6 +135,6 @@ def test_a_killed_shard_and_one_that_never_ran_are_named_then_graded_again(
         assert grade(submissions, out=out, data_dir=data, source=SOURCE, config=CONFIG, unsafe=True,
                      shard=f"{k}/3") == 0
     assert first.stat().st_mtime_ns == stamp  # graded before the kill: not graded again
-    assert merge(out) == 0
+    assert merge(out, config=CONFIG) == 0
     assert (out / "grades.csv").read_text() == (single / "grades.csv").read_text()
     assert results(out) == results(single)

@@ -10,7 +10,7 @@ import pytest
 from movielens_lab.config import lab_settings
 from movielens_lab.grading.judging import section_titles, split_hidden
 from movielens_lab.grading.results import is_test
-from movielens_lab.paths import SOLUTION_NOTEBOOK, STUDENT_NOTEBOOK
+from movielens_lab.paths import LAB, SOLUTION_NOTEBOOK, student_notebook
 
 PART = re.compile(r"\bt\.part\(\s*(\d+(?:\.\d+)?)\s*,")
 ROW = re.compile(r"^\| (\d+\.[^|]*?) \| (\d+) \| (\d+) \| (\d+)(?: bonus)? \|$", re.MULTILINE)
@@ -23,7 +23,7 @@ def _points(code: str) -> float:
 
 def _split(nb: nbformat.NotebookNode) -> dict[str, tuple[str, float, float, float]]:
     """Per test cell of the source: its title, visible points, hidden points, points in grader_config.py."""
-    titles, points = section_titles(nb), lab_settings().points
+    titles, points = section_titles(nb), lab_settings(assignment=LAB).points
     rows = {}
     for cell in filter(is_test, nb.cells):
         visible, hidden, _ = split_hidden(cell.source)
@@ -34,7 +34,7 @@ def _split(nb: nbformat.NotebookNode) -> dict[str, tuple[str, float, float, floa
 
 @pytest.fixture(scope="module")
 def student() -> nbformat.NotebookNode:
-    return nbformat.read(STUDENT_NOTEBOOK, as_version=4)
+    return nbformat.read(student_notebook(LAB), as_version=4)
 
 
 def test_the_introduction_splits_the_points_as_the_tests_do(student) -> None:
@@ -42,7 +42,7 @@ def test_the_introduction_splits_the_points_as_the_tests_do(student) -> None:
     assert all(visible + hidden == total for _, visible, hidden, total in split.values()), split
     table = [(title, float(v), float(h), float(p)) for title, v, h, p in ROW.findall(student.cells[0].source)]
     assert table == list(split.values())
-    hidden = sum(row[2] for grade_id, row in split.items() if grade_id not in lab_settings().bonus)
+    hidden = sum(row[2] for grade_id, row in split.items() if grade_id not in lab_settings(assignment=LAB).bonus)
     assert f"worth {hidden:g} of the 100 points" in student.cells[0].source
 
 

@@ -9,15 +9,17 @@ from pathlib import Path
 
 import nbformat
 
-from movielens_lab.paths import SOLUTION_NOTEBOOK, STUDENT_NOTEBOOK
+from movielens_lab.paths import LAB, SOLUTION_NOTEBOOK, student_notebook
+
+STUDENT_NOTEBOOK = student_notebook(LAB)
 
 
 def _release(tmp_path: Path) -> Path:
     student = tmp_path / "student.ipynb"
     subprocess.run([sys.executable, "-c",
                     "import sys; from pathlib import Path; from movielens_lab.grading.course import release; "
-                    "release(course_dir=Path(sys.argv[1]), student=Path(sys.argv[2]))",
-                    str(tmp_path / "course"), str(student)], check=True, capture_output=True, text=True)
+                    "release(assignment=sys.argv[3], course_dir=Path(sys.argv[1]), student=Path(sys.argv[2]))",
+                    str(tmp_path / "course"), str(student), LAB], check=True, capture_output=True, text=True)
     return student
 
 

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .. import model as lab_model
+from ..paths import LAB
 from ..config import LabGrader, lab_settings
 from .facts import Row, row
 
@@ -68,7 +69,7 @@ def within(key: str, value: float, settings: LabGrader) -> bool:
 
 def lab_rows(n: dict[str, object]) -> list[Row]:
     """Lab numbers beside grader_config.py's references and tolerances."""
-    settings = lab_settings()
+    settings = lab_settings(assignment=LAB)
     labels = {"mae_movie": "movie-mean MAE", "mae_user": "user-mean MAE", "mae_bias": "user+movie bias MAE",
               "train_loss": f"Keras emb_dim {lab_model.EMB_DIM}: final train loss",
               "test_loss": f"Keras emb_dim {lab_model.EMB_DIM}: final test loss",

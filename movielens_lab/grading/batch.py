@@ -28,14 +28,15 @@ import nbformat
 from tqdm.auto import tqdm
 
 from .. import paths
-from ..config import LabGrader, lab_settings
+from ..config import LabGrader, course_settings, pick
 from ..data import locate
 from ..errors import LabError
 from ..files import atomic_write, fingerprint
 from . import feedback, report, tampering
+from .assignments import Assignments, misplaced
 from .canvas import read_roster
-from .collect import Submission, collect
-from .course import Course, build_course
+from .collect import Submission, by_student, notebook_files
+from .course import GRADEBOOK, NBGRADER_CONFIG, Course, build_course
 from .exports import grades_csv, gradescope_results, summary_table
 from .judging import JudgeFailed, PendingJudge, instrument, is_grader_cell, judge_limits, judge_spec, start_judge
 from .rebuild import InvalidSubmission, read_cells, rebuild, student_cells
@@ -61,6 +62,8 @@ class Batch:
     template: nbformat.NotebookNode
     spec: dict
     """What the judge runs (``judging.judge_spec`` of the source notebook)."""
+    assignments: Assignments
+    """The course's assignments, to tell a submission of another one."""
     out: Path
     data_dir: Path
     key: str
@@ -91,36 +94,50 @@ def data_folder(explicit: Path | None) -> Path:
     return folder
 
 
-def grade(submissions: Path, *, out: Path = Path("grading"), jobs: int = 1, unsafe: bool = False,
-          data_dir: Path | None = None, layout: str = "auto", source: Path = paths.SOLUTION_NOTEBOOK,
+def grade(submissions: Path, *, assignment: str | None = None, out: Path = Path("grading"), jobs: int = 1,
+          unsafe: bool = False, data_dir: Path | None = None, layout: str = "auto", source: Path | None = None,
           config: Path = paths.GRADER_CONFIG, roster: Path | None = None, shard: str | None = None) -> int:
-    """Grade every submission under ``submissions`` into ``out``; print the summary table.
+    """Grade every submission of ``assignment`` under ``submissions`` into ``out``; print the summary table.
 
-    Student code runs in the sandbox; ``unsafe`` grades without it, when asked for. With
-    ``roster`` (a Canvas gradebook export), also write canvas_import.csv. With ``shard``
-    (``K/N``), grade only the K-th of N parts of the class and write its students' files and
-    its manifest, not grades.csv or the report: ``merge`` writes them once every shard is done.
+    Without ``assignment``, the one most submissions are (``Assignments.choose``), said on a line;
+    ``source`` defaults to its ``paths.solution_notebook``. Student code runs in the sandbox;
+    ``unsafe`` grades without it, when asked for. With ``roster`` (a Canvas gradebook export),
+    also write canvas_import.csv. With ``shard`` (``K/N``), grade only the K-th of N parts of
+    the class and write its students' files and its manifest, not grades.csv or the report:
+    ``merge`` writes them once every shard is done.
     """
     if jobs < 1:
         raise LabError(f"--jobs must be at least 1 (got {jobs})")
     part = Shard.parse(shard) if shard is not None else None
     if part is not None and roster is not None:
         raise LabError("--roster goes with merge when grading in shards: pass it to merge")
-    settings = lab_settings(Path(config))
+    course = course_settings(Path(config))
+    known = Assignments.of(course)
     if roster is not None:
         read_roster(roster)  # a bad roster stops here, before any grading
-    return grade_submissions(collect(Path(submissions), settings.assignment, layout), settings, out=Path(out),
-                             jobs=jobs, unsafe=unsafe, data_dir=data_dir, source=Path(source), roster=roster,
-                             part=part)
+    files = notebook_files(Path(submissions))
+    if assignment is None:
+        choice = known.choose([(rel, data) for rel, data, _ in files])
+        print(choice)
+        assignment = choice.name
+    settings = pick(course, assignment)
+    source = paths.solution_notebook(settings.assignment) if source is None else Path(source)
+    return grade_submissions(by_student(files, settings.assignment, layout), settings, known, out=Path(out),
+                             jobs=jobs, unsafe=unsafe, data_dir=data_dir, source=source, roster=roster, part=part)
 
 
-def grade_submissions(subs: list[Submission], settings: LabGrader, *, out: Path, jobs: int, unsafe: bool,
-                      data_dir: Path | None, source: Path, roster: Path | None = None,
+def grade_submissions(subs: list[Submission], settings: LabGrader, known: Assignments, *, out: Path, jobs: int,
+                      unsafe: bool, data_dir: Path | None, source: Path, roster: Path | None = None,
                       part: Shard | None = None) -> int:
-    """Grade the collected submissions ``subs`` with ``settings`` into ``out`` (only ``part`` of them, when
-    given); print the summary table."""
+    """Grade the collected submissions ``subs`` of ``settings``' assignment into ``out`` (only ``part`` of them,
+    when given); print the summary table. ``known``: the course's assignments, to tell a submission of
+    another one."""
     started = time.monotonic()
     out = out.resolve()
+    previous = RunFacts.read(out)
+    if previous is not None and previous.assignment != settings.assignment:
+        raise LabError(f"{out} holds the grades of {previous.assignment}: grade {settings.assignment} into "
+                       "another folder (--out)")
     data = data_folder(data_dir)
     if unsafe:
         print("warning: grading without the sandbox (--unsafe): student code runs as you", file=sys.stderr)
@@ -134,8 +151,8 @@ def grade_submissions(subs: list[Submission], settings: LabGrader, *, out: Path,
                       f"{ratings.stat().st_size}:{ratings.stat().st_mtime_ns}".encode())
     spec = judge_spec(nbformat.read(course.source_notebook, as_version=4), settings.points, settings.bonus,
                       settings.leaderboard)
-    batch = Batch(course, nbformat.read(course.student_notebook, as_version=4), spec, out, data, key, not unsafe,
-                  part)
+    batch = Batch(course, nbformat.read(course.student_notebook, as_version=4), spec, known, out, data, key,
+                  not unsafe, part)
     by_id = {s.student: Member.of(s) for s in subs}
     if part is not None:
         subs = part.own(subs)
@@ -176,7 +193,7 @@ def publish(out: Path, rows: list[Outcome], points: dict[str, float], bonus: lis
             roster: Path | None) -> None:
     """The end of grading a whole class: print the summary table, write run.json and the report."""
     print(summary_table(rows, max_total(points, bonus)))
-    print(f"grades: {out / 'grades.csv'}; feedback and results.json: {out / 'students'}/<student>/")
+    print(f"{run.assignment}: grades: {out / 'grades.csv'}; feedback and results.json: {out / 'students'}/<student>/")
     report.finish(out, run, roster)
 
 
@@ -194,7 +211,7 @@ def _write_outputs(batch: Batch, done: list[Outcome], graded: list[Outcome], by_
     """Write the feedback and results.json of the ``done`` students and, but for a shard, grades.csv so far."""
     write_results(batch.out, done, by_id, batch.settings)
     if batch.shard is None:  # a shard has only part of the class: merge writes grades.csv
-        write_grades(batch.out, graded, by_id, list(batch.settings.points))
+        write_grades(batch.out, graded, by_id, list(batch.settings.points), batch.course.assignment)
 
 
 def write_results(out: Path, outcomes: list[Outcome], by_id: dict[str, Member], settings: LabGrader) -> None:
@@ -206,10 +223,11 @@ def write_results(out: Path, outcomes: list[Outcome], by_id: dict[str, Member], 
         atomic_write(folder / "results.json", json.dumps(gradescope_results(settings, full), indent=1) + "\n")
 
 
-def write_grades(out: Path, outcomes: list[Outcome], by_id: dict[str, Member], grade_ids: list[str]) -> None:
-    """grades.csv of ``outcomes``, in their order."""
+def write_grades(out: Path, outcomes: list[Outcome], by_id: dict[str, Member], grade_ids: list[str],
+                 assignment: str) -> None:
+    """grades.csv of ``outcomes`` of ``assignment``, in their order."""
     atomic_write(out / "grades.csv", grades_csv([with_collect_notes(o, by_id[o.student]) for o in outcomes],
-                                                grade_ids))
+                                                grade_ids, assignment))
 
 
 def cached(folder: Path, sha256: str, key: str) -> Outcome | None:
@@ -243,7 +261,10 @@ def _grade_safely(batch: Batch, sub: Submission) -> Outcome:
 
 def _grade(batch: Batch, sub: Submission) -> Outcome:
     """Grade one submission in its worker folder: run it, then judge what it exported."""
-    nb, notes = rebuild(read_cells(sub.data), batch.template)
+    cells = read_cells(sub.data)
+    if (found := batch.assignments.elsewhere(cells, batch.course.assignment)) is not None:
+        raise InvalidSubmission(misplaced(found, batch.course.assignment))
+    nb, notes = rebuild(cells, batch.template)
     flags = tampering.scan(cell.source for cell in student_cells(nb))
     batch.work.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f"{sub.student}-", dir=batch.work))
@@ -265,9 +286,9 @@ def _grade(batch: Batch, sub: Submission) -> Outcome:
 def _prepare(batch: Batch, work: Path, student: str, nb: nbformat.NotebookNode) -> Path:
     """Lay out the worker's own course copy; return where its autograded notebook will be."""
     course, assignment = batch.course, batch.course.assignment
-    for name in ("nbgrader_config.py", "release.json", "gradebook.db"):
+    for name in (NBGRADER_CONFIG, GRADEBOOK):
         shutil.copy2(course.root / name, work / name)
-    shutil.copytree(course.root / "source", work / "source")
+    shutil.copytree(course.root / "source" / assignment, work / "source" / assignment)
     submitted = work / "submitted" / student / assignment / f"{assignment}.ipynb"
     submitted.parent.mkdir(parents=True)
     nbformat.write(nb, submitted)
@@ -282,8 +303,8 @@ def _run_worker(batch: Batch, work: Path, student: str) -> tuple[bool, int | Non
     env = {**os.environ, "JUPYTER_PATH": str(work / "jupyter"), paths.DATA_ENV: str(batch.data_dir),
            "PYTHONWARNINGS": "ignore"}
     with open(work / "worker.log", "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "movielens_lab.grading.worker", str(work), student, kernel,
-                                 str(os.getpid())],
+        proc = subprocess.Popen([sys.executable, "-m", "movielens_lab.grading.worker", str(work), student,
+                                 batch.course.assignment, str(batch.settings.cell_timeout), kernel, str(os.getpid())],
                                 cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         with batch.lock:
             batch.running.add(proc)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import tempfile
 from contextlib import contextmanager
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Iterator
 
 import nbformat
@@ -20,10 +20,11 @@ from nbclient.exceptions import DeadKernelError
 from nbgrader.preprocessors import Execute
 
 from .. import paths
-from ..config import lab_settings
+from ..config import LabGrader, course_settings, pick
 from ..data import locate
 from ..errors import LabError
 from ..kernels import LoggedKernelManager
+from .assignments import Assignments, cells_of
 from .judging import JudgeFailed, instrument, is_grader_cell, judge_limits, judge_spec, start_judge
 from .rebuild import InvalidSubmission, read_cells, rebuild
 from .records import TestResult
@@ -57,18 +58,41 @@ def report(results: list[TestResult], points: dict[str, float]) -> str:
     return "\n".join(lines)
 
 
-def check(notebook: Path, *, data_dir: Path | None = None, template: Path = paths.STUDENT_NOTEBOOK,
-          config: Path = paths.GRADER_CONFIG) -> int:
-    """Run ``notebook`` and judge its visible tests as the grader does; exit code 1 if one failed."""
-    settings = lab_settings(Path(config))
-    notebook, template = Path(notebook), Path(template)
+def _settings(notebook: Path, data: bytes, assignment: str | None, config: Path) -> LabGrader:
+    """The settings of ``assignment``; without it, of the one ``notebook`` (its bytes ``data``) is, said on a
+    line. A notebook of another assignment is a LabError saying which."""
+    course = course_settings(config)
+    known = Assignments.of(course)
+    if assignment is None:
+        choice = known.choose([(PurePosixPath(notebook.as_posix()), data)])
+        print(choice)
+        assignment = choice.name
+    settings = pick(course, assignment)
+    if (found := known.elsewhere(cells_of(data), settings.assignment)) is not None:
+        raise LabError(f"{notebook} is a notebook of {found}, not of {settings.assignment}: check it with "
+                       f"--assignment {found}")
+    return settings
+
+
+def check(notebook: Path, *, assignment: str | None = None, data_dir: Path | None = None,
+          template: Path | None = None, config: Path = paths.GRADER_CONFIG) -> int:
+    """Run ``notebook`` and judge its visible tests as the grader does; exit code 1 if one failed.
+
+    Without ``assignment``, the one the notebook is (``Assignments.choose``); ``template`` defaults to
+    its released notebook (``paths.student_notebook``).
+    """
+    notebook = Path(notebook)
     if not notebook.is_file():
         raise LabError(f"{notebook} not found; pass the path of your notebook")
+    data = notebook.read_bytes()
+    settings = _settings(notebook, data, assignment, Path(config))
+    template = paths.student_notebook(settings.assignment) if template is None else Path(template)
     if not template.is_file():
-        raise LabError(f"released notebook {template} not found; run `python -m movielens_lab release`")
+        raise LabError(f"released notebook {template} not found; run `python -m movielens_lab release "
+                       f"--assignment {settings.assignment}`")
     released = nbformat.read(template, as_version=4)
     try:
-        nb, notes = rebuild(read_cells(notebook.read_bytes()), released)
+        nb, notes = rebuild(read_cells(data), released)
     except InvalidSubmission as why:
         raise LabError(f"{notebook} cannot be graded: {why}") from None
     for note in notes:

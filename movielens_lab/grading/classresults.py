@@ -76,6 +76,8 @@ class ClassResults:
     grade_ids: list[str]
     rows: list[StudentRow]
     facts: RunFacts | None
+    assignment: str
+    """The assignment graded: run.json's, else grades.csv's column; empty when neither says (an old folder)."""
 
     @property
     def sections(self) -> list[Section]:
@@ -111,7 +113,9 @@ def read_class(folder: Path) -> ClassResults:
                            "was it edited? Grade again to rewrite it")
         lines = list(reader)
     grade_ids = header[header.index("name") + 1:header.index("total")]
-    return ClassResults(folder, grade_ids, [_row(folder, line) for line in lines], RunFacts.read(folder))
+    facts = RunFacts.read(folder)
+    assignment = facts.assignment if facts else next((line.get("assignment") or "" for line in lines), "")
+    return ClassResults(folder, grade_ids, [_row(folder, line) for line in lines], facts, assignment)
 
 
 def _row(folder: Path, line: dict[str, str]) -> StudentRow:

@@ -40,6 +40,9 @@ MOODLE = re.compile(r"(?P<name>.+)_(?P<id>\d+)_assignsubmission_[a-z]+_(?P<file>
 BLACKBOARD = re.compile(r"(?P<who>.+_(?P<user>[^_]+))_attempt_(?P<time>\d{4}(?:-\d\d){5})(?:_.+)?\.ipynb")
 """``<Assignment>_<username>_attempt_<YYYY-MM-DD-HH-MM-SS>_<original name>``."""
 
+File = tuple[PurePosixPath, bytes, float]
+"""A notebook file of the submissions: its path in the folder or zip, its bytes (capped), its time."""
+
 
 @dataclass
 class Submission:
@@ -166,7 +169,7 @@ def _owner(path: PurePosixPath, assignment: str, layout: str) -> tuple[Owner, li
     return owner, notes
 
 
-def _entries(root: Path) -> list[tuple[PurePosixPath, bytes, float]]:
+def _entries(root: Path) -> list[File]:
     if root.is_file() and zipfile.is_zipfile(root):
         return _zip_entries(root)
     if root.is_file():
@@ -197,7 +200,7 @@ def _entry_name(info: zipfile.ZipInfo) -> str:
     return unicodedata.normalize("NFC", name.replace("\\", "/"))
 
 
-def _zip_entries(path: Path) -> list[tuple[PurePosixPath, bytes, float]]:
+def _zip_entries(path: Path) -> list[File]:
     try:
         with zipfile.ZipFile(path) as archive:
             infos = [i for i in archive.infolist() if not i.is_dir() and i.filename.endswith(".ipynb")]
@@ -249,19 +252,30 @@ def _keep_apart(chosen: dict[str, Submission]) -> None:
                                      "(merge them by hand if they are one person)")
 
 
+def notebook_files(root: Path) -> list[File]:
+    """The notebook files under ``root``, a folder or a zip; a LabError when there is none."""
+    root = Path(root)
+    entries = _entries(root)
+    if not entries:
+        raise LabError(f"no .ipynb submissions found in {root}; pass a folder of NAME.ipynb, "
+                       "an nbgrader submitted/ tree, an LMS download, or a zip of either")
+    return entries
+
+
 def collect(root: Path, assignment: str, layout: str = "auto") -> list[Submission]:
-    """The submissions under ``root``, one per student, sorted by student id; print the layout used.
+    """The submissions under ``root``, one per student (:func:`by_student`)."""
+    return by_student(notebook_files(root), assignment, layout)
+
+
+def by_student(entries: list[File], assignment: str, layout: str = "auto") -> list[Submission]:
+    """The submissions of the notebook files ``entries``, one per student, sorted by student id; print the
+    layout used.
 
     Files are one student's only when their layout says so (``Owner.key``): then the newest
     attempt is kept and the choice is noted on the submission.
     """
     if layout not in LAYOUTS:
         raise LabError(f"unknown layout {layout!r}; choose from {', '.join(LAYOUTS)}")
-    root = Path(root)
-    entries = _entries(root)
-    if not entries:
-        raise LabError(f"no .ipynb submissions found in {root}; pass a folder of NAME.ipynb, "
-                       "an nbgrader submitted/ tree, an LMS download, or a zip of either")
     used = _detect([rel for rel, _, _ in entries], assignment) if layout == "auto" else layout
     by_key: dict[str, list[Submission]] = {}
     for rel, data, mtime in entries:

@@ -1,5 +1,7 @@
 """The nbgrader course folder: written from ``grader_config.py``, released with real nbgrader.
 
+The folder holds every assignment of the course side by side (``source/<name>/``,
+``release/<name>/``, one gradebook); building one replaces only that one.
 ``python -m movielens_lab release`` (:func:`release`) also writes the student notebook from it.
 """
 
@@ -16,16 +18,19 @@ from pathlib import Path
 from typing import Iterator
 
 import nbformat
+from nbgrader.api import MissingEntry
 from traitlets.config import Config
 
+from .. import paths
 from ..config import LabGrader, lab_settings, load_config
 from ..errors import LabError
 from ..files import fingerprint
-from ..paths import GRADER_CONFIG, SOLUTION_NOTEBOOK, STUDENT_NOTEBOOK
 from .preprocessors import ApplyPoints
 
 STAMP = "release.json"
-"""File in the course folder recording what it was released from (its fingerprint)."""
+"""File in the course folder recording what each assignment was released from (its fingerprint), by name."""
+NBGRADER_CONFIG = "nbgrader_config.py"
+GRADEBOOK = "gradebook.db"
 LOCK = ".build.lock"
 """File in the course folder that one builder at a time holds (``grade --shard`` shares the folder)."""
 
@@ -52,12 +57,12 @@ class Course:
 
 
 def nbgrader_config_text(settings: LabGrader) -> str:
-    """The course's ``nbgrader_config.py``, derived from the LabGrader settings."""
+    """The course's ``nbgrader_config.py``: what every assignment shares (the cell timeout is each one's own:
+    the grading worker sets it)."""
     return "\n".join([
         "# Written by `python -m movielens_lab release` from grader_config.py: edit that file instead.",
         "c = get_config()  # noqa: F821",
         f"c.CourseDirectory.course_id = {settings.course_id!r}",
-        f"c.Execute.timeout = {settings.cell_timeout!r}",
         "c.Execute.interrupt_on_timeout = True",
         "c.Execute.allow_errors = True",
         "c.Execute.raise_on_iopub_timeout = False",
@@ -81,7 +86,7 @@ def nbgrader_api(root: Path, extra: Config | None = None):
     from nbgrader.apps.api import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
-    config = load_config(root / "nbgrader_config.py")
+    config = load_config(root / NBGRADER_CONFIG)
     if extra is not None:
         config.merge(extra)
     config.CourseDirectory.root = str(root)
@@ -98,8 +103,8 @@ def run_nbgrader(result: dict, what: str) -> None:
 def read_source(source: Path) -> nbformat.NotebookNode:
     """The nbgrader source notebook, or a clear error when it is missing or broken."""
     if not source.is_file():
-        raise LabError(f"source notebook {source} not found; restore it (the lab's is {SOLUTION_NOTEBOOK.name} "
-                       "in solutions/) or pass the right path")
+        raise LabError(f"source notebook {source} not found; restore it (an assignment's is "
+                       "solutions/<assignment>.ipynb) or pass the right path")
     try:
         return nbformat.read(source, as_version=4)
     except Exception as err:
@@ -107,16 +112,18 @@ def read_source(source: Path) -> nbformat.NotebookNode:
 
 
 def build_course(root: Path, source: Path, settings: LabGrader) -> Course:
-    """Release ``source`` into the nbgrader course folder ``root`` (skipped when already up to date).
+    """Release ``source`` as ``settings``' assignment into the course folder ``root`` (skipped when up to date).
 
     Writes ``nbgrader_config.py`` from ``settings``, copies the source with the configured points
-    into ``source/<assignment>/`` and runs ``nbgrader generate_assignment`` on a fresh gradebook.
+    into ``source/<assignment>/`` and runs ``nbgrader generate_assignment``, the assignment fresh in
+    the gradebook; the course's other assignments stay as they are.
     """
     nb = read_source(Path(source))
     ApplyPoints(points=settings.points).preprocess(nb, {})
     source_text = nbformat.writes(nb) + "\n"
     config_text = nbgrader_config_text(settings)
-    stamp = fingerprint(source_text.encode(), config_text.encode(), json.dumps(settings.bonus).encode())
+    stamp = fingerprint(source_text.encode(), config_text.encode(), json.dumps(settings.bonus).encode(),
+                        str(settings.cell_timeout).encode())
     root = Path(root).resolve()
     with _exclusive(root / LOCK):
         _release(Course(root, settings, stamp), config_text, source_text)
@@ -132,30 +139,67 @@ def _exclusive(lock: Path) -> Iterator[None]:
         yield
 
 
-def _release(course: Course, config_text: str, source_text: str) -> None:
-    """Write and release the course folder, unless it was released from the same files already."""
-    root, stamp = course.root, course.fingerprint
-    stamp_file = root / STAMP
-    if stamp_file.is_file() and json.loads(stamp_file.read_text()).get("fingerprint") == stamp:
-        return
-    stamp_file.unlink(missing_ok=True)
-    for stale in ("gradebook.db", f"source/{course.assignment}", f"release/{course.assignment}"):
-        path = root / stale
+def _stamps(root: Path) -> dict[str, str]:
+    """Each released assignment's fingerprint, by name (none where the folder has no record)."""
+    try:
+        stamps = json.loads((root / STAMP).read_text())["assignments"]
+        return {str(name): str(stamp) for name, stamp in stamps.items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def _write_stamps(root: Path, stamps: dict[str, str]) -> None:
+    (root / STAMP).write_text(json.dumps({"assignments": stamps}, indent=1, sort_keys=True) + "\n")
+
+
+def _remove(root: Path, names: list[str]) -> None:
+    """Remove these files and folders of the course folder, where they are."""
+    for name in names:
+        path = root / name
         shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+
+
+def _forget(root: Path, assignment: str) -> None:
+    """Take ``assignment`` out of the course folder (its record first, its folders, its gradebook entry)."""
+    _write_stamps(root, {k: v for k, v in _stamps(root).items() if k != assignment})
+    _remove(root, [f"source/{assignment}", f"release/{assignment}"])
+    if (root / GRADEBOOK).is_file():
+        with nbgrader_environment(), nbgrader_api(root).gradebook as gradebook:
+            try:
+                gradebook.remove_assignment(assignment)
+            except MissingEntry:
+                pass
+
+
+def _release(course: Course, config_text: str, source_text: str) -> None:
+    """Write and release the course's assignment, unless it was released from the same files already.
+
+    A course folder written with another ``nbgrader_config.py`` (another course id) is emptied first.
+    """
+    root = course.root
+    if not (root / NBGRADER_CONFIG).is_file() or (root / NBGRADER_CONFIG).read_text() != config_text:
+        _remove(root, [STAMP, GRADEBOOK, "source", "release"])
+        (root / NBGRADER_CONFIG).write_text(config_text)
+    if _stamps(root).get(course.assignment) == course.fingerprint:
+        return
+    _forget(root, course.assignment)
     course.source_notebook.parent.mkdir(parents=True)
-    (root / "nbgrader_config.py").write_text(config_text)
     course.source_notebook.write_text(source_text)
     with nbgrader_environment():
         run_nbgrader(nbgrader_api(root).generate_assignment(course.assignment, force=True, create=True),
                      "generate_assignment")
-    stamp_file.write_text(json.dumps({"fingerprint": stamp, "assignment": course.assignment}) + "\n")
+    _write_stamps(root, {**_stamps(root), course.assignment: course.fingerprint})
 
 
-def release(*, course_dir: Path = Path("course"), source: Path = SOLUTION_NOTEBOOK, config: Path = GRADER_CONFIG,
-            student: Path = STUDENT_NOTEBOOK) -> None:
-    """Set up the course folder from ``config`` and write the student notebook (no outputs) to ``student``."""
-    course = build_course(Path(course_dir), Path(source), lab_settings(Path(config)))
-    student = Path(student)
+def release(*, assignment: str | None = None, course_dir: Path = Path("course"), source: Path | None = None,
+            config: Path = paths.GRADER_CONFIG, student: Path | None = None) -> None:
+    """Set up ``assignment`` (None: the first listed) in the course folder from ``config`` and write its student
+    notebook (no outputs) to ``student``; the notebooks default to ``paths.solution_notebook`` and
+    ``paths.student_notebook`` of the assignment."""
+    settings = lab_settings(Path(config), assignment)
+    source = paths.solution_notebook(settings.assignment) if source is None else Path(source)
+    student = paths.student_notebook(settings.assignment) if student is None else Path(student)
+    course = build_course(Path(course_dir), source, settings)
     student.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(course.student_notebook, student)
     print(f"released {course.assignment}: course folder {course.root}, student notebook {student}")

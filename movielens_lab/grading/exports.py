@@ -10,12 +10,12 @@ from ..tables import render
 from .records import STATUSES, Outcome, format_points
 
 
-def grades_csv(outcomes: list[Outcome], grade_ids: list[str]) -> str:
-    """grades.csv: a header (``Outcome.csv_header``) and one row per student (``Outcome.csv_row``)."""
+def grades_csv(outcomes: list[Outcome], grade_ids: list[str], assignment: str) -> str:
+    """grades.csv of ``assignment``: a header (``Outcome.csv_header``) and one row per student (``Outcome.csv_row``)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(Outcome.csv_header(grade_ids))
-    writer.writerows(o.csv_row(grade_ids) for o in outcomes)
+    writer.writerows(o.csv_row(grade_ids, assignment) for o in outcomes)
     return buffer.getvalue()
 
 

@@ -1,9 +1,10 @@
 """``python -m movielens_lab gradescope``: the Gradescope autograder zip, and what runs inside it.
 
-The zip holds ``setup.sh`` (installs the pinned requirements and fetches the data, the twin
-when offline), ``run_autograder`` (grades ``/autograder/submission`` into
-``/autograder/results/results.json`` with this package's ``grade``), the package, the nbgrader
-source notebook and ``grader_config.py``; Gradescope unpacks it into ``/autograder/source``.
+One zip per assignment: it holds ``setup.sh`` (installs the pinned requirements and fetches the
+data, the twin when offline), ``run_autograder`` (grades ``/autograder/submission`` as that
+assignment into ``/autograder/results/results.json`` with this package's ``grade``), the
+package, the assignment's nbgrader source notebook and ``grader_config.py``; Gradescope unpacks
+it into ``/autograder/source``.
 ``$GRADESCOPE_ROOT`` replaces ``/autograder`` (tests lay out a temporary folder like Gradescope's).
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import shlex
 import shutil
 import sys
 import tempfile
@@ -18,9 +20,10 @@ import zipfile
 from pathlib import Path
 
 from .. import paths
-from ..config import lab_settings
+from ..config import course_settings, lab_settings, pick
 from ..errors import LabError
 from ..files import atomic_write
+from .assignments import Assignments
 from .batch import grade_submissions
 from .collect import collect
 from .exports import gradescope_results
@@ -42,13 +45,13 @@ cd "$ROOT/source"
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
-# Gradescope runs this for every submission: grade $ROOT/submission into $ROOT/results/results.json.
+# Gradescope runs this for every submission: grade $ROOT/submission as {assignment} into $ROOT/results/results.json.
 set -euo pipefail
-ROOT="${GRADESCOPE_ROOT:-/autograder}"
+ROOT="${{GRADESCOPE_ROOT:-/autograder}}"
 PYTHON="$ROOT/venv/bin/python"
 [ -x "$PYTHON" ] || PYTHON=python3
 cd "$ROOT/source"
-exec "$PYTHON" -m movielens_lab.grading.gradescope "$ROOT"
+exec "$PYTHON" -m movielens_lab.grading.gradescope "$ROOT" {assignment}
 """
 
 
@@ -60,25 +63,29 @@ def _package_files() -> list[tuple[str, Path]]:
     return files
 
 
-def build(*, out: Path = Path("out/gradescope_autograder.zip"), source: Path = paths.SOLUTION_NOTEBOOK,
+def build(*, assignment: str | None = None, out: Path | None = None, source: Path | None = None,
           config: Path = paths.GRADER_CONFIG) -> None:
-    """Write the Gradescope autograder zip to ``out``."""
-    source, config = Path(source), Path(config)
+    """Write the Gradescope autograder zip of ``assignment`` (None: the first listed) to ``out`` (default
+    ``out/gradescope_<assignment>.zip``); ``source`` defaults to its ``paths.solution_notebook``."""
+    config = Path(config)
+    name = lab_settings(config, assignment).assignment  # a broken config fails here, not on Gradescope
+    source = paths.solution_notebook(name) if source is None else Path(source)
+    out = Path("out") / f"gradescope_{name}.zip" if out is None else Path(out)
     if not source.is_file():
         raise LabError(f"source notebook {source} not found; restore it (solutions/) before building the zip")
-    lab_settings(config)  # a broken config fails here, not on Gradescope
+    scripts = {"setup.sh": SETUP_SH, "run_autograder": RUN_AUTOGRADER.format(assignment=shlex.quote(name))}
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in (("setup.sh", SETUP_SH), ("run_autograder", RUN_AUTOGRADER)):
-            info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+        for script, text in scripts.items():
+            info = zipfile.ZipInfo(script, date_time=(2020, 1, 1, 0, 0, 0))
             info.external_attr = 0o755 << 16
             archive.writestr(info, text)
-        for name, path in _package_files():
-            archive.write(path, name)
-        archive.write(source, paths.SOLUTION_NOTEBOOK.relative_to(paths.PROJECT_ROOT).as_posix())
+        for member, path in _package_files():
+            archive.write(path, member)
+        archive.write(source, paths.solution_notebook(name).relative_to(paths.PROJECT_ROOT).as_posix())
         archive.write(config, paths.GRADER_CONFIG.name)
-    atomic_write(Path(out), buffer.getvalue())
-    print(f"Gradescope autograder: {out} (upload it as the assignment's autograder zip)")
+    atomic_write(out, buffer.getvalue())
+    print(f"Gradescope autograder of {name}: {out} (upload it as that assignment's autograder zip)")
 
 
 def _pick(submission: Path, assignment: str) -> Path | None:
@@ -88,9 +95,10 @@ def _pick(submission: Path, assignment: str) -> Path | None:
     return found[0] if found else None
 
 
-def run_autograder(root: Path) -> None:
-    """Grade ``root/submission`` into ``root/results/results.json`` (Gradescope's layout)."""
-    settings = lab_settings(paths.GRADER_CONFIG)
+def run_autograder(root: Path, assignment: str) -> None:
+    """Grade ``root/submission`` as ``assignment`` into ``root/results/results.json`` (Gradescope's layout)."""
+    course = course_settings(paths.GRADER_CONFIG)
+    settings = pick(course, assignment)
     results = root / "results" / "results.json"
     notebook = _pick(root / "submission", settings.assignment)
     if notebook is None:
@@ -106,10 +114,11 @@ def run_autograder(root: Path) -> None:
         submission.mkdir()
         shutil.copyfile(notebook, submission / "student.ipynb")
         out = Path(tmp) / "out"
-        grade_submissions(collect(submission, settings.assignment, "auto"), settings, out=out, jobs=1, unsafe=unsafe,
-                          data_dir=paths.PROJECT_ROOT / "data", source=paths.SOLUTION_NOTEBOOK)
+        grade_submissions(collect(submission, settings.assignment, "auto"), settings, Assignments.of(course), out=out,
+                          jobs=1, unsafe=unsafe, data_dir=paths.PROJECT_ROOT / "data",
+                          source=paths.solution_notebook(settings.assignment))
         atomic_write(results, (out / "students" / "student" / "results.json").read_bytes())
 
 
 if __name__ == "__main__":
-    run_autograder(Path(sys.argv[1]))
+    run_autograder(Path(sys.argv[1]), sys.argv[2])

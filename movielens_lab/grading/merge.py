@@ -26,16 +26,17 @@ from .shards import FOLDER, Manifest, Shard, assign, latest, moment, path
 def merge(out: Path, *, roster: Path | None = None, config: Path = paths.GRADER_CONFIG) -> int:
     """Write grades.csv, results.json, run.json and the report of ``out`` from its shards' records.
 
-    Returns 1, naming the students without a grade and their shards, while any is missing.
-    With ``roster`` (a Canvas gradebook export), also write canvas_import.csv.
+    The assignment is the one the shards graded (their manifests say). Returns 1, naming the
+    students without a grade and their shards, while any is missing. With ``roster`` (a Canvas
+    gradebook export), also write canvas_import.csv.
     """
-    settings = lab_settings(Path(config))
     if roster is not None:
         read_roster(roster)
     out = Path(out).resolve()
     last = latest(out)
     if last is None:
         raise LabError(f"no shard manifests in {out / FOLDER}: grade with --shard K/N and --out {out} first")
+    settings = lab_settings(Path(config), last.run.assignment)
     count = last.shard.count
     shards = {k: last if k == last.shard.index else Manifest.read(path(out, Shard(k, count)))
               for k in range(1, count + 1)}
@@ -48,7 +49,7 @@ def merge(out: Path, *, roster: Path | None = None, config: Path = paths.GRADER_
     outcomes: list[Outcome] = [o for o in found.values() if o is not None]
     by_id = {m.student: m for m in last.members}
     write_results(out, outcomes, by_id, settings)
-    write_grades(out, outcomes, by_id, list(last.points))
+    write_grades(out, outcomes, by_id, list(last.points), last.run.assignment)
     with suppress(OSError):
         (out / "work").rmdir()  # the shards' worker folders, once all are gone
     rows = [with_collect_notes(o, by_id[o.student]) for o in outcomes]

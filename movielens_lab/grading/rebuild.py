@@ -67,6 +67,11 @@ def read_cells(data: bytes) -> list[dict]:
     return cells
 
 
+def grade_ids(cells: list[dict]) -> set[str]:
+    """The grade_ids of a submission's cells (those that have one)."""
+    return {gid for cell in cells if isinstance(gid := _nbgrader(cell).get("grade_id"), str)}
+
+
 def rebuild(cells: list[dict], template: NotebookNode) -> tuple[NotebookNode, list[str]]:
     """The released ``template`` with the submission's answers and added cells; and notes on what was restored.
 

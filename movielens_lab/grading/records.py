@@ -123,14 +123,16 @@ class Outcome:
 
     @staticmethod
     def csv_header(grade_ids: list[str]) -> list[str]:
-        """grades.csv's header: student, name, points per test cell, total, bonus, status, reason, the LMS's columns."""
+        """grades.csv's header: student, name, points per test cell, total, bonus, status, reason, the LMS's columns,
+        the assignment."""
         return ["student", "name", *grade_ids, "total", "bonus", "status", "reason", "lms_user_id", "late",
-                "submitted_at"]
+                "submitted_at", "assignment"]
 
-    def csv_row(self, grade_ids: list[str]) -> list[str]:
-        """This student's row of grades.csv (:meth:`csv_header`); ``late`` is yes, no, or empty where unknown."""
+    def csv_row(self, grade_ids: list[str], assignment: str) -> list[str]:
+        """This student's row of grades.csv (:meth:`csv_header`) in ``assignment``; ``late`` is yes, no, or empty
+        where unknown."""
         scores = {t.grade_id: t.score for t in self.tests}
         late = "" if self.late is None else "yes" if self.late else "no"
         return [self.student, self.name, *(format_points(scores.get(g, 0.0)) for g in grade_ids),
                 format_points(self.total), format_points(self.bonus), self.status, self.reason, self.lms_user_id,
-                late, self.submitted_at]
+                late, self.submitted_at, assignment]

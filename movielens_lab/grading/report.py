@@ -38,11 +38,11 @@ def report(grading_dir: Path, *, roster: Path | None = None) -> int:
     results = read_class(Path(grading_dir))
     roster_blocks: list[Block] = []
     roster_lines: list[str] = []
+    assignment = results.assignment or lab_settings().assignment
     if roster is not None:
-        assignment = results.facts.assignment if results.facts else lab_settings().assignment
         matched, column = canvas.write_import(canvas.read_roster(roster), results, assignment)
         roster_blocks, roster_lines = _roster(matched, column), _roster_lines(matched)
-    title = f"Class report: {results.facts.assignment if results.facts else results.folder.name}"
+    title = f"Class report: {assignment}"
     blocks = [*_facts(results), *_scores(results), *_mistakes(results), *_review(results), *roster_blocks]
     atomic_write(results.folder / HTML_FILE, to_html(title, blocks))
     atomic_write(results.folder / MD_FILE, to_markdown(title, blocks))

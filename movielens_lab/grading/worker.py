@@ -1,7 +1,9 @@
-"""Grade one student in its own course copy: ``python -m movielens_lab.grading.worker ROOT STUDENT KERNEL PARENT``.
+"""Grade one student in its own course copy: ``python -m movielens_lab.grading.worker ROOT STUDENT ASSIGNMENT
+CELL_TIMEOUT KERNEL PARENT``.
 
-Runs real ``nbgrader autograde`` on the course folder ROOT, whose gradebook only this process
-writes, and records what nbgrader said in ``ROOT/worker.json``. (The points come from the
+Runs real ``nbgrader autograde`` of ASSIGNMENT on the course folder ROOT, whose gradebook only
+this process writes, each cell limited to CELL_TIMEOUT seconds, and records what nbgrader said
+in ``ROOT/worker.json``. (The points come from the
 judge afterwards; see ``judging``.) The grading process PARENT kills it (and its
 kernel's process group) when it runs past the notebook timeout; it dies with PARENT (``lifetime``).
 """
@@ -27,20 +29,20 @@ def _summary(result: dict) -> dict:
             "error": errors[0][:500] if errors else ""}
 
 
-def run(root: Path, student: str, kernel_name: str) -> dict:
-    """Autograde ``student``; return nbgrader's outcome."""
-    assignment = json.loads((root / "release.json").read_text())["assignment"]
+def run(root: Path, student: str, assignment: str, cell_timeout: int, kernel_name: str) -> dict:
+    """Autograde ``student``'s ``assignment``; return nbgrader's outcome."""
     extra = client_config()
     extra.Execute.kernel_name = kernel_name
+    extra.Execute.timeout = cell_timeout
     with nbgrader_environment():
         api = nbgrader_api(root, extra)
         return {"autograde": _summary(api.autograde(assignment, student, force=True, create=True))}
 
 
 def main(argv: list[str]) -> int:
-    die_with_parent(parent=int(argv[3]))  # its kernel's supervisor then stops the kernel, dying with it
-    root, student, kernel_name = Path(argv[0]), argv[1], argv[2]
-    report = run(root, student, kernel_name)
+    die_with_parent(parent=int(argv[5]))  # its kernel's supervisor then stops the kernel, dying with it
+    root, student, assignment, cell_timeout, kernel_name = Path(argv[0]), argv[1], argv[2], int(argv[3]), argv[4]
+    report = run(root, student, assignment, cell_timeout, kernel_name)
     (root / REPORT).write_text(json.dumps(report, indent=1))
     return 0
 

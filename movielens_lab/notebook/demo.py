@@ -88,7 +88,7 @@ def demo(*, data_dir: Path | None = None, out: Path = Path("out/demo"), offline:
     figures = save_figures(run.notebook, out / "figures")
     (out / "key_numbers.json").write_text(json.dumps({"dataset": label, **values}, indent=1))
     print(f"\nKey numbers ({label}, {seconds:.0f} s):")
-    print(key_numbers_table(values, lab_settings().references))
+    print(key_numbers_table(values, lab_settings(assignment=paths.LAB).references))
     print(f"\nExecuted notebook: {executed}")
     print(f"Figures ({len(figures)}): {out / 'figures'}")
     print(f"Key numbers as JSON: {out / 'key_numbers.json'}")
