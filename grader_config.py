@@ -52,24 +52,28 @@ c.LabGrader.assignments = {
         # tolerances are absolute. `data stats` and tests/test_lab_numbers.py check the offline twin against
         # them. Measured on the twin at scale 1, seeds 0..4 (LAB_SPEC's split and training, 2-core CPU,
         # TF 2.21), per seed 0 / 1 / 2 / 3 / 4, then min / median / max:
-        #   mae_movie     0.7774 0.7795 0.7807 0.7811 0.7773   0.7773 / 0.7795 / 0.7811
-        #   mae_user      0.8617 0.8617 0.8629 0.8641 0.8620   0.8617 / 0.8620 / 0.8641
-        #   mae_bias      0.7231 0.7239 0.7261 0.7255 0.7234   0.7231 / 0.7239 / 0.7261  (user+movie bias)
-        #   train_loss    0.6838 0.6838 0.6839 0.6860 0.6810   0.6810 / 0.6838 / 0.6860  (Keras emb_dim 4)
-        #   test_loss     0.7081 0.7107 0.7101 0.7120 0.7084   0.7081 / 0.7101 / 0.7120
-        #   best_emb_dim  5      5      5      5      4        4 / 5 / 5                (sweep 0..8)
-        # Largest deviation from the reference over these seeds: mae_movie 0.0027, train_loss 0.0060,
-        # test_loss 0.0020, mae_bias 0.0061; each tolerance is at least 2.4x that, and those of mae_movie,
-        # train_loss and test_loss are no looser than issue 2's +-0.015. mae_user deviates by up to 0.034:
-        # the twin sits about 0.03 above ml-1m's 0.83 (stronger user biases would break the other targets),
-        # hence 0.045. best_emb_dim 4.5 +- 1.5 means "lowest test loss at emb_dim 3..6".
+        #   mae_movie     0.7779 0.7760 0.7820 0.7840 0.7836   0.7760 / 0.7820 / 0.7840
+        #   mae_user      0.8525 0.8508 0.8510 0.8549 0.8530   0.8508 / 0.8525 / 0.8549
+        #   mae_bias      0.7175 0.7144 0.7212 0.7232 0.7256   0.7144 / 0.7212 / 0.7256  (user+movie bias)
+        #   train_loss    0.6782 0.6716 0.6871 0.6781 0.6836   0.6716 / 0.6782 / 0.6871  (Keras emb_dim 4)
+        #   test_loss     0.7017 0.6971 0.7122 0.7073 0.7094   0.6971 / 0.7073 / 0.7122
+        #   best_emb_dim  4      5      5      5      5        4 / 5 / 5                (sweep 0..8)
+        #   precision@10 of the same model / popularity / random (LAB_SPEC_PART2 section 4; `data stats`):
+        #     model 0.0437 0.0438 0.0311 0.0419 0.0373, popularity 0.1428-0.1641, random 0.0069-0.0075:
+        #     the model ranks 4.4x to 6.3x better than random and below popularity, as on real data.
+        # Largest deviation from the reference over these seeds: mae_movie 0.0040, mae_bias 0.0056,
+        # train_loss 0.0084, test_loss 0.0129. Since the twin's exposure depends on taste (who rates what),
+        # the seeds spread wider than before, so test_loss has issue 2's full +-0.015; the tolerances of
+        # mae_movie, train_loss and test_loss are no looser than that. mae_user deviates by up to 0.025:
+        # the twin sits about 0.02 above ml-1m's 0.83, hence 0.045. best_emb_dim 4.5 +- 1.5 means
+        # "lowest test loss at emb_dim 3..6".
         "references": {
             "mae_movie": 0.78, "mae_user": 0.83, "mae_bias": 0.72,
             "train_loss": 0.68, "test_loss": 0.71, "best_emb_dim": 4.5,
         },
         "tolerances": {
             "mae_movie": 0.01, "mae_user": 0.045, "mae_bias": 0.015,
-            "train_loss": 0.015, "test_loss": 0.01, "best_emb_dim": 1.5,
+            "train_loss": 0.015, "test_loss": 0.015, "best_emb_dim": 1.5,
         },
     },
 }

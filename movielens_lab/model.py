@@ -1,4 +1,4 @@
-"""The lab's reference computations (LAB_SPEC sections 4-7 and 11), for stats, benchmarks and tests.
+"""The lab's reference computations (LAB_SPEC sections 4-7 and 11; LAB_SPEC_PART2's ranking), for stats and tests.
 
 The student notebook carries its own copy of these steps (it must run without this
 package); ``tests/test_solution_notebook.py`` checks that both give the same numbers.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -109,3 +110,60 @@ def train(s: Split, nusers: int, nmovies: int, emb_dim: int = EMB_DIM, epochs: i
     hist = mod.fit([s.usertr, s.movietr], s.ytr, epochs=epochs, batch_size=BATCH_SIZE,
                    validation_data=([s.userts, s.moviets], s.yts), verbose=0)
     return mod, hist.history
+
+
+RANK_K = 10
+"""LAB_SPEC_PART2 section 4: precision and recall at 10."""
+RELEVANT_STARS = 4
+"""A test rating of this many stars or more makes a movie relevant to its user."""
+
+
+def ranking_at_k(s: Split, scores: Callable[[np.ndarray], np.ndarray], k: int = RANK_K,
+                 chunk: int = 1000) -> tuple[float, float]:
+    """Precision@k and recall@k of a ranking, averaged over the test users with a relevant movie.
+
+    ``scores(users)`` gives one row of scores per user over movie ids ``0..max id``; each user's
+    top ``k`` are taken among the movies that have training ratings and that they did not rate
+    in training. A hit is a movie the user rated ``RELEVANT_STARS`` or more in the test set;
+    recall divides the hits by the number of such movies.
+    """
+    size = int(max(s.movietr.max(), s.moviets.max())) + 1
+    good = s.yts >= RELEVANT_STARS
+    users = np.unique(s.userts[good])
+    known = np.bincount(s.movietr, minlength=size) > 0
+    precision, recall = [], []
+    for start in range(0, users.size, chunk):  # a users x movies block at a time
+        block = users[start:start + chunk]
+        row = np.searchsorted(block, s.usertr)
+        mine = (row < block.size) & (block[np.minimum(row, block.size - 1)] == s.usertr)
+        score = np.array(scores(block), dtype=np.float64)
+        score[:, ~known] = -np.inf
+        score[row[mine], s.movietr[mine]] = -np.inf
+        relevant = np.zeros(score.shape, dtype=bool)
+        rows = np.searchsorted(block, s.userts[good])
+        ours = (rows < block.size) & (block[np.minimum(rows, block.size - 1)] == s.userts[good])
+        relevant[rows[ours], s.moviets[good][ours]] = True
+        top = np.argpartition(-score, k, axis=1)[:, :k]
+        hits = np.take_along_axis(relevant, top, axis=1).sum(axis=1)
+        precision.append(hits / k)
+        recall.append(hits / relevant.sum(axis=1))
+    return float(np.concatenate(precision).mean()), float(np.concatenate(recall).mean())
+
+
+def model_scores(mod) -> Callable[[np.ndarray], np.ndarray]:
+    """The lab model's predicted rating of every movie, for a block of users (from its weights)."""
+    w = {name: mod.get_layer(name).get_weights()[0] for name in ("user_bias", "movie_bias", "user_vec", "movie_vec")}
+    return lambda users: w["user_bias"][users] + w["movie_bias"][:, 0] + w["user_vec"][users] @ w["movie_vec"].T
+
+
+def popularity_scores(s: Split) -> Callable[[np.ndarray], np.ndarray]:
+    """Every user ranks movies by their number of training ratings."""
+    counts = np.bincount(s.movietr, minlength=int(max(s.movietr.max(), s.moviets.max())) + 1).astype(float)
+    return lambda users: np.broadcast_to(counts, (users.size, counts.size))
+
+
+def random_scores(s: Split, seed: int = TRAIN_SEED) -> Callable[[np.ndarray], np.ndarray]:
+    """A seeded random ranking."""
+    rng = np.random.default_rng(seed)
+    size = int(max(s.movietr.max(), s.moviets.max())) + 1
+    return lambda users: rng.random((users.size, size))

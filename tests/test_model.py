@@ -35,3 +35,29 @@ def test_bias_maes_predict_by_the_training_means() -> None:
                     userts=np.array([1, 2]), moviets=np.array([0, 2]), yts=np.array([5.0, 1.0]))
     # movie means: 0 -> 4, 1 -> 2.5, 2 -> the overall 3; user means: 0 -> 3, 1 -> 3, 2 -> 3
     assert model.bias_maes(s) == (1.5, 2.0)
+
+
+def _ranking_split() -> model.Split:
+    """Three users, six movies (ids 0-5): user 0 rated movies 0 and 1 in training, 2 (5 stars) and 3 (2 stars)
+    in the test set; user 1 rated movie 2 in training and 4 (4 stars) in the test set; user 2 has no relevant
+    test rating (3 stars), so it is left out; movie 5 has no training rating."""
+    return model.Split(usertr=np.array([0, 0, 1, 2, 2]), movietr=np.array([0, 1, 2, 3, 4]),
+                       ytr=np.array([4.0, 3.0, 5.0, 4.0, 4.0]),
+                       userts=np.array([0, 0, 1, 2]), moviets=np.array([2, 3, 4, 5]), yts=np.array([5.0, 2.0, 4.0, 3.0]))
+
+
+def test_ranking_excludes_training_movies_and_divides_recall_by_the_relevant() -> None:
+    s = _ranking_split()
+    # The best scores go to movies 0 and 1 (seen by user 0 in training) and to 5 (no training rating): skipped.
+    best_first = np.array([9.0, 8.0, 1.0, 2.0, 0.5, 10.0])
+    precision, recall = model.ranking_at_k(s, lambda users: np.tile(best_first, (users.size, 1)), k=2)
+    # user 0: top 2 of {2, 3, 4} = 3, 2 -> one hit (movie 2); user 1: top 2 of {0, 1, 3, 4} = 0, 1 -> no hit.
+    assert (precision, recall) == (0.25, 0.5)
+    assert model.ranking_at_k(s, lambda users: np.tile(-best_first, (users.size, 1)), k=1) == (0.5, 0.5)
+
+
+def test_popularity_ranks_by_training_counts_and_random_is_seeded() -> None:
+    s = _ranking_split()
+    assert model.popularity_scores(s)(np.array([0, 1])).tolist() == [[1, 1, 1, 1, 1, 0]] * 2
+    first, again = model.random_scores(s)(np.array([0, 1])), model.random_scores(s)(np.array([0, 1]))
+    assert first.shape == (2, 6) and np.array_equal(first, again)

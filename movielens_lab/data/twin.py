@@ -5,10 +5,13 @@ quantiles of ratings per user and per movie) are used as targets. How it is made
 
 1. Ratings per user and per movie follow deterministic quantile profiles through ml-1m's
    published quantiles, fitted to the exact totals.
-2. Each user rates distinct movies, drawn by popularity weights (weighted sampling without
-   replacement, all users at once); the weights are fitted so that each movie's expected count
-   matches its profile.
-3. A latent score per rating (user bias + movie bias + popularity bonus + a low-rank dot
+2. Every user and movie gets latent biases and low-rank factors (who likes what).
+3. Each user rates distinct movies, drawn by popularity weights tilted toward the movies that
+   user likes (weighted sampling without replacement, all users at once): people mostly watch
+   what they expect to enjoy, which is what lets a model trained on ratings recommend better
+   than chance (LAB_SPEC_PART2 section 4). The weights are fitted so that each movie's
+   expected count matches its profile.
+4. A latent score per rating (user bias + movie bias + popularity bonus + the factors' dot
    product + noise) is cut at the quantiles that give ml-1m's star counts.
 
 The knobs (``StarModel``, the profile knots) were fitted by measuring with ``data stats``; the
@@ -55,12 +58,18 @@ class StarModel:
     """
 
     user_bias: float = 0.47
-    movie_bias: float = 0.75
-    popularity_bonus: float = 0.20
+    movie_bias: float = 0.63
+    popularity_bonus: float = 0.76
     activity_penalty: float = 0.10
     rank: int = 4
-    factor_scale: float = 0.30
+    factor_scale: float = 0.33
     factor_decay: float = 0.90
+    popularity_floor: float = 0.5
+    """The popularity bonus stops falling this many standard deviations below the typical movie: the
+    least-rated movies are not all bad, and a few of them are rated 5 stars by their handful of viewers."""
+    exposure: float = 0.5
+    """How strongly taste decides which movies a user rates: the tilt is ``exp(exposure * z)``, with
+    ``z`` the user's standardized affinity for the movie (0: by popularity alone)."""
 
 
 @dataclass(frozen=True)
@@ -128,10 +137,16 @@ def _fit_weights(per_user: np.ndarray, target: np.ndarray, rounds: int = 30) -> 
     return w
 
 
-def _pick_movies(rng: np.random.Generator, per_user: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """Each user's distinct movies (Efraimidis-Spirakis keys); a boolean users x movies matrix."""
+def _pick_movies(rng: np.random.Generator, per_user: np.ndarray, weight: np.ndarray,
+                 taste: np.ndarray) -> np.ndarray:
+    """Each user's distinct movies (Efraimidis-Spirakis keys); a boolean users x movies matrix.
+
+    ``taste`` (users x movies) tilts each user's weights toward the movies they will like:
+    people mostly watch what they expect to enjoy. Each movie's tilt averages 1 over the users,
+    so its expected count stays the one its weight was fitted for.
+    """
     keys = rng.standard_exponential((per_user.size, weight.size), dtype=np.float32)
-    keys /= weight.astype(np.float32)
+    keys /= weight.astype(np.float32) * taste
     thresholds = np.sort(keys, axis=1)[np.arange(per_user.size), per_user - 1]
     return keys <= thresholds[:, None]
 
@@ -148,27 +163,57 @@ def _cover_all_movies(rng: np.random.Generator, rated: np.ndarray) -> None:
         counts[m] += 1
 
 
-def _stars(rng: np.random.Generator, user: np.ndarray, movie: np.ndarray, per_user: np.ndarray,
-           per_movie: np.ndarray, knobs: StarModel, total: int) -> np.ndarray:
-    """Stars 1..5 in ml-1m's proportions, cut from a latent score."""
+@dataclass(frozen=True)
+class Latent:
+    """Who likes what: user and movie biases and low-rank factors, in units of the noise."""
+
+    user_bias: np.ndarray
+    movie_bias: np.ndarray
+    p: np.ndarray
+    q: np.ndarray
+
+    def affinity(self) -> np.ndarray:
+        """Users x movies: the taste part of every possible rating's score (float32)."""
+        return (self.p.astype(np.float32) @ self.q.T.astype(np.float32))
+
+    def score(self, user: np.ndarray, movie: np.ndarray) -> np.ndarray:
+        """The noise-free score of each (user, movie) rating."""
+        return self.user_bias[user] + self.movie_bias[movie] + np.einsum("ij,ij->i", self.p[user], self.q[movie])
+
+
+def _standardized(x: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Mean 0 and sd 1 over the ratings (each row counted ``weight`` times): steadier across seeds."""
+    w = (weight / weight.sum()).reshape(-1, *[1] * (x.ndim - 1))
+    x = x - (w * x).sum(axis=0)
+    return x / np.sqrt((w * x**2).sum(axis=0))
+
+
+def _latent(rng: np.random.Generator, per_user: np.ndarray, per_movie: np.ndarray, knobs: StarModel) -> Latent:
+    """Biases and factors, weighted by each user's and movie's (expected) number of ratings."""
     nusers, nmovies = per_user.size, per_movie.size
-
-    def standardized(x: np.ndarray, weight: np.ndarray) -> np.ndarray:
-        """Mean 0 and sd 1 over the ratings (each row counted ``weight`` times): steadier across seeds."""
-        w = (weight / weight.sum()).reshape(-1, *[1] * (x.ndim - 1))
-        x = x - (w * x).sum(axis=0)
-        return x / np.sqrt((w * x**2).sum(axis=0))
-
-    ones_u, ones_m = np.ones(nusers), np.ones(nmovies)
-    user_bias = (knobs.user_bias * standardized(rng.standard_normal(nusers), per_user)
-                 - knobs.activity_penalty * standardized(np.log(per_user), ones_u))
-    movie_bias = (knobs.movie_bias * standardized(rng.standard_normal(nmovies), per_movie)
-                  + knobs.popularity_bonus * standardized(np.log(per_movie), ones_m))
+    user_bias = (knobs.user_bias * _standardized(rng.standard_normal(nusers), per_user)
+                 - knobs.activity_penalty * _standardized(np.log(per_user), np.ones(nusers)))
+    movie_bias = (knobs.movie_bias * _standardized(rng.standard_normal(nmovies), per_movie)
+                  + knobs.popularity_bonus * np.maximum(_standardized(np.log(per_movie), np.ones(nmovies)),
+                                                        -knobs.popularity_floor))
     scales = np.sqrt(knobs.factor_scale * knobs.factor_decay ** np.arange(knobs.rank))
-    p = standardized(rng.standard_normal((nusers, knobs.rank)), per_user) * scales
-    q = standardized(rng.standard_normal((nmovies, knobs.rank)), per_movie) * scales
-    score = user_bias[user] + movie_bias[movie] + np.einsum("ij,ij->i", p[user], q[movie])
-    score += rng.standard_normal(user.size)
+    p = _standardized(rng.standard_normal((nusers, knobs.rank)), per_user) * scales
+    q = _standardized(rng.standard_normal((nmovies, knobs.rank)), per_movie) * scales
+    return Latent(user_bias, movie_bias, p, q)
+
+
+def _taste(latent: Latent, exposure: float) -> np.ndarray:
+    """Users x movies tilt ``exp(exposure * affinity / sd)``, scaled to average 1 per movie."""
+    a = latent.affinity()
+    a *= np.float32(exposure / a.std())
+    np.exp(a, out=a)
+    a /= a.mean(axis=0, keepdims=True)
+    return a
+
+
+def _stars(rng: np.random.Generator, user: np.ndarray, movie: np.ndarray, latent: Latent, total: int) -> np.ndarray:
+    """Stars 1..5 in ml-1m's proportions, cut from the latent score plus noise."""
+    score = latent.score(user, movie) + rng.standard_normal(user.size)
     counts = _round_total(np.array(STAR_COUNTS) * total / RATINGS, total)
     stars = np.empty(user.size, dtype=np.int8)
     stars[np.argsort(score, kind="stable")] = np.repeat(np.arange(1, 6, dtype=np.int8), counts)
@@ -204,11 +249,13 @@ def generate(seed: int = 0, scale: float = 1.0, knobs: StarModel = StarModel()) 
     per_user = _profile(n["users"], PER_USER_QUANTILES, n["ratings"], MIN_PER_USER,
                         min(PER_USER_QUANTILES[-1][1], 0.9 * n["rated"]))
     per_user = rng.permutation(per_user)
-    target = _profile(n["rated"], PER_MOVIE_QUANTILES, n["ratings"], 1, 0.6 * n["users"]).astype(float)
-    rated = _pick_movies(rng, per_user, _fit_weights(per_user, rng.permutation(target)))
+    target = rng.permutation(_profile(n["rated"], PER_MOVIE_QUANTILES, n["ratings"], 1, 0.6 * n["users"]))
+    latent = _latent(rng, per_user, target.astype(float), knobs)
+    rated = _pick_movies(rng, per_user, _fit_weights(per_user, target.astype(float)),
+                         _taste(latent, knobs.exposure))
     _cover_all_movies(rng, rated)
     user, movie = np.nonzero(rated)  # sorted by user: ratings.dat is grouped by user
-    stars = _stars(rng, user, movie, per_user, rated.sum(axis=0), knobs, n["ratings"])
+    stars = _stars(rng, user, movie, latent, n["ratings"])
 
     listed = np.append(rng.choice(np.arange(1, n["max_id"]), n["listed"] - 1, replace=False), n["max_id"])
     rated_ids = np.sort(np.append(rng.choice(listed[:-1], n["rated"] - 1, replace=False), n["max_id"]))
@@ -264,8 +311,8 @@ shape and the lab's numbers within their bands.
 - users.dat: {t.nusers} users (UserID::Gender::Age::Occupation::Zip-code), ml-1m's codes
 
 How it was made: ratings per user and per movie follow quantile profiles through ml-1m's
-published quantiles; each user rates distinct movies drawn by fitted popularity weights; a
-latent score (user bias + movie bias + popularity bonus + a rank-{StarModel().rank} dot product +
+published quantiles; each user rates distinct movies drawn by fitted popularity weights,
+tilted toward the movies that user likes; a latent score (user bias + movie bias + popularity bonus + a rank-{StarModel().rank} dot product +
 Gaussian noise) is cut at the quantiles that give ml-1m's star proportions. See
 movielens_lab/data/twin.py.
 """
