@@ -76,4 +76,23 @@ c.LabGrader.assignments = {
             "train_loss": 0.015, "test_loss": 0.015, "best_emb_dim": 1.5,
         },
     },
+    "movielens_lab_2": {
+        # Part 2, "beyond MAE" (LAB_SPEC_PART2): seven short fits, about 90 s on the full data set.
+        "cell_timeout": 300,
+        "notebook_timeout": 1200,
+        # The five sections sum to 100; the new-user bonus is reported on top of the total.
+        "points": {
+            "test_p2_metrics": 16, "test_p2_regularisation": 20, "test_p2_range": 14, "test_p2_ranking": 26,
+            "test_p2_embeddings": 24, "test_p2_cold_start": 10,
+        },
+        "bonus": ["test_p2_cold_start"],
+        "objectives": {
+            "test_p2_metrics": "compare MAE and RMSE and the losses that optimise them",
+            "test_p2_regularisation": "regularise embeddings against over-fitting",
+            "test_p2_range": "keep predictions in the star range",
+            "test_p2_ranking": "evaluate recommendations with ranking metrics and baselines",
+            "test_p2_embeddings": "read what embeddings and biases learned",
+            "test_p2_cold_start": "recommend to new users",
+        },
+    },
 }

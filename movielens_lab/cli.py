@@ -97,8 +97,10 @@ def _demo(parser: argparse.ArgumentParser) -> Function:
     from .notebook.demo import demo
 
     add = options(parser, demo)
+    add("--part", type=int, choices=[1, 2], help="run only this part of the lab (default: both)")
     add("--data-dir", type=Path, help=DATA_DIR_HELP)
-    add("--out", type=Path, help="where the executed notebook and figures go (default %(default)s)")
+    add("--out", type=Path, help="where each part's executed notebook and figures go, in a folder named after its "
+                                 "assignment (default %(default)s)")
     add("--offline", action="store_true", help="do not try to download; use the twin")
     return demo
 
@@ -175,7 +177,7 @@ COMMANDS: dict[str, Command | Group] = {
         "twin": Command("write the synthetic offline twin of MovieLens 1M (exact ml-1m layout)", _twin),
         "stats": Command("print a dataset's shape and the lab's numbers beside their targets", _stats),
     }),
-    "demo": Command("get a dataset, run the reference solution notebook and print its key numbers", _demo),
+    "demo": Command("get a dataset, run the reference solution notebooks and print their key numbers", _demo),
     "release": Command("set up the nbgrader course folder and generate the student notebook", _release),
     "grade": Command("autograde a folder or zip of submissions; write feedback, grades.csv, results.json", _grade),
     "merge": Command("once every shard is graded: write grades.csv, results.json, run.json and the class report",

@@ -73,10 +73,30 @@ def tensorflow_environment() -> None:
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 
-def build_model(nusers: int, nmovies: int, emb_dim: int = EMB_DIM):
+@dataclass(frozen=True)
+class Training:
+    """How the lab trains a model: Part 1's settings (LAB_SPEC section 7) unless told otherwise."""
+
+    loss: str = "mean_absolute_error"
+    batch_size: int = BATCH_SIZE
+    learning_rate: float = LEARNING_RATE
+    epochs: int = EPOCHS
+
+
+PART2_TRAINING = Training(batch_size=10_000, learning_rate=0.05)
+"""LAB_SPEC_PART2's fits: larger batches and a larger step, so that its seven fits take about a minute."""
+PART2_L2 = 1e-5
+"""The L2 strength on the embedding vectors that flattens Part 2's sweep on the full twin."""
+PART2_DIMS = (0, 4, 16)
+"""Part 2's sweep (section 2)."""
+
+
+def build_model(nusers: int, nmovies: int, emb_dim: int = EMB_DIM, l2: float = 0.0, star_range: bool = False):
     """LAB_SPEC section 6: user/movie bias plus the dot product of ``emb_dim``-vectors.
 
-    ``nusers``/``nmovies`` are the largest ids; ``emb_dim`` 0 means biases only.
+    ``nusers``/``nmovies`` are the largest ids; ``emb_dim`` 0 means biases only. LAB_SPEC_PART2:
+    ``l2`` penalises the vectors (not the biases); ``star_range`` squashes the output into
+    (0.5, 5.5) with a scaled sigmoid.
     """
     tensorflow_environment()
     import keras
@@ -85,31 +105,42 @@ def build_model(nusers: int, nmovies: int, emb_dim: int = EMB_DIM):
     user_in = layers.Input(shape=(1,), name="userid")
     movie_in = layers.Input(shape=(1,), name="movieid")
 
-    def embed(ids, input_dim: int, dim: int, name: str):
-        return layers.Flatten()(layers.Embedding(input_dim=int(input_dim), output_dim=dim, name=name)(ids))
+    def embed(ids, input_dim: int, dim: int, name: str, penalty=None):
+        table = layers.Embedding(input_dim=int(input_dim), output_dim=dim, name=name, embeddings_regularizer=penalty)
+        return layers.Flatten()(table(ids))
 
     terms = [embed(user_in, nusers + 1, 1, "user_bias"), embed(movie_in, nmovies + 1, 1, "movie_bias")]
     if emb_dim > 0:
-        terms.append(layers.Dot(axes=1)([embed(user_in, nusers + 1, emb_dim, "user_vec"),
-                                         embed(movie_in, nmovies + 1, emb_dim, "movie_vec")]))
-    return keras.Model([user_in, movie_in], layers.Add()(terms))
+        penalty = (lambda: keras.regularizers.L2(l2)) if l2 else (lambda: None)
+        terms.append(layers.Dot(axes=1)([embed(user_in, nusers + 1, emb_dim, "user_vec", penalty()),
+                                         embed(movie_in, nmovies + 1, emb_dim, "movie_vec", penalty())]))
+    out = layers.Add()(terms)
+    if star_range:
+        out = layers.Rescaling(scale=5.0, offset=0.5)(layers.Activation("sigmoid")(out))
+    return keras.Model([user_in, movie_in], out)
 
 
-def train(s: Split, nusers: int, nmovies: int, emb_dim: int = EMB_DIM, epochs: int = EPOCHS,
-          seed: int = TRAIN_SEED, steps_per_execution: int = STEPS_PER_EXECUTION):
-    """LAB_SPEC section 7, seeded and deterministic; returns (model, history dict)."""
+def train(s: Split, nusers: int, nmovies: int, emb_dim: int = EMB_DIM, seed: int = TRAIN_SEED,
+          steps_per_execution: int = STEPS_PER_EXECUTION, *, training: Training = Training(), l2: float = 0.0,
+          star_range: bool = False):
+    """LAB_SPEC section 7 (or ``training``'s settings), seeded and deterministic; returns (model, history dict)."""
     tensorflow_environment()
     import keras
     import tensorflow as tf
 
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
-    mod = build_model(nusers, nmovies, emb_dim)
-    mod.compile(optimizer=keras.optimizers.Adam(learning_rate=LEARNING_RATE),
-                loss="mean_absolute_error", steps_per_execution=steps_per_execution)
-    hist = mod.fit([s.usertr, s.movietr], s.ytr, epochs=epochs, batch_size=BATCH_SIZE,
+    mod = build_model(nusers, nmovies, emb_dim, l2, star_range)
+    mod.compile(optimizer=keras.optimizers.Adam(learning_rate=training.learning_rate),
+                loss=training.loss, steps_per_execution=steps_per_execution)
+    hist = mod.fit([s.usertr, s.movietr], s.ytr, epochs=training.epochs, batch_size=training.batch_size,
                    validation_data=([s.userts, s.moviets], s.yts), verbose=0)
     return mod, hist.history
+
+
+def predict(mod, s: Split) -> np.ndarray:
+    """The model's predictions of the test ratings."""
+    return np.ravel(mod.predict([s.userts, s.moviets], batch_size=20_000, verbose=0))
 
 
 RANK_K = 10

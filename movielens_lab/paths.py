@@ -26,5 +26,7 @@ def student_notebook(assignment: str) -> Path:
 
 LAB = "movielens_lab"
 """Part 1, the lab whose key numbers ``demo`` and ``data stats`` print beside MovieLens 1M's published ones."""
+LAB_2 = "movielens_lab_2"
+"""Part 2, "beyond MAE"."""
 SOLUTION_NOTEBOOK = solution_notebook(LAB)
-"""Part 1's source notebook, which ``demo`` runs."""
+"""Part 1's source notebook."""

@@ -20,10 +20,8 @@ import nbformat
 from nbformat import NotebookNode
 
 from fixtures import submissions
+from movielens_lab.paths import LAB, solution_notebook, student_notebook
 
-ROOT = Path(__file__).resolve().parent.parent
-SOLUTION_NOTEBOOK = ROOT / "solutions" / "movielens_lab.ipynb"
-STUDENT_NOTEBOOK = ROOT / "notebooks" / "movielens_lab.ipynb"
 MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 POINTS = {"test_movies": 8, "test_ratings": 8, "test_sparse": 6, "test_split": 10, "test_baselines": 14,
           "test_model": 12, "test_training": 12, "test_curves": 6, "test_existing_user": 12, "test_new_user": 12,
@@ -38,31 +36,34 @@ class Case:
 
     build: Callable[[], NotebookNode]
     lost: dict[str, float] = field(default_factory=dict)
-    hints: dict[str, str] = field(default_factory=dict)
+    hints: dict[str, str | tuple[str, ...]] = field(default_factory=dict)
+    """Words the hints of a section must hold (one text, or several)."""
     flagged: bool = False
     note: str = ""
     """Words the row's reason must hold (how the submission was read)."""
+    points: dict[str, float] = field(default_factory=lambda: POINTS)
+    """The points of the assignment it is a submission of."""
 
     def expected(self) -> dict[str, float]:
-        return {g: p - self.lost.get(g, 0.0) for g, p in POINTS.items()}
+        return {g: p - self.lost.get(g, 0.0) for g, p in self.points.items()}
 
 
-def _answers() -> dict[str, str]:
+def _answers(assignment: str = LAB) -> dict[str, str]:
     """The solution's answer cells, by grade_id, with the solution markers removed."""
-    source = nbformat.read(SOLUTION_NOTEBOOK, as_version=4)
+    source = nbformat.read(solution_notebook(assignment), as_version=4)
     return {c.metadata.nbgrader["grade_id"]: "\n".join(line for line in c.source.splitlines()
                                                        if line.strip() not in MARKERS)
             for c in source.cells if c.metadata.get("nbgrader", {}).get("solution")}
 
 
-def blank() -> NotebookNode:
+def blank(assignment: str = LAB) -> NotebookNode:
     """The student notebook as released."""
-    return nbformat.read(STUDENT_NOTEBOOK, as_version=4)
+    return nbformat.read(student_notebook(assignment), as_version=4)
 
 
-def completed(edits: Edits | None = None) -> NotebookNode:
+def completed(edits: Edits | None = None, assignment: str = LAB) -> NotebookNode:
     """The student notebook with every TODO answered from the solution, then ``edits`` applied."""
-    nb, answers = blank(), _answers()
+    nb, answers = blank(assignment), _answers(assignment)
     for grade_id, source in answers.items():
         submissions.cell(nb, grade_id).source = source
     return edited(nb, edits or {})
@@ -368,11 +369,11 @@ MISTAKES: dict[str, tuple[Edits, str, float, str]] = {
 CASES = _cases()
 
 
-def write(folder: Path) -> dict[str, dict]:
-    """Write every submission into ``folder`` and return (and write) their expectations."""
+def write(folder: Path, cases: dict[str, Case] | None = None) -> dict[str, dict]:
+    """Write every submission (of ``cases``, default Part 1's) into ``folder``; return (and write) their expectations."""
     folder.mkdir(parents=True, exist_ok=True)
     expected = {}
-    for name, case in CASES.items():
+    for name, case in (CASES if cases is None else cases).items():
         nbformat.write(case.build(), folder / f"{name}.ipynb")
         expected[name] = {"points": case.expected(), "hints": case.hints, "flagged": case.flagged, "note": case.note}
     (folder / "expected.json").write_text(json.dumps(expected, indent=1) + "\n")

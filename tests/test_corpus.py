@@ -1,8 +1,9 @@
-"""The submission corpus (tests/corpus.py) graded in one batch on the small twin, with real nbgrader.
+"""The submission corpora (tests/corpus.py, tests/corpus_2.py) each graded in one batch on the small twin.
 
-Every row's points are exact, section by section: cheats earn what their answers earn and
-are listed for review, correct variants get full marks, each classic mistake costs only its
-section with a hint that names it. No student-facing file holds hidden test code.
+Real nbgrader, the real judge. Every row's points are exact, section by section: cheats earn
+what their answers earn and are listed for review, correct variants get full marks, each
+classic mistake costs only its section with a hint that names it. No student-facing file
+holds hidden test code.
 """
 
 from __future__ import annotations
@@ -12,84 +13,119 @@ import csv
 import html
 import io
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 import pytest
 
 import corpus
+import corpus_2
 from movielens_lab.config import lab_settings
 from movielens_lab.grading.batch import grade
 from movielens_lab.grading.judging import split_hidden
-from movielens_lab.paths import LAB, SOLUTION_NOTEBOOK
-
+from movielens_lab.paths import LAB, LAB_2, solution_notebook
 
 pytestmark = pytest.mark.slow
 
+CORPORA = {LAB: (corpus.CASES, corpus.POINTS, "complete"), LAB_2: (corpus_2.CASES, corpus_2.POINTS, "p2_complete")}
+"""Each assignment's cases, points and complete submission."""
+ROWS = [(assignment, name) for assignment, (cases, _, _) in CORPORA.items() for name in sorted(cases)]
+
+
+@dataclass(frozen=True)
+class Graded:
+    """One corpus graded: its assignment, rows of grades.csv by student, output folder, what grade printed."""
+
+    assignment: str
+    rows: dict[str, dict]
+    out: Path
+    printed: str
+
+    @property
+    def cases(self) -> dict[str, corpus.Case]:
+        return CORPORA[self.assignment][0]
+
+    @property
+    def points(self) -> dict[str, float]:
+        return CORPORA[self.assignment][1]
+
 
 @pytest.fixture(scope="module")
-def graded(small_twin: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, dict], Path, str]:
-    """The corpus graded in one batch, by a grader whose environment asks TensorFlow for every log line."""
-    subs = tmp_path_factory.mktemp("corpus")
-    corpus.write(subs)
+def graded(request: pytest.FixtureRequest, small_twin: Path, full_twin: Path,
+           tmp_path_factory: pytest.TempPathFactory) -> Graded:
+    """A corpus graded in one batch, by a grader whose environment asks TensorFlow for every log line.
+
+    Part 1's on the small twin; Part 2's on the full twin, the only one large enough for its lessons
+    (over-fitting, a model better than the movie means) to show in seven short fits.
+    """
+    assignment = request.param
+    data = small_twin if assignment == LAB else full_twin
+    subs = tmp_path_factory.mktemp(f"corpus_{assignment}")
+    corpus.write(subs, CORPORA[assignment][0])
     (subs / "expected.json").unlink()
-    out = tmp_path_factory.mktemp("corpus_grading")
+    out = tmp_path_factory.mktemp(f"grading_{assignment}")
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed), pytest.MonkeyPatch.context() as env:
         env.setenv("TF_CPP_MIN_LOG_LEVEL", "0")
-        assert grade(subs, out=out, jobs=2, data_dir=small_twin.parent) == 0
+        assert grade(subs, assignment=assignment, out=out, jobs=2, data_dir=data.parent) == 0
     with open(out / "grades.csv", newline="") as fh:
         rows = {row["student"]: row for row in csv.DictReader(fh)}
-    return rows, out, printed.getvalue()
+    return Graded(assignment, rows, out, printed.getvalue())
 
 
-def test_the_corpus_is_large_and_its_points_are_the_configs() -> None:
-    assert len(corpus.CASES) >= 30
-    assert corpus.POINTS == lab_settings(assignment=LAB).points
+every_corpus = pytest.mark.parametrize("graded", list(CORPORA), indirect=True)
+every_row = pytest.mark.parametrize("graded, name", ROWS, indirect=["graded"])
 
 
-def test_every_submission_is_a_row(graded) -> None:
-    rows, _, _ = graded
-    assert set(rows) == set(corpus.CASES)
+@pytest.mark.parametrize("assignment", list(CORPORA))
+def test_the_corpus_is_large_and_its_points_are_the_configs(assignment: str) -> None:
+    cases, points, _ = CORPORA[assignment]
+    assert len(cases) >= 30 if assignment == LAB else sorted(sum(corpus_2.MISTAKE_SETS, ())) == sorted(corpus_2.MISTAKES)
+    assert points == lab_settings(assignment=assignment).points
 
 
-@pytest.mark.parametrize("name", sorted(corpus.CASES))
-def test_points_per_section_are_exact(graded, name: str) -> None:
-    rows, out, _ = graded
-    case, row = corpus.CASES[name], rows[name]
-    got = {g: float(row[g]) for g in corpus.POINTS}
+@every_corpus
+def test_every_submission_is_a_row(graded: Graded) -> None:
+    assert set(graded.rows) == set(graded.cases)
+
+
+@every_row
+def test_points_per_section_are_exact(graded: Graded, name: str) -> None:
+    case, row = graded.cases[name], graded.rows[name]
+    got = {g: float(row[g]) for g in graded.points}
     assert got == case.expected(), row["reason"]
-    results = json.loads((out / "students" / name / "results.json").read_text())
+    results = json.loads((graded.out / "students" / name / "results.json").read_text())
     assert case.note in row["reason"]
-    failed = [t["output"] for g, t in zip(corpus.POINTS, results["tests"]) if t["score"] < corpus.POINTS[g]]
+    failed = [t["output"] for g, t in zip(graded.points, results["tests"]) if t["score"] < graded.points[g]]
     for section, words in case.hints.items():
-        assert any(words in text for text in failed), (section, words, failed)
+        for word in (words,) if isinstance(words, str) else words:
+            assert any(word in text for text in failed), (section, word, failed)
 
 
-@pytest.mark.parametrize("name", sorted(corpus.CASES))
-def test_cheats_and_only_cheats_are_listed_for_review(graded, name: str) -> None:
-    rows, _, printed = graded
-    flagged = "review:" in rows[name]["reason"]
-    assert flagged == corpus.CASES[name].flagged, rows[name]["reason"]
-    review = printed.split("review by hand", 1)[-1]
-    assert (f"  {name}:" in review) == corpus.CASES[name].flagged
+@every_row
+def test_cheats_and_only_cheats_are_listed_for_review(graded: Graded, name: str) -> None:
+    flagged = "review:" in graded.rows[name]["reason"]
+    assert flagged == graded.cases[name].flagged, graded.rows[name]["reason"]
+    review = graded.printed.split("review by hand", 1)[-1]
+    assert (f"  {name}:" in review) == graded.cases[name].flagged
 
 
-def _hidden_code() -> list[str]:
+def _hidden_code(assignment: str) -> list[str]:
     """Lines of the solution's hidden tests that are code (not a hint's text)."""
-    source = nbformat.read(SOLUTION_NOTEBOOK, as_version=4)
+    source = nbformat.read(solution_notebook(assignment), as_version=4)
     lines = [line.strip() for cell in source.cells if cell.cell_type == "code"
              for line in split_hidden(cell.source)[1].splitlines()]
     return [line for line in lines if len(line) > 24 and not line.startswith(('"', "#"))]
 
 
-def test_no_student_file_holds_hidden_test_code(graded) -> None:
-    rows, out, _ = graded
-    hidden = _hidden_code()
+@every_corpus
+def test_no_student_file_holds_hidden_test_code(graded: Graded) -> None:
+    hidden = _hidden_code(graded.assignment)
     assert len(hidden) > 30
-    for name in rows:
+    for name in graded.rows:
         for file in ("feedback.html", "results.json"):
-            text = (out / "students" / name / file).read_text()
+            text = (graded.out / "students" / name / file).read_text()
             if file == "results.json":
                 data = json.loads(text)
                 text = "\n".join([data["output"], *(t["output"] for t in data["tests"])])
@@ -97,9 +133,9 @@ def test_no_student_file_holds_hidden_test_code(graded) -> None:
             assert not [line for line in hidden if line in text], (name, file)
 
 
-def test_the_kernel_writes_nothing_to_stderr(graded) -> None:
+@every_corpus
+def test_the_kernel_writes_nothing_to_stderr(graded: Graded) -> None:
     """TensorFlow's log stays out of the cells even when the grader's environment asks for it."""
-    _, out, _ = graded
-    executed = nbformat.read(out / "executed" / "complete.ipynb", as_version=4)
+    executed = nbformat.read(graded.out / "executed" / f"{CORPORA[graded.assignment][2]}.ipynb", as_version=4)
     stderr = [o.text for c in executed.cells for o in c.get("outputs", []) if o.get("name") == "stderr"]
     assert stderr == []

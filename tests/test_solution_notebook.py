@@ -14,8 +14,9 @@ import pytest
 
 from movielens_lab import model
 from movielens_lab.config import lab_settings
-from movielens_lab.paths import LAB
+from movielens_lab.data import lab_numbers
 from movielens_lab.data.loaders import load_ratings
+from movielens_lab.paths import LAB, LAB_2
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +33,7 @@ def demo_run(full_twin: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple
 @pytest.mark.slow
 def test_demo_reproduces_the_lab_values(demo_run) -> None:
     proc, out = demo_run
-    values = json.loads((out / "key_numbers.json").read_text())
+    values = json.loads((out / LAB / "key_numbers.json").read_text())
     settings = lab_settings(assignment=LAB)
     for key in ("mae_movie", "train_loss", "test_loss"):
         assert abs(values[key] - settings.references[key]) <= settings.tolerances[key], (key, values[key])
@@ -42,26 +43,44 @@ def test_demo_reproduces_the_lab_values(demo_run) -> None:
     assert "offline twin" in proc.stdout and "final test loss" in proc.stdout
     # the kernel's own chatter goes to a log file, not to the terminal
     assert "IPKernelApp" not in proc.stdout + proc.stderr
-    assert "IPKernelApp" in (out / "kernel.log").read_text()
+    assert "IPKernelApp" in (out / LAB / "kernel.log").read_text()
 
 
 @pytest.mark.slow
-def test_demo_saves_the_executed_notebook_with_full_marks_and_figures(demo_run) -> None:
+@pytest.mark.parametrize("assignment, figures", [(LAB, 3), (LAB_2, 2)])
+def test_demo_saves_the_executed_notebooks_with_full_marks_and_figures(demo_run, assignment: str,
+                                                                       figures: int) -> None:
+    """Part 1: ratings histogram, learning curves, sweep. Part 2: the two sweeps, the map of the movies."""
     _, out = demo_run
-    executed = nbformat.read(out / "movielens_lab.ipynb", as_version=4)
+    executed = nbformat.read(out / assignment / f"{assignment}.ipynb", as_version=4)
     scores = {c.metadata.nbgrader["grade_id"]: float(o["data"]["text/plain"])
               for c in executed.cells if c.metadata.get("nbgrader", {}).get("grade")
               for o in c.outputs if o.output_type == "execute_result"}
     points = {c.metadata.nbgrader["grade_id"]: c.metadata.nbgrader["points"]
               for c in executed.cells if c.metadata.get("nbgrader", {}).get("grade")}
     assert scores == points
-    assert len(list((out / "figures").glob("*.png"))) == 3  # ratings histogram, learning curves, sweep
+    assert len(list((out / assignment / "figures").glob("*.png"))) == figures
+
+
+@pytest.mark.slow
+def test_demo_reproduces_part_2s_lessons(demo_run) -> None:
+    proc, out = demo_run
+    values = json.loads((out / LAB_2 / "key_numbers.json").read_text())
+    settings = lab_settings(assignment=LAB_2)
+    for key in lab_numbers.PART2_KEYS:
+        assert abs(values[key] - settings.references[key]) <= settings.tolerances[key], (key, values[key])
+    assert values["rmse_mse"] < values["rmse_mae"] and values["mae_mae"] < values["rmse_mae"]
+    plain, l2 = dict(zip(values["dims"], values["test_plain"])), dict(zip(values["dims"], values["test_l2"]))
+    assert plain[16] - plain[4] >= lab_numbers.OVERFIT and l2[16] < plain[16]
+    assert lab_numbers.RANKING_OVER_RANDOM * values["precision_random"] <= values["precision_model"]
+    assert values["precision_model"] < values["precision_popularity"]
+    assert "Part 2: key numbers" in proc.stdout and "precision@10: model" in proc.stdout
 
 
 @pytest.mark.slow
 def test_package_reference_gives_the_notebooks_numbers(demo_run, full_twin: Path) -> None:
     _, out = demo_run
-    values = json.loads((out / "key_numbers.json").read_text())
+    values = json.loads((out / LAB / "key_numbers.json").read_text())
     ratings = load_ratings(full_twin)
     s = model.split(ratings["UserID"].to_numpy(), ratings["MovieID"].to_numpy(),
                     ratings["Rating"].to_numpy(dtype=float))
@@ -75,10 +94,11 @@ def test_package_reference_gives_the_notebooks_numbers(demo_run, full_twin: Path
 def test_demo_without_the_solution_notebook_fails_clearly(tmp_path: Path, monkeypatch, capsys) -> None:
     from movielens_lab import cli, paths
 
-    monkeypatch.setattr(paths, "SOLUTION_NOTEBOOK", tmp_path / "missing.ipynb")
+    monkeypatch.setattr(paths, "PROJECT_ROOT", tmp_path)
     assert cli.main(["demo", "--offline", "--data-dir", str(tmp_path)]) == 1
     err = capsys.readouterr().err.strip()
-    assert err.startswith("error:") and "missing.ipynb is missing" in err and "\n" not in err
+    assert err.startswith("error:") and "movielens_lab.ipynb is missing" in err and "\n" not in err
+    assert not (tmp_path / "ml-1m").exists()  # stopped before getting any data
 
 
 @pytest.mark.slow  # the whole lab in nbconvert
@@ -96,3 +116,14 @@ def test_plain_nbconvert_runs_the_solution_without_errors(small_twin: Path, tmp_
     executed = nbformat.read(tmp_path / SOLUTION_NOTEBOOK.name, as_version=4)
     assert not [o for c in executed.cells for o in c.get("outputs", []) if o.output_type == "error"]
     assert not (tmp_path / "data").exists()  # it used $MOVIELENS_DIR, not ./data
+
+
+@pytest.mark.slow
+def test_package_reference_gives_part_2s_numbers(demo_run, full_twin: Path) -> None:
+    _, out = demo_run
+    values = json.loads((out / LAB_2 / "key_numbers.json").read_text())
+    numbers = lab_numbers.part2_numbers(load_ratings(full_twin))
+    for key in ("mae_mae", "rmse_mae", "mae_mse", "rmse_mse", "plain_last", "l2_last", "mae_range"):
+        assert numbers[key] == pytest.approx(values[key], abs=1e-4), key
+    assert numbers["precision_model"] == pytest.approx(values["precision_model"], abs=1e-3)
+    assert numbers["precision_popularity"] == pytest.approx(values["precision_popularity"], abs=1e-3)

@@ -1,4 +1,4 @@
-"""``data stats``: a dataset's facts and (unless told not to) the lab's numbers, beside their targets."""
+"""``data stats``: a dataset's facts and (unless told not to) both parts' numbers, beside their targets."""
 
 from __future__ import annotations
 
@@ -35,4 +35,6 @@ def print_stats(folder: Path, *, model: bool = True) -> None:
         print(f"training the Keras model for emb_dim {dims[0]}..{dims[-1]} "
               "(about 10 s each on 2 cores at full scale)...", flush=True)
         rows += lab_numbers.lab_rows(lab_numbers.lab_numbers(ratings))
+        print("training part 2's seven models (a few seconds each)...", flush=True)
+        rows += lab_numbers.part2_rows(lab_numbers.part2_numbers(ratings))
     print(format_table(rows))

@@ -1,9 +1,10 @@
-"""``python -m movielens_lab demo``: get a dataset, run the reference solution, show its numbers."""
+"""``python -m movielens_lab demo``: get a dataset, run the reference solutions, show their numbers."""
 
 from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -29,7 +30,24 @@ print(_json.dumps({
     "top_movies": int(len(top_movies)), "top_movies_max_count": int(top_movies["count"].max()),
 }))
 """
-"""Run in the kernel after the solution notebook's last cell: prints the lab's key values as JSON."""
+"""Part 1's key values, printed in the kernel after its last cell."""
+
+KEY_VALUES_CODE_2 = """
+import json as _json
+print(_json.dumps({
+    "mae_mae": float(results.loc["MAE loss", "MAE"]), "rmse_mae": float(results.loc["MAE loss", "RMSE"]),
+    "mae_mse": float(results.loc["MSE loss", "MAE"]), "rmse_mse": float(results.loc["MSE loss", "RMSE"]),
+    "mae_movie": float(results.loc["movie mean", "MAE"]), "rmse_movie": float(results.loc["movie mean", "RMSE"]),
+    "dims": [int(d) for d in dims], "test_plain": [float(v) for v in test_plain],
+    "test_l2": [float(v) for v in test_l2], "plain_last": float(test_plain[-1]), "l2_last": float(test_l2[-1]),
+    "mae_range": float(mae_range),
+    "precision_model": float(ranking.loc["model", "precision@10"]),
+    "precision_popularity": float(ranking.loc["popularity", "precision@10"]),
+    "precision_random": float(ranking.loc["random", "precision@10"]),
+    "recall_model": float(ranking.loc["model", "recall@10"]),
+}))
+"""
+"""Part 2's key values, printed in the kernel after its last cell."""
 
 
 def ensure_dataset(data: Path, offline: bool) -> locate.Dataset:
@@ -49,47 +67,89 @@ def ensure_dataset(data: Path, offline: bool) -> locate.Dataset:
     return found
 
 
-KEY_ROWS = (
-    ("ratings", "nratings", "{:,}"),
-    ("users (largest id)", "nusers", "{}"),
-    ("movies (largest id)", "nmovies", "{}"),
-    ("movie-mean MAE", "mae_movie", "{:.3f}"),
-    ("user-mean MAE", "mae_user", "{:.3f}"),
-    ("model parameters (emb_dim 4)", "params", "{:,}"),
-    ("final training loss", "train_loss", "{:.3f}"),
-    ("final test loss", "test_loss", "{:.3f}"),
-    ("best emb_dim (sweep)", "best_emb_dim", "{}"),
+@dataclass(frozen=True)
+class Part:
+    """One part of the lab as ``demo`` runs it: its assignment and the key numbers it prints."""
+
+    number: int
+    assignment: str
+    key_values: str
+    """Code run in the kernel after the notebook's last cell: prints the key values as JSON."""
+    rows: tuple[tuple[str, str, str], ...]
+    """(label, key in the printed values, format) of the numbers shown beside the references."""
+    reference: str
+    """What the references are (the header of their column)."""
+
+
+PARTS = (
+    Part(1, paths.LAB, KEY_VALUES_CODE, (
+        ("ratings", "nratings", "{:,}"),
+        ("users (largest id)", "nusers", "{}"),
+        ("movies (largest id)", "nmovies", "{}"),
+        ("movie-mean MAE", "mae_movie", "{:.3f}"),
+        ("user-mean MAE", "mae_user", "{:.3f}"),
+        ("model parameters (emb_dim 4)", "params", "{:,}"),
+        ("final training loss", "train_loss", "{:.3f}"),
+        ("final test loss", "test_loss", "{:.3f}"),
+        ("best emb_dim (sweep)", "best_emb_dim", "{}"),
+    ), "MovieLens 1M"),
+    Part(2, paths.LAB_2, KEY_VALUES_CODE_2, (
+        ("MAE loss: test MAE", "mae_mae", "{:.3f}"),
+        ("MAE loss: test RMSE", "rmse_mae", "{:.3f}"),
+        ("MSE loss: test MAE", "mae_mse", "{:.3f}"),
+        ("MSE loss: test RMSE", "rmse_mse", "{:.3f}"),
+        ("largest emb_dim: test MAE, no penalty", "plain_last", "{:.3f}"),
+        ("largest emb_dim: test MAE, L2 penalty", "l2_last", "{:.3f}"),
+        ("star range (sigmoid): test MAE", "mae_range", "{:.3f}"),
+        ("precision@10: model", "precision_model", "{:.3f}"),
+        ("precision@10: popularity", "precision_popularity", "{:.3f}"),
+        ("precision@10: random", "precision_random", "{:.3f}"),
+    ), "reference"),
 )
-"""(label, key in the notebook's values, format) of the numbers the demo prints."""
+"""The parts of the lab, in order."""
 
 
-def key_numbers_table(values: dict, references: dict) -> str:
-    """The key numbers beside the published MovieLens 1M values."""
+def key_numbers_table(part: Part, values: dict, references: dict) -> str:
+    """A part's key numbers beside its references."""
     rows = [[label, fmt.format(values[key]), "" if (ref := references.get(key)) is None else fmt.format(ref)]
-            for label, key, fmt in KEY_ROWS]
-    return tables.render(["", "this run", "MovieLens 1M"], rows, "<>>")
+            for label, key, fmt in part.rows]
+    return tables.render(["", "this run", part.reference], rows, "<>>")
 
 
-def demo(*, data_dir: Path | None = None, out: Path = Path("out/demo"), offline: bool = False) -> None:
-    """Ensure a dataset, execute the solution notebook, print its key numbers and outputs."""
-    if not paths.SOLUTION_NOTEBOOK.is_file():
-        raise LabError(f"{paths.SOLUTION_NOTEBOOK} is missing: restore it from git (git checkout solutions/)")
-    data = locate.data_folder(data_dir)
-    label = ensure_dataset(data, offline).describe()
-    out = Path(out)
+def run_part(part: Part, data: Path, label: str, out: Path) -> None:
+    """Execute a part's solution notebook into ``out``; print its key numbers and where its outputs went."""
+    notebook = paths.solution_notebook(part.assignment)
     out.mkdir(parents=True, exist_ok=True)
-    print(f"Running {paths.SOLUTION_NOTEBOOK.name} on the {label} (a few minutes on a laptop)...")
+    print(f"Running part {part.number}, {notebook.name}, on the {label} (a few minutes on a laptop)...")
     start = time.perf_counter()
-    run = execute(paths.SOLUTION_NOTEBOOK, data, log=out / "kernel.log", cwd=out, after=KEY_VALUES_CODE)
+    run = execute(notebook, data, log=out / "kernel.log", cwd=out, after=part.key_values)
     seconds = time.perf_counter() - start
     values = json.loads(run.printed)
-    executed = out / paths.SOLUTION_NOTEBOOK.name
+    executed = out / notebook.name
     nbformat.write(run.notebook, executed)
     figures = save_figures(run.notebook, out / "figures")
     (out / "key_numbers.json").write_text(json.dumps({"dataset": label, **values}, indent=1))
-    print(f"\nKey numbers ({label}, {seconds:.0f} s):")
-    print(key_numbers_table(values, lab_settings(assignment=paths.LAB).references))
+    print(f"\nPart {part.number}: key numbers ({label}, {seconds:.0f} s):")
+    print(key_numbers_table(part, values, lab_settings(assignment=part.assignment).references))
     print(f"\nExecuted notebook: {executed}")
     print(f"Figures ({len(figures)}): {out / 'figures'}")
     print(f"Key numbers as JSON: {out / 'key_numbers.json'}")
-    print(f"The kernel's own log (TensorFlow, Jupyter): {out / 'kernel.log'}")
+    print(f"The kernel's own log (TensorFlow, Jupyter): {out / 'kernel.log'}\n")
+
+
+def demo(*, part: int | None = None, data_dir: Path | None = None, out: Path = Path("out/demo"),
+         offline: bool = False) -> None:
+    """Ensure a dataset, execute the solution notebooks (both parts, or ``part``), print their key numbers.
+
+    Each part's outputs go to ``out/<its assignment>/``.
+    """
+    chosen = [p for p in PARTS if part in (None, p.number)]
+    if not chosen:
+        raise LabError(f"there is no part {part}: the lab has parts {', '.join(str(p.number) for p in PARTS)}")
+    for notebook in (paths.solution_notebook(p.assignment) for p in chosen):
+        if not notebook.is_file():
+            raise LabError(f"{notebook} is missing: restore it from git (git checkout solutions/)")
+    data = locate.data_folder(data_dir)
+    label = ensure_dataset(data, offline).describe()
+    for each in chosen:
+        run_part(each, data, label, Path(out) / each.assignment)

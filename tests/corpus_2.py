@@ -1,0 +1,131 @@
+"""Part 2's submission corpus (LAB_SPEC_PART2): notebooks with the exact points each must get.
+
+Built like Part 1's (``corpus.py``): the blank and complete notebooks, cheats, correct
+variants, and the classic mistakes of Part 2, each costing only its own section with a hint
+that names it. ``python tests/corpus_2.py DIR`` writes them into DIR with ``expected.json``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from corpus import FAKE_HELPER, HOOK, Case, Edits, added, blank, code, completed, markdown, prepended, write
+from movielens_lab.paths import LAB_2
+
+POINTS = {"test_p2_metrics": 16, "test_p2_regularisation": 20, "test_p2_range": 14, "test_p2_ranking": 26,
+          "test_p2_embeddings": 24, "test_p2_cold_start": 10}
+"""The points of grader_config.py's movielens_lab_2 (the corpus test checks they agree)."""
+ALL_LOST = dict(POINTS)
+FIRST = "p2_metrics"
+"""The first answer cell, where the cheats go."""
+
+RMSE_VIA_NORM = '''def rmse(y, yhat):
+    diff = np.ravel(y) - np.ravel(yhat)
+    return np.linalg.norm(diff) / np.sqrt(diff.size)'''
+SET_METRICS = '''def precision_at_k(recommended, relevant, k=10):
+    return len(set(list(recommended)[:k]) & set(relevant)) / k
+
+
+def recall_at_k(recommended, relevant, k=10):
+    return len(set(list(recommended)[:k]) & set(relevant)) / len(relevant)'''
+
+MISTAKES: dict[str, tuple[Edits, str, float, str]] = {
+    "rmse_without_root": ({"p2_metrics": [("return float(np.sqrt(np.mean((np.ravel(y) - np.ravel(yhat)) ** 2)))",
+                                           "return float(np.mean((np.ravel(y) - np.ravel(yhat)) ** 2))")]},
+                          "test_p2_metrics", 8, "without the square root"),
+    "rmse_root_inside_mean": ({"p2_metrics": [("return float(np.sqrt(np.mean((np.ravel(y) - np.ravel(yhat)) ** 2)))",
+                                               "return float(np.mean(np.sqrt((np.ravel(y) - np.ravel(yhat)) ** 2)))")]},
+                              "test_p2_metrics", 8, "square root"),
+    "penalty_on_the_output": ({"p2_regularisation": [
+        ('embed(user_in, nusers + 1, emb_dim, "user_vec", keras.regularizers.L2(l2))',
+         'embed(user_in, nusers + 1, emb_dim, "user_vec")'),
+        ('embed(movie_in, nmovies + 1, emb_dim, "movie_vec", keras.regularizers.L2(l2))]))\n'
+         '    return keras.Model([user_in, movie_in], layers.Add()(terms))',
+         'embed(movie_in, nmovies + 1, emb_dim, "movie_vec")]))\n'
+         '    return keras.Model([user_in, movie_in], layers.Add(activity_regularizer=keras.regularizers.L2(l2))(terms))')]},
+        "test_p2_regularisation", 8, "on the output"),
+    "penalty_on_the_biases": ({"p2_regularisation": [('embed(user_in, nusers + 1, 1, "user_bias")',
+                                                      'embed(user_in, nusers + 1, 1, "user_bias", keras.regularizers.L2(l2))')]},
+                              "test_p2_regularisation", 6, "biases carry the mean rating"),
+    "sigmoid_without_scaling": ({"p2_range": [("return keras.Model(base.inputs, layers.Rescaling(scale=5.0, offset=0.5)(squashed))",
+                                               "return keras.Model(base.inputs, squashed)")]},
+                                "test_p2_range", 12, "a sigmoid without scaling"),
+    "rescaling_without_offset": ({"p2_range": [("Rescaling(scale=5.0, offset=0.5)", "Rescaling(scale=5.0)")]},
+                                 "test_p2_range", 7, "offset"),
+    "precision_counts_training_movies": ({"p2_ranking": [("candidates = movie_ids[~np.isin(movie_ids, seen)]",
+                                                          "candidates = movie_ids")]},
+                                         "test_p2_ranking", 8, "rated in training"),
+    "recall_divided_by_k": ({"p2_ranking": [("/ len(relevant)", "/ k")]}, "test_p2_ranking", 10, "recall divided by k"),
+    "cosine_without_normalising": ({"p2_embeddings": [("sims = Q_unit[candidates] @ Q_unit[movie_id]",
+                                                       "sims = Q[candidates] @ Q[movie_id]")]},
+                                   "test_p2_embeddings", 7, "without normalising"),
+    "pca_on_the_biases": ({"p2_embeddings": [("X = Q[top500] - Q[top500].mean(axis=0)",
+                                              "X = np.column_stack([c[top500], c[top500]]) - c[top500].mean()")]},
+                          "test_p2_embeddings", 8, "PCA on the biases"),
+    "neighbours_include_the_movie": ({"p2_embeddings": [("(ycnt[movie_ids] >= MIN_COUNT) & (movie_ids != movie_id)",
+                                                         "(ycnt[movie_ids] >= MIN_COUNT)")]},
+                                     "test_p2_embeddings", 3, "itself"),
+    "bias_ranking_without_the_count_filter": ({"p2_cold_start": [("rated_50 = movie_ids[ycnt[movie_ids] >= 50]",
+                                                                  "rated_50 = movie_ids")]},
+                                              "test_p2_cold_start", 2, "50"),
+}
+"""Part 2's classic mistakes: the edits, the section they cost, the points lost there, words of the hint."""
+
+
+MISTAKE_SETS = (
+    ("rmse_without_root", "penalty_on_the_output", "sigmoid_without_scaling", "precision_counts_training_movies",
+     "cosine_without_normalising", "bias_ranking_without_the_count_filter"),
+    ("rmse_root_inside_mean", "penalty_on_the_biases", "rescaling_without_offset", "recall_divided_by_k",
+     "neighbours_include_the_movie", "pca_on_the_biases"),
+)
+"""Part 2 runs for a minute and a half, so its mistakes are graded a set at a time: one per section in each
+notebook (two in section 5 of the second), each set costing exactly the sum of its own sections' losses."""
+
+
+def _mistakes(names: tuple[str, ...]) -> Case:
+    edits: Edits = {}
+    lost: dict[str, float] = {}
+    hints: dict[str, tuple[str, ...]] = {}
+    for name in names:
+        cell_edits, section, points, hint = MISTAKES[name]
+        for cell, pairs in cell_edits.items():
+            edits.setdefault(cell, []).extend(pairs)
+        lost[section] = lost.get(section, 0) + points
+        hints[section] = (*hints.get(section, ()), hint)
+    return Case(lambda: completed(edits, LAB_2), lost, hints, points=POINTS)
+
+
+def _cases() -> dict[str, Case]:
+    def full(edits: Edits | None = None):
+        return completed(edits, LAB_2)
+
+    def empty():
+        return blank(LAB_2)
+
+    variants = {"p2_metrics": [(
+        "def rmse(y, yhat):\n    \"\"\"Root mean squared error between two arrays with the same number of elements.\"\"\"\n"
+        "    return float(np.sqrt(np.mean((np.ravel(y) - np.ravel(yhat)) ** 2)))", RMSE_VIA_NORM)],
+        "p2_ranking": [(
+            "def precision_at_k(recommended, relevant, k=10):\n    \"\"\"The share of the first k recommended movies "
+            "that are relevant.\"\"\"\n    return len(np.intersect1d(np.asarray(recommended)[:k], relevant)) / k\n\n\n"
+            "def recall_at_k(recommended, relevant, k=10):\n    \"\"\"The share of the relevant movies found among the "
+            "first k recommended.\"\"\"\n    return len(np.intersect1d(np.asarray(recommended)[:k], relevant)) / "
+            "len(relevant)", SET_METRICS)]}
+    return {
+        "p2_blank": Case(empty, ALL_LOST, points=POINTS),
+        "p2_complete": Case(full, points=POINTS),
+        "p2_cheat_fake_helper": Case(lambda: prepended(empty(), FIRST, FAKE_HELPER), ALL_LOST, flagged=True,
+                                     points=POINTS),
+        "p2_cheat_complete_with_hook": Case(lambda: prepended(full(), FIRST, HOOK), flagged=True, points=POINTS),
+        "p2_variants": Case(lambda: added(full(variants), "test_p2_metrics", markdown("My notes."),
+                                          code("print(results)")), points=POINTS),
+        **{f"p2_mistakes_{k + 1}": _mistakes(names) for k, names in enumerate(MISTAKE_SETS)},
+    }
+
+
+CASES = _cases()
+
+
+if __name__ == "__main__":
+    write(Path(sys.argv[1] if len(sys.argv) > 1 else "corpus_2"), CASES)
