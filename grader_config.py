@@ -116,7 +116,7 @@ c.LabGrader.assignments = {
         },
         "tolerances": {
             "mae_mae": 0.012, "rmse_mae": 0.015, "rmse_mse": 0.012, "plain_last": 0.015, "l2_last": 0.015,
-            "mae_range": 0.015, "precision_model": 0.012, "precision_popularity": 0.025,
+            "mae_range": 0.015, "precision_model": 0.013, "precision_popularity": 0.025,
         },
     },
 }

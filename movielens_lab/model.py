@@ -149,6 +149,12 @@ RELEVANT_STARS = 4
 """A test rating of this many stars or more makes a movie relevant to its user."""
 
 
+def _rows_in(block: np.ndarray, users: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each user's row in the sorted ``block``, and which users are in it at all."""
+    row = np.searchsorted(block, users)
+    return row, block[np.minimum(row, block.size - 1)] == users
+
+
 def ranking_at_k(s: Split, scores: Callable[[np.ndarray], np.ndarray], k: int = RANK_K,
                  chunk: int = 1000) -> tuple[float, float]:
     """Precision@k and recall@k of a ranking, averaged over the test users with a relevant movie.
@@ -165,15 +171,13 @@ def ranking_at_k(s: Split, scores: Callable[[np.ndarray], np.ndarray], k: int = 
     precision, recall = [], []
     for start in range(0, users.size, chunk):  # a users x movies block at a time
         block = users[start:start + chunk]
-        row = np.searchsorted(block, s.usertr)
-        mine = (row < block.size) & (block[np.minimum(row, block.size - 1)] == s.usertr)
         score = np.array(scores(block), dtype=np.float64)
         score[:, ~known] = -np.inf
+        row, mine = _rows_in(block, s.usertr)
         score[row[mine], s.movietr[mine]] = -np.inf
         relevant = np.zeros(score.shape, dtype=bool)
-        rows = np.searchsorted(block, s.userts[good])
-        ours = (rows < block.size) & (block[np.minimum(rows, block.size - 1)] == s.userts[good])
-        relevant[rows[ours], s.moviets[good][ours]] = True
+        row, mine = _rows_in(block, s.userts[good])
+        relevant[row[mine], s.moviets[good][mine]] = True
         top = np.argpartition(-score, k, axis=1)[:, :k]
         hits = np.take_along_axis(relevant, top, axis=1).sum(axis=1)
         precision.append(hits / k)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from movielens_lab.data import movielens
+from movielens_lab.data import facts, lab_numbers, movielens
 from movielens_lab.data.twin import write_twin
 
 SMALL_SCALE = 0.02
@@ -29,6 +29,13 @@ def medium_twin(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def full_twin(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The full-scale twin's ``ml-1m`` folder (seed 0), as the lab's numbers need; its parent is a data folder."""
     return write_twin(data_dir=tmp_path_factory.mktemp("full_twin"), seed=0, scale=1.0)
+
+
+@pytest.fixture(scope="session")
+def part2_numbers(full_twin: Path) -> dict[str, object]:
+    """Part 2's numbers on the full twin, as the package computes them (seven fits, about a minute)."""
+    ratings, _ = facts.load(full_twin)
+    return lab_numbers.part2_numbers(ratings)
 
 
 @pytest.fixture(scope="session")

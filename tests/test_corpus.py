@@ -1,4 +1,4 @@
-"""The submission corpora (tests/corpus.py, tests/corpus_2.py) each graded in one batch on the small twin.
+"""The submission corpora (tests/corpus.py, tests/corpus_2.py), each graded in one batch on a twin.
 
 Real nbgrader, the real judge. Every row's points are exact, section by section: cheats earn
 what their answers earn and are listed for review, correct variants get full marks, each
@@ -13,6 +13,7 @@ import csv
 import html
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,16 +52,8 @@ class Graded:
         return CORPORA[self.assignment][1]
 
 
-@pytest.fixture(scope="module")
-def graded(request: pytest.FixtureRequest, small_twin: Path, full_twin: Path,
-           tmp_path_factory: pytest.TempPathFactory) -> Graded:
-    """A corpus graded in one batch, by a grader whose environment asks TensorFlow for every log line.
-
-    Part 1's on the small twin; Part 2's on the full twin, the only one large enough for its lessons
-    (over-fitting, a model better than the movie means) to show in seven short fits.
-    """
-    assignment = request.param
-    data = small_twin if assignment == LAB else full_twin
+def _grade(assignment: str, data: Path, tmp_path_factory: pytest.TempPathFactory) -> Graded:
+    """A corpus graded in one batch, by a grader whose environment asks TensorFlow for every log line."""
     subs = tmp_path_factory.mktemp(f"corpus_{assignment}")
     corpus.write(subs, CORPORA[assignment][0])
     (subs / "expected.json").unlink()
@@ -74,11 +67,26 @@ def graded(request: pytest.FixtureRequest, small_twin: Path, full_twin: Path,
     return Graded(assignment, rows, out, printed.getvalue())
 
 
-every_corpus = pytest.mark.parametrize("graded", list(CORPORA), indirect=True)
-every_row = pytest.mark.parametrize("graded, name", ROWS, indirect=["graded"])
+@pytest.fixture(scope="module")
+def corpora(small_twin: Path, full_twin: Path, tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Graded]:
+    """Each corpus graded once, when a test first asks for it: Part 1's on the small twin; Part 2's on the
+    full twin, the only one large enough for its lessons (over-fitting, a model better than the movie
+    means) to show in seven short fits."""
+    done: dict[str, Graded] = {}
+
+    def graded(assignment: str) -> Graded:
+        if assignment not in done:
+            done[assignment] = _grade(assignment, small_twin if assignment == LAB else full_twin, tmp_path_factory)
+        return done[assignment]
+
+    return graded
 
 
-@pytest.mark.parametrize("assignment", list(CORPORA))
+every_corpus = pytest.mark.parametrize("assignment", list(CORPORA))
+every_row = pytest.mark.parametrize("assignment, name", ROWS)
+
+
+@every_corpus
 def test_the_corpus_is_large_and_its_points_are_the_configs(assignment: str) -> None:
     cases, points, _ = CORPORA[assignment]
     assert len(cases) >= 30 if assignment == LAB else sorted(sum(corpus_2.MISTAKE_SETS, ())) == sorted(corpus_2.MISTAKES)
@@ -86,12 +94,14 @@ def test_the_corpus_is_large_and_its_points_are_the_configs(assignment: str) -> 
 
 
 @every_corpus
-def test_every_submission_is_a_row(graded: Graded) -> None:
+def test_every_submission_is_a_row(corpora, assignment: str) -> None:
+    graded = corpora(assignment)
     assert set(graded.rows) == set(graded.cases)
 
 
 @every_row
-def test_points_per_section_are_exact(graded: Graded, name: str) -> None:
+def test_points_per_section_are_exact(corpora, assignment: str, name: str) -> None:
+    graded = corpora(assignment)
     case, row = graded.cases[name], graded.rows[name]
     got = {g: float(row[g]) for g in graded.points}
     assert got == case.expected(), row["reason"]
@@ -104,7 +114,8 @@ def test_points_per_section_are_exact(graded: Graded, name: str) -> None:
 
 
 @every_row
-def test_cheats_and_only_cheats_are_listed_for_review(graded: Graded, name: str) -> None:
+def test_cheats_and_only_cheats_are_listed_for_review(corpora, assignment: str, name: str) -> None:
+    graded = corpora(assignment)
     flagged = "review:" in graded.rows[name]["reason"]
     assert flagged == graded.cases[name].flagged, graded.rows[name]["reason"]
     review = graded.printed.split("review by hand", 1)[-1]
@@ -120,7 +131,8 @@ def _hidden_code(assignment: str) -> list[str]:
 
 
 @every_corpus
-def test_no_student_file_holds_hidden_test_code(graded: Graded) -> None:
+def test_no_student_file_holds_hidden_test_code(corpora, assignment: str) -> None:
+    graded = corpora(assignment)
     hidden = _hidden_code(graded.assignment)
     assert len(hidden) > 30
     for name in graded.rows:
@@ -134,8 +146,9 @@ def test_no_student_file_holds_hidden_test_code(graded: Graded) -> None:
 
 
 @every_corpus
-def test_the_kernel_writes_nothing_to_stderr(graded: Graded) -> None:
+def test_the_kernel_writes_nothing_to_stderr(corpora, assignment: str) -> None:
     """TensorFlow's log stays out of the cells even when the grader's environment asks for it."""
+    graded = corpora(assignment)
     executed = nbformat.read(graded.out / "executed" / f"{CORPORA[graded.assignment][2]}.ipynb", as_version=4)
     stderr = [o.text for c in executed.cells for o in c.get("outputs", []) if o.get("name") == "stderr"]
     assert stderr == []

@@ -69,7 +69,8 @@ class StarModel:
     least-rated movies are not all bad, and a few of them are rated 5 stars by their handful of viewers."""
     exposure: float = 0.5
     """How strongly taste decides which movies a user rates: the tilt is ``exp(exposure * z)``, with
-    ``z`` the user's standardized affinity for the movie (0: by popularity alone)."""
+    ``z`` the user's affinity for the movie over the standard deviation of all affinities (0: by
+    popularity alone)."""
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,7 @@ def _pick_movies(rng: np.random.Generator, per_user: np.ndarray, weight: np.ndar
 
     ``taste`` (users x movies) tilts each user's weights toward the movies they will like:
     people mostly watch what they expect to enjoy. Each movie's tilt averages 1 over the users,
-    so its expected count stays the one its weight was fitted for.
+    so its expected count stays about the one its weight was fitted for.
     """
     keys = rng.standard_exponential((per_user.size, weight.size), dtype=np.float32)
     keys /= weight.astype(np.float32) * taste
@@ -203,7 +204,7 @@ def _latent(rng: np.random.Generator, per_user: np.ndarray, per_movie: np.ndarra
 
 
 def _taste(latent: Latent, exposure: float) -> np.ndarray:
-    """Users x movies tilt ``exp(exposure * affinity / sd)``, scaled to average 1 per movie."""
+    """Users x movies tilt ``exp(exposure * affinity / sd of all affinities)``, scaled to average 1 per movie."""
     a = latent.affinity()
     a *= np.float32(exposure / a.std())
     np.exp(a, out=a)
