@@ -111,7 +111,9 @@ def build_model(nusers: int, nmovies: int, emb_dim: int = EMB_DIM, l2: float = 0
 
     terms = [embed(user_in, nusers + 1, 1, "user_bias"), embed(movie_in, nmovies + 1, 1, "movie_bias")]
     if emb_dim > 0:
-        penalty = (lambda: keras.regularizers.L2(l2)) if l2 else (lambda: None)
+        def penalty():  # one regulariser per table
+            return keras.regularizers.L2(l2) if l2 else None
+
         terms.append(layers.Dot(axes=1)([embed(user_in, nusers + 1, emb_dim, "user_vec", penalty()),
                                          embed(movie_in, nmovies + 1, emb_dim, "movie_vec", penalty())]))
     out = layers.Add()(terms)

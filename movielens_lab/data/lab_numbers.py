@@ -6,6 +6,7 @@ a plain dict that tests assert, and ``lab_rows`` pairs it with the references an
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 
 import numpy as np
@@ -75,9 +76,14 @@ def lab_numbers(ratings: pd.DataFrame, dims: Iterable[int] = SWEEP_DIMS) -> dict
     return out
 
 
+def _precisions(ranking: dict[str, tuple[float, float]]) -> dict[str, float]:
+    """Each ranking's precision, from its (precision, recall)."""
+    return {name: precision for name, (precision, _) in ranking.items()}
+
+
 def ranking_ok(ranking: dict[str, tuple[float, float]]) -> bool:
     """Whether the model ranks as on real data: well above random, below popularity (LAB_SPEC_PART2)."""
-    p = {name: precision for name, (precision, _) in ranking.items()}
+    p = _precisions(ranking)
     return RANKING_OVER_RANDOM * p["random"] <= p["model"] < p["popularity"]
 
 
@@ -120,8 +126,8 @@ def part2_numbers(ratings: pd.DataFrame) -> dict[str, object]:
     """
     s, nusers, nmovies = _split(ratings)
 
-    def fitted(emb_dim: int = lab_model.EMB_DIM, **options: object):
-        training = options.pop("training", lab_model.PART2_TRAINING)
+    def fitted(emb_dim: int = lab_model.EMB_DIM, training: lab_model.Training = lab_model.PART2_TRAINING,
+               **options: object):
         return lab_model.train(s, nusers, nmovies, emb_dim, training=training, **options)[0]
 
     def errors(prediction: np.ndarray) -> tuple[float, float]:
@@ -129,7 +135,7 @@ def part2_numbers(ratings: pd.DataFrame) -> dict[str, object]:
         return float(np.abs(error).mean()), float(np.sqrt((error**2).mean()))
 
     mod = fitted()
-    mse_training = lab_model.Training(**{**vars(lab_model.PART2_TRAINING), "loss": "mean_squared_error"})
+    mse_training = dataclasses.replace(lab_model.PART2_TRAINING, loss="mean_squared_error")
     out: dict[str, object] = {}
     out["mae_mae"], out["rmse_mae"] = errors(lab_model.predict(mod, s))
     out["mae_mse"], out["rmse_mse"] = errors(lab_model.predict(fitted(training=mse_training), s))
@@ -162,7 +168,7 @@ def part2_rows(n: dict[str, object]) -> list[Row]:
                     f">= {OVERFIT:g}", plain[last] - plain[four] >= OVERFIT))
     rows.append(row(f"L2: test MAE stays flat from emb_dim {four} to {last}", f"{l2[last] - l2[four]:+.4f}",
                     f"< {OVERFIT:g}, below no penalty", l2[last] - l2[four] < OVERFIT and l2[last] < plain[last]))
-    p = {name: precision for name, (precision, _) in n["ranking"].items()}
+    p = _precisions(n["ranking"])
     rows.append(row("precision@10: model / popularity / random",
                     f"{p['model']:.3f} / {p['popularity']:.3f} / {p['random']:.3f}",
                     f"random < model < popularity; model >= {RANKING_OVER_RANDOM:g}x random",
