@@ -58,6 +58,16 @@ def test_a_judge_started_before_the_run_judges_the_export_it_is_sent(tmp_path: P
     assert (result.grade_id, result.score, result.max_score, result.error) == ("test_double", 4, 4, False)
 
 
+def test_the_verdict_is_read_without_waiting_for_the_judge_to_end(tmp_path: Path) -> None:
+    """Unloading the judge's libraries takes time after the verdict: grading reads it at once, then ends the judge."""
+    kernel_run(CORRECT, tmp_path / "export")
+    slow_exit = {**spec(), "bonus": [], "given": [*spec()["given"], "import atexit, time\natexit.register(time.sleep, 60)"]}
+    with start_judge(slow_exit, tmp_path, judge_limits(LabGrader(notebook_timeout=120)), probe() is None) as judge:
+        [result] = judge.verdict(tmp_path / "export")
+        assert judge.proc.poll() is None  # still in its atexit sleep
+    assert result.score == 4 and judge.proc.returncode is not None
+
+
 def test_a_judge_sent_an_empty_export_says_the_notebook_stopped(tmp_path: Path) -> None:
     with started(tmp_path) as judge:
         [result] = judge.verdict(tmp_path / "missing")

@@ -27,6 +27,7 @@ import sys
 import symtable
 import tarfile
 import tempfile
+import time
 from pathlib import Path
 
 import nbformat
@@ -194,6 +195,8 @@ class PendingJudge:
     """Seconds an unused judge has to end once told to stop, before it is killed."""
     NICENESS = 19
     """The judge's CPU priority (``nice``): the lowest."""
+    POLL_SECONDS = 0.02
+    """How often grading looks for the verdict once the export is sent."""
 
     def __init__(self, spec: dict, data_dir: Path, limits: Limits, sandboxed: bool, mode: str) -> None:
         self.spec, self.limits = spec, limits
@@ -210,7 +213,7 @@ class PendingJudge:
         # time the student's kernel leaves idle, instead of slowing it down.
         argv = ["nice", "-n", str(self.NICENESS), *kernel_argv(folder, limits, sandboxed)[:-1], "--run", *command]
         env = {**os.environ, **JUDGE_ENV, paths.DATA_ENV: str(data_dir)}
-        self.stdout = open(Path(self.tmp.name) / "stdout", "w+")
+        self.stdout = open(Path(self.tmp.name) / "stdout", "w+", errors="replace")
         self.stderr = open(Path(self.tmp.name) / "stderr", "w+")
         self.proc = subprocess.Popen(argv, cwd=folder, env=env, stdin=subprocess.PIPE, stdout=self.stdout,
                                      stderr=self.stderr, text=False)
@@ -222,7 +225,11 @@ class PendingJudge:
         self.close()
 
     def verdict(self, export: Path) -> list[TestResult]:
-        """Send ``export`` (its regular files) to the judge; its results, one per test of the spec."""
+        """Send ``export`` (its regular files) to the judge; its results, one per test of the spec.
+
+        The verdict is read as soon as the judge has written it, without waiting for the judge's
+        process to end (unloading TensorFlow takes about a second); :meth:`close` then ends it.
+        """
         try:
             with tarfile.open(fileobj=self.proc.stdin, mode="w|") as tar:
                 if export.is_dir() and not export.is_symlink():
@@ -230,21 +237,29 @@ class PendingJudge:
                         if path.is_file() and not path.is_symlink():
                             tar.add(path, arcname=str(path.relative_to(export)), recursive=False)
             self.proc.stdin.close()
-            self.proc.wait(timeout=(self.limits.wall_seconds or 3600) + 30)
-        except subprocess.TimeoutExpired:
-            raise JudgeFailed("the grader's checks ran out of time") from None
         except OSError:  # the judge ended before reading it all: its stderr says why
-            self.proc.wait()
-        return self._results()
+            pass
+        deadline = time.monotonic() + (self.limits.wall_seconds or 3600) + 30
+        while (line := self._verdict_line()) is None and self.proc.poll() is None:
+            if time.monotonic() > deadline:
+                raise JudgeFailed("the grader's checks ran out of time")
+            time.sleep(self.POLL_SECONDS)
+        return self._results(line or self._verdict_line())
 
-    def _results(self) -> list[TestResult]:
+    def _verdict_line(self) -> str | None:
+        """The judge's verdict line, once it has been written whole; None before."""
         self.stdout.seek(0)
-        self.stderr.seek(0)
-        lines = [line for line in self.stdout.read().splitlines() if line.startswith(judge.MARKER)]
-        if not lines:
+        for line in self.stdout.read().splitlines(keepends=True):
+            if line.startswith(judge.MARKER) and line.endswith("\n"):
+                return line[len(judge.MARKER):]
+        return None
+
+    def _results(self, line: str | None) -> list[TestResult]:
+        if line is None:
+            self.stderr.seek(0)
             detail = (self.stderr.read().strip().splitlines() or [f"exit code {self.proc.returncode}"])[-1]
             raise JudgeFailed(f"the grader's checks could not run ({detail[:300]})")
-        verdict = json.loads(lines[-1][len(judge.MARKER):])
+        verdict = json.loads(line)
         self.leaderboard = {str(k): float(v) for k, v in verdict.get("leaderboard", {}).items()}
         bonus = set(self.spec.get("bonus", []))
         titles = {test["grade_id"]: test["title"] for test in self.spec["tests"]}
