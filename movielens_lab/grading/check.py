@@ -86,6 +86,8 @@ def check(notebook: Path, *, assignment: str | None = None, data_dir: Path | Non
         raise LabError(f"{notebook} not found; pass the path of your notebook")
     data = notebook.read_bytes()
     settings = _settings(notebook, data, assignment, Path(config))
+    data_dir = locate.data_folder(data_dir)
+    locate.require_ratings(data_dir, settings.min_ratings, f"checking {settings.assignment}")
     template = paths.student_notebook(settings.assignment) if template is None else Path(template)
     if not template.is_file():
         raise LabError(f"released notebook {template} not found; run `python -m movielens_lab release "
@@ -100,9 +102,8 @@ def check(notebook: Path, *, assignment: str | None = None, data_dir: Path | Non
     spec = judge_spec(released, settings.points, settings.bonus)
     nb = instrument(nb, spec)
     sandboxed = probe() is None
-    data = locate.data_folder(data_dir)
     with tempfile.TemporaryDirectory(prefix="movielens-check-") as tmp, \
-            start_judge(spec, data, judge_limits(settings), sandboxed, mode="check") as judge:
+            start_judge(spec, data_dir, judge_limits(settings), sandboxed, mode="check") as judge:
         work, export = Path(tmp) / "work", Path(tmp) / "export"
         work.mkdir()
         kernel = write_kernelspec(Path(tmp) / "jupyter", work, Limits.of(settings), sandboxed, export)
@@ -111,7 +112,7 @@ def check(notebook: Path, *, assignment: str | None = None, data_dir: Path | Non
         config_.LoggedKernelManager.log_file = str(Path(tmp) / "kernel.log")
         config_.Execute.timeout = settings.cell_timeout
         executor = Execute(config=config_, kernel_manager_class=LoggedKernelManager)
-        with _environ(JUPYTER_PATH=str(Path(tmp) / "jupyter"), **{paths.DATA_ENV: str(data)}):
+        with _environ(JUPYTER_PATH=str(Path(tmp) / "jupyter"), **{paths.DATA_ENV: str(data_dir)}):
             try:
                 executor.preprocess(nb, {"metadata": {"path": str(work)}})
             except DeadKernelError:
