@@ -83,8 +83,10 @@ class Training:
     epochs: int = EPOCHS
 
 
-PART2_TRAINING = Training(batch_size=10_000, learning_rate=0.05)
-"""LAB_SPEC_PART2's fits: larger batches and a larger step, so that its seven fits take about a minute."""
+PART2_TRAINING = Training(batch_size=10_000, learning_rate=0.03)
+"""LAB_SPEC_PART2's fits: larger batches and a larger step, so that its seven fits take about a minute.
+(0.05 fitted as fast but ranked only 2-4x better than random on the twin; 0.03 ranks 5-7x better, as
+part 1's settings do and as real data does; grader_config.py has the measurements.)"""
 PART2_L2 = 1e-5
 """The L2 strength on the embedding vectors that flattens Part 2's sweep on the full twin."""
 PART2_DIMS = (0, 4, 16)
