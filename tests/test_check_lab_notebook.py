@@ -7,10 +7,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
+import corpus_2
 from corpus import CASES, POINTS, blank, completed
 from movielens_lab.cli import main
 
-pytestmark = pytest.mark.slow  # runs the real lab four times (test_check.py is the fast one)
+pytestmark = pytest.mark.slow  # runs the real labs five times (test_check.py is the fast one)
 
 SECTIONS = len(POINTS)
 
@@ -53,3 +54,12 @@ def test_one_mistake_fails_exactly_its_section_with_its_hint(small_twin: Path, t
     assert failed == [number], lines
     (words,) = case.hints.values()
     assert any(words in line for line in lines), lines
+
+
+def test_the_complete_part_2_passes_every_section_on_data_of_movielens_1m_size(full_twin: Path, tmp_path: Path,
+                                                                              capsys) -> None:
+    code, lines = _check(corpus_2.CASES["p2_complete"].build(), tmp_path, full_twin.parent, capsys)
+    assert code == 0, lines
+    sections = _sections(lines)
+    assert len(sections) == len(corpus_2.POINTS) and all("passed" in line for line in sections.values()), lines
+    assert lines[0].startswith("assignment: movielens_lab_2 (told by the cells' grade_ids"), lines
