@@ -26,6 +26,18 @@ def test_a_correct_answer_gets_every_point(tmp_path: Path) -> None:
     assert (result["score"], result["max_score"], result["error"]) == (4, 4, False)
 
 
+def test_warm_up_functions_of_the_hidden_code_compute_ahead_and_a_failing_one_is_ignored(tmp_path: Path) -> None:
+    """``_warm_*`` functions fill the given memo before the export comes; the test finds the value there."""
+    kernel_run(CORRECT, tmp_path)
+    hidden = ("def _warm_broken():\n    raise ValueError\n\n\ndef _warm_reference():\n    _MEMO['ahead'] = True\n\n\n"
+              "t.part(1, lambda: _MEMO.get('ahead', False), 'the reference was computed ahead')")
+    test = {**spec()["tests"][0], "hidden": hidden, "points": 2.0}
+    warmed = {**spec(), "given": [*spec()["given"], "_MEMO = {}"], "tests": [test]}
+    cold, warm = Judge(warmed, tmp_path), Judge(warmed, tmp_path)
+    warm.warm_up()
+    assert (cold.test(test, True)["score"], warm.test(test, True)["score"]) == (1, 2)
+
+
 def test_check_runs_the_visible_part_alone(tmp_path: Path) -> None:
     kernel_run(CORRECT, tmp_path)
     assert (verdict(tmp_path, hidden=False)["score"], verdict(tmp_path, hidden=False)["max_score"]) == (1, 1)

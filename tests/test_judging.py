@@ -68,6 +68,16 @@ def test_the_verdict_is_read_without_waiting_for_the_judge_to_end(tmp_path: Path
     assert result.score == 4 and judge.proc.returncode is not None
 
 
+def test_a_grading_judge_warms_up_while_the_notebook_runs(tmp_path: Path) -> None:
+    kernel_run(CORRECT, tmp_path / "export")
+    hidden = "def _warm_reference():\n    _MEMO['ahead'] = True\n\n\nt.part(1, lambda: _MEMO.get('ahead', False), 'ahead')"
+    warmed = {**spec(), "bonus": [], "given": [*spec()["given"], "_MEMO = {}"],
+              "tests": [{**spec()["tests"][0], "hidden": hidden, "points": 2.0}]}
+    with start_judge(warmed, tmp_path, judge_limits(LabGrader(notebook_timeout=120)), probe() is None) as judge:
+        [result] = judge.verdict(tmp_path / "export")
+    assert (result.score, result.max_score) == (2, 2)
+
+
 def test_a_judge_sent_an_empty_export_says_the_notebook_stopped(tmp_path: Path) -> None:
     with started(tmp_path) as judge:
         [result] = judge.verdict(tmp_path / "missing")

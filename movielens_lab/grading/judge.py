@@ -2,10 +2,11 @@
 
 ``python judge.py SPEC.json EXPORT_DIR grade|check`` (the grader copies this file and
 ``plaindata.py`` into a folder of their own and runs it in the sandbox, as soon as grading
-starts). The judge runs the given cells first, then reads the export as a tar stream on its
-stdin, sent when the student's kernel has ended, and extracts it into EXPORT_DIR (regular
-files only); an empty stdin ends it without a verdict. SPEC holds the
-instructor's given cells and test cells, split at nbgrader's hidden-test markers; EXPORT_DIR
+starts). The judge runs the given cells first (for ``grade``, also the hidden code's
+``_warm_*`` functions, which compute references from the raw data ahead), then reads the
+export as a tar stream on its stdin, sent when the student's kernel has ended, and extracts
+it into EXPORT_DIR (regular files only); an empty stdin ends it without a verdict. SPEC holds
+the instructor's given cells and test cells, split at nbgrader's hidden-test markers; EXPORT_DIR
 what the student's kernel exported before each test cell (``recorder``). For each test cell
 the judge builds a fresh namespace: the given cells' names (run here, from the instructor's
 source), then the student's values read back as plain data, the student's functions replaced
@@ -42,6 +43,8 @@ MARKER = "MLK-JUDGE "
 NO_REPAIR = "_REPAIR"
 """A given name the lab's tests read before handing later sections corrected values (only the kernel needs them)."""
 MAX_OUTPUT = 4000
+WARM = "_warm_"
+"""Prefix of the functions in a test's hidden code that compute reference values ahead (:meth:`Judge.warm_up`)."""
 
 
 class ReplayError(Exception):
@@ -126,6 +129,30 @@ class Judge:
                     self.given_error = f"{type(err).__name__}: {err}"
                     break
         self.base[NO_REPAIR] = False  # the tests' repairs serve the student's later cells, not the judge
+
+    def warm_up(self) -> None:
+        """While the student's notebook still runs: call every ``_warm_*`` function the tests' hidden code defines.
+
+        Such a function computes a reference from the raw data alone (the bonus check's own fit, on the
+        lab's split) into the given cells' memo, where the test finds it once the export has come, if
+        the student's values are the same. Any failure is ignored: the test then computes it itself.
+        """
+        if self.given_error:
+            return
+        for test in self.spec["tests"]:
+            try:
+                defs = [node for node in ast.parse(test["hidden"]).body if isinstance(node, ast.FunctionDef)]
+            except SyntaxError:
+                continue
+            if not any(node.name.startswith(WARM) for node in defs):
+                continue
+            scratch = dict(self.base)  # the same memo, the test's own helper functions
+            with _quiet():
+                exec(compile(ast.Module(defs, []), f"<warm-up {test['grade_id']}>", "exec"), scratch)
+                for node in defs:
+                    if node.name.startswith(WARM):
+                        with contextlib.suppress(Exception):
+                            scratch[node.name]()
 
     def namespace(self, grade_id: str) -> tuple[dict, list[str]]:
         """A fresh namespace for one test: given names, then the student's exported values."""
@@ -225,9 +252,11 @@ def receive(stream: Any, folder: Path) -> bool:
 def main(argv: list[str]) -> int:
     spec = json.loads(Path(argv[0]).read_text())
     judge = Judge(spec, Path(argv[1]))
+    hidden = argv[2] == "grade"
+    if hidden:
+        judge.warm_up()
     if not receive(sys.stdin.buffer, Path(argv[1])):
         return 0
-    hidden = argv[2] == "grade"
     results = [judge.test(test, hidden) for test in spec["tests"]]
     sys.stdout.write(MARKER + json.dumps({"tests": results, "leaderboard": judge.leaderboard}) + "\n")
     sys.stdout.flush()
