@@ -10,8 +10,15 @@ from pathlib import Path
 
 import pandas as pd
 
+import nbformat
+import pytest
+
 from fixtures.judged import CORRECT, kernel_run, spec
+from movielens_lab import model, paths
+from movielens_lab.config import lab_settings
+from movielens_lab.data.loaders import load_ratings
 from movielens_lab.grading.judge import Judge
+from movielens_lab.grading.judging import judge_spec
 from movielens_lab.grading.recorder import Recorder
 
 
@@ -36,6 +43,26 @@ def test_warm_up_functions_of_the_hidden_code_compute_ahead_and_a_failing_one_is
     cold, warm = Judge(warmed, tmp_path), Judge(warmed, tmp_path)
     warm.warm_up()
     assert (cold.test(test, True)["score"], warm.test(test, True)["score"]) == (1, 2)
+
+
+def test_the_labs_bonus_reference_is_computed_ahead_for_the_labs_own_split(small_twin: Path, tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bonus check's biases-only fit, warmed up from ratings.dat, is found for a correct split (section 4's)."""
+    monkeypatch.setenv(paths.DATA_ENV, str(small_twin.parent))
+    settings = lab_settings(assignment=paths.LAB)
+    judge = Judge(judge_spec(nbformat.read(paths.SOLUTION_NOTEBOOK, as_version=4), settings.points, settings.bonus),
+                  tmp_path)
+    judge.warm_up()
+    ratings = load_ratings(small_twin)
+    user, movie = ratings["UserID"].to_numpy(), ratings["MovieID"].to_numpy()
+    s = model.split(user, movie, ratings["Rating"].to_numpy().astype(float))
+
+    def _bias_only_loss(*args: object) -> None:  # what the memo answers instead of fitting again
+        return None
+
+    found = judge.base["_remember"](_bias_only_loss, (s.usertr, s.movietr), list(s.ytr), int(user.max()),
+                                    int(movie.max()))
+    assert judge.given_error is None and isinstance(found, float) and 0.5 < found < 2.0, found
 
 
 def test_check_runs_the_visible_part_alone(tmp_path: Path) -> None:

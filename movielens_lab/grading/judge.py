@@ -131,11 +131,13 @@ class Judge:
         self.base[NO_REPAIR] = False  # the tests' repairs serve the student's later cells, not the judge
 
     def warm_up(self) -> None:
-        """While the student's notebook still runs: call every ``_warm_*`` function the tests' hidden code defines.
+        """Before the export comes: call every ``_warm_*`` function the tests' hidden code defines.
 
         Such a function computes a reference from the raw data alone (the bonus check's own fit, on the
         lab's split) into the given cells' memo, where the test finds it once the export has come, if
-        the student's values are the same. Any failure is ignored: the test then computes it itself.
+        the student's values are the same. It runs while the student's notebook runs (a notebook that
+        ends sooner waits for it). A failure is noted on stderr and otherwise ignored: the test then
+        computes the reference itself.
         """
         if self.given_error:
             return
@@ -144,15 +146,12 @@ class Judge:
                 defs = [node for node in ast.parse(test["hidden"]).body if isinstance(node, ast.FunctionDef)]
             except SyntaxError:
                 continue
-            if not any(node.name.startswith(WARM) for node in defs):
-                continue
+            warm = [node.name for node in defs if node.name.startswith(WARM)]
             scratch = dict(self.base)  # the same memo, the test's own helper functions
-            with _quiet():
-                exec(compile(ast.Module(defs, []), f"<warm-up {test['grade_id']}>", "exec"), scratch)
-                for node in defs:
-                    if node.name.startswith(WARM):
-                        with contextlib.suppress(Exception):
-                            scratch[node.name]()
+            if warm and _warmed(f"{test['grade_id']}'s functions", lambda: exec(
+                    compile(ast.Module(defs, []), f"<warm-up {test['grade_id']}>", "exec"), scratch)):
+                for name in warm:
+                    _warmed(name, scratch[name])
 
     def namespace(self, grade_id: str) -> tuple[dict, list[str]]:
         """A fresh namespace for one test: given names, then the student's exported values."""
@@ -215,6 +214,17 @@ class Judge:
                     continue
             if math.isfinite(value):
                 self.leaderboard[str(column["name"])] = value
+
+
+def _warmed(what: str, step: Callable[[], Any]) -> bool:
+    """Run one warm-up step quietly; on failure say so on stderr (read only when the judge gives no verdict)."""
+    try:
+        with _quiet():
+            step()
+    except (Exception, SystemExit) as err:
+        sys.stderr.write(f"warm-up: {what} failed: {type(err).__name__}: {err}\n")
+        return False
+    return True
 
 
 def _score(value: Any, maximum: float) -> float:

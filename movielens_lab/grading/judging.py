@@ -188,11 +188,11 @@ class PendingJudge:
 
     While the kernel runs, the judge imports its libraries and runs the given cells in its
     own sandbox; :meth:`verdict` then sends it the export and reads its verdict. Leaving the
-    ``with`` block without a verdict ends it.
+    ``with`` block ends it, whether it gave a verdict or not.
     """
 
     STOP_WAIT = 10
-    """Seconds an unused judge has to end once told to stop, before it is killed."""
+    """Seconds a judge has to end once told to stop, before it is killed."""
     NICENESS = 19
     """The judge's CPU priority (``nice``): the lowest."""
     POLL_SECONDS = 0.02
@@ -213,8 +213,8 @@ class PendingJudge:
         # time the student's kernel leaves idle, instead of slowing it down.
         argv = ["nice", "-n", str(self.NICENESS), *kernel_argv(folder, limits, sandboxed)[:-1], "--run", *command]
         env = {**os.environ, **JUDGE_ENV, paths.DATA_ENV: str(data_dir)}
-        self.stdout = open(Path(self.tmp.name) / "stdout", "w+", errors="replace")
-        self.stderr = open(Path(self.tmp.name) / "stderr", "w+")
+        self.stdout = open(Path(self.tmp.name) / "stdout", "w")
+        self.stderr = open(Path(self.tmp.name) / "stderr", "w+", errors="replace")
         self.proc = subprocess.Popen(argv, cwd=folder, env=env, stdin=subprocess.PIPE, stdout=self.stdout,
                                      stderr=self.stderr, text=False)
 
@@ -247,12 +247,11 @@ class PendingJudge:
         return self._results(line or self._verdict_line())
 
     def _verdict_line(self) -> str | None:
-        """The judge's verdict line, once it has been written whole; None before."""
-        self.stdout.seek(0)
-        for line in self.stdout.read().splitlines(keepends=True):
-            if line.startswith(judge.MARKER) and line.endswith("\n"):
-                return line[len(judge.MARKER):]
-        return None
+        """The judge's last verdict line written whole, read through a handle of its own (the judge's
+        keeps writing at its own offset); None before there is one."""
+        text = (Path(self.tmp.name) / "stdout").read_text(errors="replace")
+        lines = [line for line in text.splitlines(keepends=True) if line.startswith(judge.MARKER) and line.endswith("\n")]
+        return lines[-1][len(judge.MARKER):] if lines else None
 
     def _results(self, line: str | None) -> list[TestResult]:
         if line is None:
@@ -267,7 +266,7 @@ class PendingJudge:
                            r["grade_id"] in bonus, bool(r["error"]), titles[r["grade_id"]]) for r in verdict["tests"]]
 
     def close(self) -> None:
-        """Stop the judge if it is still running (no verdict was asked for) and remove its folder."""
+        """Stop the judge if it is still running (after its verdict, or when none was asked for); remove its folder."""
         with contextlib.suppress(OSError):
             self.proc.stdin.close()
         if self.proc.poll() is None:
