@@ -21,6 +21,8 @@ def test_names_a_test_reads() -> None:
     assert not {"t", "_table"} & read_names(TEST)
     code = "def f():\n    local = 1\n    return local + glob\nx = f()\nprint(x)"
     assert read_names(code) == {"glob", "print"}
+    # a parameter of one function is still read as a global by another (the bonus check's lambda)
+    assert read_names("def f(a, b):\n    return a + b\nt.compute(lambda: f(a, 1))") == {"a", "t"}
 
 
 def test_instrumented_notebooks_export_before_each_test() -> None:

@@ -95,17 +95,21 @@ class _FirstUse(ast.NodeVisitor):
 
 
 def read_names(code: str) -> set[str]:
-    """Module-level names ``code`` reads before it sets them, in its own body or in its functions and lambdas."""
-    def local(table: symtable.SymbolTable) -> set[str]:
-        names = {s.get_name() for s in table.get_symbols() if s.is_local() and not s.is_global()}
-        return names.union(*(local(child) for child in table.get_children()))
+    """Module-level names ``code`` reads before it sets them, in its own body or in its functions and lambdas.
+
+    A name a nested function reads counts only where it is a global there: not a parameter or a local
+    of that function, though another function may read the same name as a global.
+    """
+    def globals_read(table: symtable.SymbolTable) -> set[str]:
+        names = {s.get_name() for s in table.get_symbols() if s.is_global() and s.is_referenced()}
+        return names.union(*(globals_read(child) for child in table.get_children()))
 
     visitor = _FirstUse()
     visitor.visit(ast.parse(code))
     top = symtable.symtable(code, "<test>", "exec")
-    nested_locals = set().union(*(local(child) for child in top.get_children()))
+    nested = set().union(*(globals_read(child) for child in top.get_children()))
     top_level = {s.get_name() for s in top.get_symbols()}
-    return {name for name, read in visitor.first.items() if read and (name in top_level or name not in nested_locals)}
+    return {name for name, read in visitor.first.items() if read and (name in top_level or name in nested)}
 
 
 def section_titles(nb: NotebookNode) -> dict[str, str]:
