@@ -109,14 +109,19 @@ def nbconvert(notebook: Path, data: Path, out: Path) -> None:
                    cwd=notebook.parent)
 
 
-def graded(submissions: Path, out: Path, data: Path, jobs: int, unsafe: bool) -> None:
-    """Grade with the course already released in ``out`` and no cached result."""
+def graded(submissions: Path, out: Path, data: Path, jobs: int, unsafe: bool, judged: bool = True) -> None:
+    """Grade with the course already released in ``out`` and no cached result; stop the benchmark unless every
+    (correct) submission was graded, with full marks when ``judged``."""
     shutil.rmtree(out / "students", ignore_errors=True)
     grade(submissions, out=out, jobs=jobs, unsafe=unsafe, data_dir=data)
+    settings = lab_settings(assignment=paths.LAB)
+    bonus = sum(settings.points[g] for g in settings.bonus)
     with open(out / "grades.csv", newline="") as f:
-        failed = [row for row in csv.DictReader(f) if row["status"] != "graded"]
+        failed = [row for row in csv.DictReader(f) if row["status"] != "graded"
+                  or judged and (float(row["total"]), float(row["bonus"])) != (100.0, bonus)]
     if failed:  # a timing of a grading that went wrong measures nothing
-        raise SystemExit(f"grading failed: {failed[0]['student']}: {failed[0]['reason']}")
+        row = failed[0]
+        raise SystemExit(f"grading failed: {row['student']}: {row['total']}/100, bonus {row['bonus']}: {row['reason']}")
 
 
 def at_once(*commands: list[str]) -> None:
@@ -165,7 +170,7 @@ def main() -> int:
             times["nbconvert"].append(seconds(lambda: nbconvert(one / "alice.ipynb", data, tmp / "executed.ipynb")))
             times["grade"].append(seconds(lambda: graded(one, out, data, 1, args.unsafe)))
             batch.start_judge = NoJudge
-            times["no judge"].append(seconds(lambda: graded(one, out, data, 1, args.unsafe)))
+            times["no judge"].append(seconds(lambda: graded(one, out, data, 1, args.unsafe, judged=False)))
             batch.start_judge = start_judge
         jobs = {n: statistics.median(seconds(lambda: graded(four, out, data, n, args.unsafe))
                                      for _ in range(args.jobs_runs)) for n in (1, 2)} if args.jobs_runs else {}
