@@ -217,7 +217,8 @@ class PendingJudge:
         # time the student's kernel leaves idle, instead of slowing it down.
         argv = ["nice", "-n", str(self.NICENESS), *kernel_argv(folder, limits, sandboxed)[:-1], "--run", *command]
         env = {**os.environ, **JUDGE_ENV, paths.DATA_ENV: str(data_dir)}
-        self.stdout = open(Path(self.tmp.name) / "stdout", "w")
+        self.stdout_path = Path(self.tmp.name) / "stdout"
+        self.stdout = open(self.stdout_path, "w")
         self.stderr = open(Path(self.tmp.name) / "stderr", "w+", errors="replace")
         self.proc = subprocess.Popen(argv, cwd=folder, env=env, stdin=subprocess.PIPE, stdout=self.stdout,
                                      stderr=self.stderr, text=False)
@@ -253,7 +254,7 @@ class PendingJudge:
     def _verdict_line(self) -> str | None:
         """The judge's last verdict line written whole, read through a handle of its own (the judge's
         keeps writing at its own offset); None before there is one."""
-        text = (Path(self.tmp.name) / "stdout").read_text(errors="replace")
+        text = self.stdout_path.read_text(errors="replace")
         lines = [line for line in text.splitlines(keepends=True) if line.startswith(judge.MARKER) and line.endswith("\n")]
         return lines[-1][len(judge.MARKER):] if lines else None
 
