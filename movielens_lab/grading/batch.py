@@ -11,8 +11,11 @@ shards share (``grading.shards``); ``grading.merge`` then writes the class's fil
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -20,7 +23,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -38,16 +43,21 @@ from .canvas import read_roster
 from .collect import Submission, by_student, notebook_files
 from .course import GRADEBOOK, NBGRADER_CONFIG, Course, build_course
 from .exports import grades_csv, gradescope_results, summary_table
-from .judging import JudgeFailed, PendingJudge, instrument, is_grader_cell, judge_limits, judge_spec, start_judge
+from .judge.sealed import Verdict
+from .judge.session import MemoStore, WarmUp, judge_limits
+from .judge.spec import judge_spec
 from .rebuild import InvalidSubmission, read_cells, rebuild, student_cells
 from .records import Outcome, TestResult
 from .results import read_results, run_problems
 from .runfacts import RunFacts, dataset_name, finished_now
 from .sandbox.client import Limits, limits_reached, memory_bound_note, require_sandbox, write_kernelspec
 from .shards import Member, Shard, start
-from .worker import REPORT
+from .worker import REPORT, SETTINGS, VERDICT
 
 RECORD = "record.json"
+SECRET = "secret"
+"""In the grading folder: the grader's own secret, from which each submission's unpredictable choices come
+(the judge's spot checks); kept so that grading again chooses the same."""
 EXECUTED = "executed"
 """Folder of the executed notebooks, with every output: for the instructor, never for students."""
 KILL_GRACE = 30
@@ -61,13 +71,14 @@ class Batch:
     course: Course
     template: nbformat.NotebookNode
     spec: dict
-    """What the judge runs (``judging.judge_spec`` of the source notebook)."""
+    """What the judge runs (``judge.spec.judge_spec`` of the source notebook)."""
     assignments: Assignments
     """The course's assignments, to tell a submission of another one."""
     out: Path
     data_dir: Path
     key: str
     sandboxed: bool
+    secret: str
     shard: Shard | None = None
     running: set[subprocess.Popen] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -83,6 +94,16 @@ class Batch:
     def work(self) -> Path:
         """The folder of the worker folders: one per shard, as shards share ``out``."""
         return self.out / "work" / self.shard.name if self.shard else self.out / "work"
+
+    @property
+    def memo(self) -> Path:
+        """The references the judges of this run share (``MemoStore``)."""
+        return self.work / "memo"
+
+    def spec_for(self, sub: Submission) -> dict:
+        """The judge's spec for one submission: the batch's, with this submission's secret choices."""
+        salt = hmac.new(self.secret.encode(), sub.sha256.encode(), hashlib.sha256).hexdigest()
+        return {**self.spec, "salt": salt}
 
 
 def data_folder(explicit: Path | None) -> Path:
@@ -153,7 +174,7 @@ def grade_submissions(subs: list[Submission], settings: LabGrader, known: Assign
     spec = judge_spec(nbformat.read(course.source_notebook, as_version=4), settings.points, settings.bonus,
                       settings.leaderboard)
     batch = Batch(course, nbformat.read(course.student_notebook, as_version=4), spec, known, out, data, key,
-                  not unsafe, part)
+                  not unsafe, grading_secret(out), part)
     by_id = {s.student: Member.of(s) for s in subs}
     if part is not None:
         subs = part.own(subs)
@@ -163,7 +184,7 @@ def grade_submissions(subs: list[Submission], settings: LabGrader, known: Assign
                 if (found := cached(batch.student_dir(s.student), s.sha256, key)) is not None}
     todo = [s for s in subs if s.student not in outcomes]
     with tqdm(total=len(subs), initial=len(outcomes), desc="grading", unit="student") as bar, \
-            ThreadPoolExecutor(max_workers=jobs) as pool:
+            _warm_up(batch, bool(todo)), ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = {pool.submit(_grade_safely, batch, s): s for s in todo}
         try:
             for future in as_completed(futures):
@@ -196,6 +217,33 @@ def publish(out: Path, rows: list[Outcome], points: dict[str, float], bonus: lis
     print(summary_table(rows, max_total(points, bonus)))
     print(f"{run.assignment}: grades: {out / 'grades.csv'}; feedback and results.json: {out / 'students'}/<student>/")
     report.finish(out, run, roster)
+
+
+def grading_secret(out: Path) -> str:
+    """The grading folder's secret (made once; shards that share the folder share it)."""
+    path = out / SECRET
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+@contextmanager
+def _warm_up(batch: Batch, needed: bool) -> Iterator[None]:
+    """While the batch grades: a judge that computes the references the tests need, once for all (when there is
+    anything to grade)."""
+    if not needed:
+        yield
+        return
+    warm = WarmUp(batch.spec, batch.data_dir, judge_limits(batch.settings), batch.sandboxed, MemoStore(batch.memo))
+    try:
+        yield
+    finally:
+        warm.close()
 
 
 def max_total(points: dict[str, float], bonus: list[str]) -> float:
@@ -261,7 +309,7 @@ def _grade_safely(batch: Batch, sub: Submission) -> Outcome:
 
 
 def _grade(batch: Batch, sub: Submission) -> Outcome:
-    """Grade one submission in its worker folder: run it, then judge what it exported."""
+    """Grade one submission in its worker folder: run it, each test judged as it runs."""
     cells = read_cells(sub.data)
     if (found := batch.assignments.elsewhere(cells, batch.course.assignment)) is not None:
         raise InvalidSubmission(misplaced(found, batch.course.assignment))
@@ -270,10 +318,9 @@ def _grade(batch: Batch, sub: Submission) -> Outcome:
     batch.work.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f"{sub.student}-", dir=batch.work))
     try:
-        notebook = _prepare(batch, work, sub.student, instrument(nb, batch.spec))
-        with start_judge(batch.spec, batch.data_dir, judge_limits(batch.settings), batch.sandboxed) as judge:
-            killed, code = _run_worker(batch, work, sub.student)
-            outcome = _read_outcome(batch, work, sub, notebook, killed, code, notes, judge)
+        notebook = _prepare(batch, work, sub, nb)
+        killed, code = _run_worker(batch, work, sub.student)
+        outcome = _read_outcome(batch, work, sub, notebook, killed, code, notes)
         if notebook.is_file():  # for the instructor only: its outputs may hold anything the student printed
             atomic_write(batch.out / EXECUTED / f"{sub.student}.ipynb", notebook.read_bytes())
         if (work / "worker.log").is_file():
@@ -284,9 +331,10 @@ def _grade(batch: Batch, sub: Submission) -> Outcome:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _prepare(batch: Batch, work: Path, student: str, nb: nbformat.NotebookNode) -> Path:
-    """Lay out the worker's own course copy; return where its autograded notebook will be."""
-    course, assignment = batch.course, batch.course.assignment
+def _prepare(batch: Batch, work: Path, sub: Submission, nb: nbformat.NotebookNode) -> Path:
+    """Lay out the worker's own course copy and the judge's settings; return where its autograded notebook
+    will be."""
+    course, assignment, student = batch.course, batch.course.assignment, sub.student
     for name in (NBGRADER_CONFIG, GRADEBOOK):
         shutil.copy2(course.root / name, work / name)
     shutil.copytree(course.root / "source" / assignment, work / "source" / assignment)
@@ -294,13 +342,18 @@ def _prepare(batch: Batch, work: Path, student: str, nb: nbformat.NotebookNode) 
     submitted.parent.mkdir(parents=True)
     nbformat.write(nb, submitted)
     (work / "autograded").mkdir()
+    (work / "spec.json").write_text(json.dumps(batch.spec_for(sub)))
+    settings = {"spec_file": str(work / "spec.json"), "judge_mode": "grade", "data_dir": str(batch.data_dir),
+                "judge_limits": judge_limits(batch.settings).to_dict(), "sandboxed": batch.sandboxed,
+                "memo_dir": str(batch.memo)}
+    (work / SETTINGS).write_text(json.dumps(settings))
     return work / "autograded" / student / assignment / f"{assignment}.ipynb"
 
 
 def _run_worker(batch: Batch, work: Path, student: str) -> tuple[bool, int | None]:
     """Run the worker process under the notebook timeout; return (killed for time, exit code)."""
     limits = Limits.of(batch.settings, batch.settings.notebook_timeout + KILL_GRACE)
-    kernel = write_kernelspec(work / "jupyter", work / "autograded", limits, batch.sandboxed, work / "export")
+    kernel = write_kernelspec(work / "jupyter", work / "autograded", limits, batch.sandboxed)
     env = {**os.environ, "JUPYTER_PATH": str(work / "jupyter"), paths.DATA_ENV: str(batch.data_dir),
            "PYTHONWARNINGS": "ignore"}
     with open(work / "worker.log", "wb") as log:
@@ -334,8 +387,8 @@ def _kill_running(batch: Batch) -> None:
 
 
 def _read_outcome(batch: Batch, work: Path, sub: Submission, notebook: Path, killed: bool, code: int | None,
-                  notes: list[str], judge: PendingJudge) -> Outcome:
-    """The judge's points on what the run exported, with how the run went."""
+                  notes: list[str]) -> Outcome:
+    """The judge's points, given as the notebook ran, with how the run went."""
     settings = batch.settings
     notes = notes + limits_reached(work / "autograded")
 
@@ -344,16 +397,16 @@ def _read_outcome(batch: Batch, work: Path, sub: Submission, notebook: Path, kil
 
     if killed:
         return failed("timeout", f"the notebook ran past {settings.notebook_timeout} s in all and was stopped")
-    report_file = work / REPORT
+    report_file, verdict_file = work / REPORT, work / VERDICT
     if not report_file.is_file():
         return failed("crashed", f"the grading process died (exit code {code})")
     report = json.loads(report_file.read_text())["autograde"]
+    if not verdict_file.is_file():
+        return failed("crashed", f"nbgrader autograde failed: {report['error']}")
+    verdict = Verdict.from_dict(json.loads(verdict_file.read_text()))
     ran: list[TestResult] = []
     if report["success"]:
         nb = nbformat.read(notebook, as_version=4)
-        if any(o.output_type == "error" for c in nb.cells if is_grader_cell(c) for o in c.get("outputs", [])):
-            notes = notes + ["the grader's export cells failed (did the notebook change _mlk?)"]
-        nb.cells = [c for c in nb.cells if not is_grader_cell(c)]
         ran = read_results(nb, settings.bonus)
         status, problems = run_problems(nb, settings.cell_timeout)
     elif report["kernel_died"]:
@@ -361,16 +414,13 @@ def _read_outcome(batch: Batch, work: Path, sub: Submission, notebook: Path, kil
                                        f"than the {settings.memory_limit_mb} MiB memory limit); graded as far as it got"]
     else:
         return failed("crashed", f"nbgrader autograde failed: {report['error']}")
-    try:
-        tests = judge.verdict(work / "export")
-    except JudgeFailed as why:
-        return failed("crashed", str(why))
-    return Outcome(sub.student, sub.name, status, tests, notes + problems, disagreements(ran, tests),
-                   leaderboard=judge.leaderboard)
+    return Outcome(sub.student, sub.name, status, verdict.tests, notes + verdict.notes + problems,
+                   disagreements(ran, verdict), leaderboard=verdict.leaderboard)
 
 
-def disagreements(ran: list[TestResult], judged: list[TestResult]) -> list[str]:
-    """Tests the student's own kernel scored higher than the judge: the tests there were tampered with."""
-    verdict = {t.grade_id: t for t in judged}
-    return [f"{verdict[t.grade_id].title or t.grade_id} scored {t.score:g} in the notebook but {verdict[t.grade_id].score:g} "
-            "by the grader" for t in ran if t.grade_id in verdict and t.score > verdict[t.grade_id].score + 1e-6]
+def disagreements(ran: list[TestResult], verdict: Verdict) -> list[str]:
+    """Tests the student's own kernel scored higher than the judge scored their visible part: the tests there
+    were tampered with."""
+    titles = {t.grade_id: t.title or t.grade_id for t in verdict.tests}
+    return [f"{titles[t.grade_id]} scored {t.score:g} in the notebook but {verdict.visible[t.grade_id]:g} by the grader"
+            for t in ran if t.grade_id in verdict.visible and t.score > verdict.visible[t.grade_id] + 1e-6]

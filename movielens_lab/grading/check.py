@@ -9,6 +9,7 @@ the very code the grader runs before its hidden part.
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from contextlib import contextmanager
@@ -17,7 +18,6 @@ from typing import Iterator
 
 import nbformat
 from nbclient.exceptions import DeadKernelError
-from nbgrader.preprocessors import Execute
 
 from .. import paths
 from ..config import LabGrader, course_settings, pick
@@ -25,7 +25,9 @@ from ..data import locate
 from ..errors import LabError
 from ..kernels import LoggedKernelManager
 from .assignments import Assignments, cells_of
-from .judging import JudgeFailed, instrument, is_grader_cell, judge_limits, judge_spec, start_judge
+from .judge.sealed import SealedExecute
+from .judge.session import judge_limits
+from .judge.spec import judge_spec
 from .rebuild import InvalidSubmission, read_cells, rebuild
 from .records import TestResult
 from .results import run_problems
@@ -100,29 +102,29 @@ def check(notebook: Path, *, assignment: str | None = None, data_dir: Path | Non
     for note in notes:
         print(f"note: {note}")
     spec = judge_spec(released, settings.points, settings.bonus)
-    nb = instrument(nb, spec)
     sandboxed = probe() is None
-    with tempfile.TemporaryDirectory(prefix="movielens-check-") as tmp, \
-            start_judge(spec, data_dir, judge_limits(settings), sandboxed, mode="check") as judge:
-        work, export = Path(tmp) / "work", Path(tmp) / "export"
+    with tempfile.TemporaryDirectory(prefix="movielens-check-") as tmp:
+        work = Path(tmp) / "work"
         work.mkdir()
-        kernel = write_kernelspec(Path(tmp) / "jupyter", work, Limits.of(settings), sandboxed, export)
-        config_ = client_config()
-        config_.Execute.kernel_name = kernel
-        config_.LoggedKernelManager.log_file = str(Path(tmp) / "kernel.log")
-        config_.Execute.timeout = settings.cell_timeout
-        executor = Execute(config=config_, kernel_manager_class=LoggedKernelManager)
+        (Path(tmp) / "spec.json").write_text(json.dumps(spec))
+        kernel = write_kernelspec(Path(tmp) / "jupyter", work, Limits.of(settings), sandboxed)
+        config = client_config()
+        config.Execute.kernel_name = kernel
+        config.LoggedKernelManager.log_file = str(Path(tmp) / "kernel.log")
+        config.Execute.timeout = settings.cell_timeout
+        config.SealedExecute.update(spec_file=str(Path(tmp) / "spec.json"), judge_mode="check",
+                                    data_dir=str(data_dir), judge_limits=judge_limits(settings).to_dict(),
+                                    sandboxed=sandboxed)
+        executor = SealedExecute(config=config, kernel_manager_class=LoggedKernelManager)
         with _environ(JUPYTER_PATH=str(Path(tmp) / "jupyter"), **{paths.DATA_ENV: str(data_dir)}):
             try:
                 executor.preprocess(nb, {"metadata": {"path": str(work)}})
             except DeadKernelError:
                 print("note: the kernel died while running the notebook (os._exit, a crash, or more than the "
                       f"{settings.memory_limit_mb} MiB memory limit); the sections after it fail")
-        try:
-            results = judge.verdict(export)
-        except JudgeFailed as why:
-            raise LabError(str(why)) from None
-    nb.cells = [c for c in nb.cells if not is_grader_cell(c)]
+    results = executor.verdict.tests
+    for note in executor.verdict.notes:
+        print(f"note: {note}")
     for note in run_problems(nb, settings.cell_timeout)[1]:
         print(f"note: {note}")
     print(report(results, settings.points))

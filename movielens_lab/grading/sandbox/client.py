@@ -56,7 +56,7 @@ class Limits:
     disk_mb: int = 1024
     """Space the kernel may write in all: its working copy and its /tmp, one tmpfs (held in memory)."""
     export_mb: int = 512
-    """Room for what the grader exports from the kernel for the judge (a tmpfs of its own, held in memory)."""
+    """Room for the grader's steps in the kernel: the values of one test, as they leave it for the judge."""
     wall_seconds: int | None = None
     """Wall-clock lifetime of the kernel, after which it and all it started are killed."""
 
@@ -83,14 +83,12 @@ class Limits:
         return cls(**{k: v for k, v in data.items() if k != "address_space_mb"})
 
 
-def kernel_argv(workdir: Path, limits: Limits, sandboxed: bool = True, export: Path | None = None) -> list[str]:
+def kernel_argv(workdir: Path, limits: Limits, sandboxed: bool = True) -> list[str]:
     """The command that starts a grading kernel whose working folder is inside ``workdir``.
 
-    ``sandboxed=False`` (``grade --unsafe``) keeps only the resource limits. When the kernel
-    has ended, what it exported for the judge is moved to ``export``.
+    ``sandboxed=False`` (``grade --unsafe``) keeps only the resource limits.
     """
-    policy = {"workdir": str(Path(workdir).resolve()), "limits": limits.to_dict(), "sandboxed": sandboxed,
-              "export": str(Path(export).resolve()) if export is not None else None}
+    policy = {"workdir": str(Path(workdir).resolve()), "limits": limits.to_dict(), "sandboxed": sandboxed}
     return [sys.executable, "-m", SUPERVISOR, json.dumps(policy), "{connection_file}"]
 
 
@@ -117,8 +115,7 @@ def memory_bound_note(sandboxed: bool = True) -> str | None:
     return f"submissions' memory is bounded per process only, not in total ({why})"
 
 
-def write_kernelspec(jupyter_path: Path, workdir: Path, limits: Limits, sandboxed: bool = True,
-                     export: Path | None = None) -> str:
+def write_kernelspec(jupyter_path: Path, workdir: Path, limits: Limits, sandboxed: bool = True) -> str:
     """Write a kernelspec under ``jupyter_path/kernels``; return its name.
 
     Run nbgrader with ``JUPYTER_PATH=jupyter_path``, ``--ExecutePreprocessor.kernel_name=<name>``
@@ -128,7 +125,7 @@ def write_kernelspec(jupyter_path: Path, workdir: Path, limits: Limits, sandboxe
     """
     spec_dir = Path(jupyter_path) / "kernels" / KERNEL_NAME
     spec_dir.mkdir(parents=True, exist_ok=True)
-    spec = {"argv": kernel_argv(workdir, limits, sandboxed, export), "display_name": "Python 3 (grading)",
+    spec = {"argv": kernel_argv(workdir, limits, sandboxed), "display_name": "Python 3 (grading)",
             "language": "python", "interrupt_mode": "signal"}
     (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1))
     return KERNEL_NAME
@@ -142,8 +139,8 @@ def client_config() -> Config:
     """
     config = Config()
     config.KernelManager.transport = "ipc"
-    # After the kernel exits, its sandbox hands its folder back (the judge's export with it): the
-    # 5 s that jupyter_client waits by default before SIGTERM and SIGKILL can be too short on a busy machine.
+    # After the kernel exits, its sandbox hands its folder back: the 5 s that jupyter_client waits
+    # by default before SIGTERM and SIGKILL can be too short on a busy machine.
     config.KernelManager.shutdown_wait_time = SHUTDOWN_WAIT
     config.KernelManager.ip = str(Path(tempfile.gettempdir()) / f"mlk-{secrets.token_hex(6)}" / "kernel")
     return config

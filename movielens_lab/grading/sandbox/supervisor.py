@@ -36,7 +36,6 @@ from pathlib import Path
 from ...kernels import QUIET_ENV, QUIET_KERNEL_ARGS
 from ...paths import DATA_ENV
 from ..lifetime import die_with_parent
-from ..recorder import EXPORT_FOLDER
 from .cgroups import Cgroup, CgroupError
 from .client import PROBE_OK, Limits, note_limit_reached
 from .inside import DISK_FULL, FAILED, chown_tree, set_limits
@@ -173,10 +172,7 @@ class Sandbox:
                 raise LaunchError(f"{mount['source']} would show the kernel the grading folder {workdir}; "
                                   "keep the data folder and the Python install apart from it")
         tmp = {"kind": "scratch", "target": "/tmp", "mode": "1777"}
-        # The grader's export has room of its own: a submission's files cannot crowd it out.
-        export = {"kind": "tmpfs", "target": str(self.cwd / EXPORT_FOLDER), "size_mb": self.limits.export_mb,
-                  "mode": "1777"}
-        everything = sorted([*readonly, tmp, export, *mounts], key=lambda m: len(Path(m["target"]).parts))
+        everything = sorted([*readonly, tmp, *mounts], key=lambda m: len(Path(m["target"]).parts))
         (self.base / "root").mkdir()
         plan = {"root": str(self.base / "root"), "base": str(self.base), "symlinks": symlinks, "mounts": everything,
                 "cwd": str(self.cwd), "uid": self.uid, "limits": self.limits.to_dict(), "argv": command,
@@ -275,16 +271,6 @@ def kernel_command(connection_file: Path) -> list[str]:
     return [sys.executable, "-m", "ipykernel_launcher", "-f", str(connection_file), *QUIET_KERNEL_ARGS]
 
 
-def take_export(folder: Path, destination: str | None) -> None:
-    """Move the kernel's export (``recorder.EXPORT_FOLDER`` in its working folder) to ``destination``."""
-    source = folder / EXPORT_FOLDER
-    if destination is None or not source.is_dir() or source.is_symlink():
-        return
-    target = Path(destination)
-    shutil.rmtree(target, ignore_errors=True)
-    shutil.move(str(source), str(target))
-
-
 def run_unsafe(limits: Limits, parent: int, command: list[str], socket_folder: Path | None = None) -> int:
     """``--unsafe``: no isolation, only the resource limits; the command dies with this supervisor."""
     made = socket_folder is not None and not socket_folder.exists()
@@ -323,10 +309,7 @@ def main(argv: list[str]) -> int:
     policy = json.loads(argv[0])
     limits = Limits.from_dict(policy["limits"])
     if not policy["sandboxed"]:
-        try:
-            return unsafe(limits, parent, argv[1:])
-        finally:
-            take_export(Path.cwd(), policy.get("export"))
+        return unsafe(limits, parent, argv[1:])
     sandbox = None
     try:
         sandbox = Sandbox(Path(policy["workdir"]), limits, parent)
@@ -339,9 +322,7 @@ def main(argv: list[str]) -> int:
             socket_mount, inner_file = sandbox.sockets(Path(argv[1]))
             mounts.append(socket_mount)
             command = kernel_command(inner_file)
-        code = sandbox.run(command, mounts)
-        take_export(Path(mounts[0]["source"]), policy.get("export"))
-        return code
+        return sandbox.run(command, mounts)
     except (LaunchError, CgroupError, OSError) as err:
         print(f"sandbox: {err}", file=sys.stderr)
         return FAILED

@@ -1,10 +1,14 @@
-"""Values as plain data: JSON, ``.npy`` files without pickles, and Keras's ``.keras`` format.
+"""Values as plain data: JSON nodes plus content-addressed blobs (``.npy`` without pickles, ``.keras`` models).
 
-The bridge between a student's kernel and the trusted judge. In the kernel,
-:class:`Writer` turns the values a test cell uses into files; in the judge, a process that
-never ran student code, :class:`Reader` turns them back into values. Nothing is ever
-unpickled: arrays load with ``allow_pickle=False``, models with ``safe_mode=True``, and file
-names in the JSON are checked before they are opened.
+The bridge between a student's kernel and the trusted judge, both ways: in the kernel,
+:class:`Writer` turns the values a test reads into a JSON node and blobs; in the judge, a
+process that never ran student code, :class:`Reader` turns them back into values (and the
+other way round for the arguments the judge passes to a student's function, and for repaired
+values). Nothing is ever unpickled: arrays load with ``allow_pickle=False``, models with
+``safe_mode=True``, and every blob is named by its SHA-256, checked where it is received.
+
+A value that cannot travel raises :class:`Unavailable` with one of :data:`REASONS`' codes: the
+reason shown to a student comes from that fixed list, never from the kernel's own words.
 
 This module depends on the standard library and NumPy alone (pandas, SciPy, Keras and
 Matplotlib are imported only when a value of theirs is met): the grader injects its source
@@ -14,12 +18,13 @@ into the kernel and copies it beside the judge.
 from __future__ import annotations
 
 import hashlib
-import json
+import io
 import math
 import os
 import re
-from pathlib import Path
-from typing import Any, Callable
+import tempfile
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -27,11 +32,34 @@ MAX_DEPTH = 12
 """Nesting deeper than this is not exported (a student's structure, not an answer)."""
 MAX_ITEMS = 200_000
 """Lists and dicts longer than this are not exported, unless they are numbers (stored as arrays)."""
-FILE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
+BLOB_NAME = re.compile(r"^[0-9a-f]{64}$")
+REASONS = {
+    "deep": "it is nested too deeply",
+    "long": "it is too long",
+    "kind": "it is not plain data (arrays, numbers, strings, lists, dicts, pandas, SciPy sparse, Keras models)",
+    "model": "the model cannot be saved or loaded safely: build it from Keras layers only, without Lambda layers "
+             "or classes of your own",
+    "broken": "reading it raised an error",
+    "missing": "it did not reach the grader whole",
+}
+"""Why a value could not travel, by code: the only words a student sees about it."""
 
 
 class Unavailable(Exception):
-    """A value that cannot be exported or read back as plain data; the message says why."""
+    """A value that cannot travel as plain data; ``code`` is a key of :data:`REASONS`."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code if code in REASONS else "kind")
+        self.code = code if code in REASONS else "kind"
+
+    @property
+    def reason(self) -> str:
+        return REASONS[self.code]
+
+
+def digest(data: bytes) -> str:
+    """A blob's name: its SHA-256."""
+    return hashlib.sha256(data).hexdigest()
 
 
 def _type_name(value: Any) -> str:
@@ -42,54 +70,60 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
 
 
+def _array_like(value: Any) -> bool:
+    """A tensor or any other object NumPy can turn into an array of its own (``__array__``)."""
+    module = type(value).__module__.split(".")[0]
+    return hasattr(value, "__array__") or (module in ("tensorflow", "keras", "torch", "jax") and hasattr(value, "numpy"))
+
+
 class Writer:
-    """Writes values as plain data into ``folder``: ``encode`` returns a JSON node, files go beside it."""
+    """Turns values into JSON nodes; the bytes they need are collected in ``blobs``, by name."""
 
-    def __init__(self, folder: Path | None) -> None:
-        self.folder = Path(folder) if folder is not None else None
+    def __init__(self) -> None:
+        self.blobs: dict[str, bytes] = {}
         self.models: dict[tuple[int, str], str] = {}
-        """File of each model written, by the model's identity, weights and compile settings (one file while
-        none of them changes)."""
+        """Blob of each model written, by the model's identity, weights and compile settings."""
 
-    def _file(self, name: str, write: Callable[[Path], None]) -> str:
-        if self.folder is not None and not (self.folder / name).exists():
-            self.folder.mkdir(parents=True, exist_ok=True)
-            write(self.folder / name)
+    def _blob(self, data: bytes) -> str:
+        name = digest(data)
+        self.blobs.setdefault(name, data)
         return name
 
-    def array(self, value: np.ndarray) -> dict:
+    def array(self, value: np.ndarray, depth: int = 0) -> dict:
         if value.dtype.hasobject:
-            return {"t": "objects", "v": [self.encode(v, 1) for v in value.ravel().tolist()],
+            return {"t": "objects", "v": [self.encode(v, depth + 1) for v in value.ravel().tolist()],
                     "shape": list(value.shape)}
-        value = value if value.flags.c_contiguous else value.copy(order="C")  # (ascontiguousarray makes 0-d 1-d)
-        digest = hashlib.sha256(f"{value.dtype.str}{value.shape}".encode() + value.tobytes()).hexdigest()[:24]
-        return {"t": "array", "f": self._file(f"{digest}.npy", lambda p: np.save(p, value, allow_pickle=False))}
+        buffer = io.BytesIO()
+        np.save(buffer, value, allow_pickle=False)
+        return {"t": "array", "b": self._blob(buffer.getvalue())}
 
     def encode(self, value: Any, depth: int = 0) -> dict:
-        """The JSON node of ``value`` (files it needs are written); raises Unavailable."""
+        """The JSON node of ``value`` (the blobs it needs are collected); raises Unavailable."""
         if depth > MAX_DEPTH:
-            raise Unavailable("it is nested too deeply")
+            raise Unavailable("deep")
         if value is None or isinstance(value, (bool, str)):
             return {"t": "json", "v": value}
         if isinstance(value, (int, float)):
             return {"t": "json", "v": value} if not isinstance(value, float) or math.isfinite(value) \
-                else {"t": "float", "v": repr(value)}
+                else {"t": "float", "v": repr(float(value))}
         if isinstance(value, np.generic) and not value.dtype.hasobject:
             return {"t": "scalar", "a": self.array(np.asarray(value))}
         if isinstance(value, np.ndarray):
-            return self.array(value)
+            return self.array(value, depth)
         if isinstance(value, (list, tuple)):
             kind = "list" if isinstance(value, list) else "tuple"
             if len(value) > 100 and all(_is_number(v) for v in value):
                 return {"t": "numbers", "kind": kind, "a": self.array(np.asarray(value))}
             if len(value) > MAX_ITEMS:
-                raise Unavailable(f"a {kind} of {len(value)} items is too long")
+                raise Unavailable("long")
             return {"t": kind, "v": [self.encode(v, depth + 1) for v in value]}
         if isinstance(value, (set, frozenset)):
+            if len(value) > MAX_ITEMS:
+                raise Unavailable("long")
             return {"t": "set", "v": [self.encode(v, depth + 1) for v in sorted(value, key=repr)]}
         if isinstance(value, dict):
             if len(value) > MAX_ITEMS:
-                raise Unavailable(f"a dict of {len(value)} items is too long")
+                raise Unavailable("long")
             return {"t": "dict", "k": [self.encode(k, depth + 1) for k in value],
                     "v": [self.encode(v, depth + 1) for v in value.values()]}
         if isinstance(value, range):
@@ -97,15 +131,15 @@ class Writer:
         return self._library_value(value, depth)
 
     def _library_value(self, value: Any, depth: int) -> dict:
-        kind = _type_name(value)
-        if kind.startswith("pandas.") and type(value).__name__ == "DataFrame":
+        kind, cls = _type_name(value), type(value).__name__
+        if kind.startswith("pandas.") and cls == "DataFrame":
             return {"t": "frame", "columns": self.encode(list(value.columns), depth + 1),
                     "index": self._index(value.index, depth),
                     "data": [self._column(value.iloc[:, k], depth) for k in range(value.shape[1])]}
-        if kind.startswith("pandas.") and type(value).__name__ == "Series":
+        if kind.startswith("pandas.") and cls == "Series":
             return {"t": "series", "name": self.encode(value.name, depth + 1),
                     "index": self._index(value.index, depth), "data": self._column(value, depth)}
-        if kind.startswith("pandas.") and type(value).__name__.endswith("Index"):
+        if kind.startswith("pandas.") and cls.endswith("Index"):
             return self._index(value, depth)
         if kind.startswith("scipy.sparse."):
             csr = value.tocsr()
@@ -113,18 +147,26 @@ class Writer:
                     "parts": [self.array(csr.data), self.array(csr.indices), self.array(csr.indptr)]}
         if kind.startswith("keras.") and hasattr(value, "save") and hasattr(value, "get_layer"):
             return self._model(value)
-        if kind.startswith("keras.") and type(value).__name__ == "History":
+        if cls == "History" and isinstance(getattr(value, "history", None), dict):
             return {"t": "history", "history": self.encode(dict(value.history), depth + 1),
-                    "params": self.encode(dict(value.params or {}), depth + 1)}
+                    "params": self.encode(dict(getattr(value, "params", None) or {}), depth + 1)}
         if kind.startswith("matplotlib.") and hasattr(value, "get_lines") and hasattr(value, "get_xlabel"):
-            legend = value.get_legend()
-            return {"t": "axes", "xlabel": value.get_xlabel(), "ylabel": value.get_ylabel(),
-                    "title": value.get_title(),
-                    "lines": [[self.array(np.asarray(line.get_xdata(), dtype=float)),
-                               self.array(np.asarray(line.get_ydata(), dtype=float)), str(line.get_label())]
-                              for line in value.get_lines()],
-                    "legend": None if legend is None else [t.get_text() for t in legend.get_texts()]}
-        raise Unavailable(f"a {type(value).__name__} cannot be exported as plain data")
+            return self._axes(value)
+        if _array_like(value):
+            try:
+                array = np.asarray(value.numpy() if hasattr(value, "numpy") else value)
+            except Exception:
+                raise Unavailable("broken") from None
+            return self.array(array, depth)
+        raise Unavailable("kind")
+
+    def _axes(self, ax: Any) -> dict:
+        legend = ax.get_legend()
+        return {"t": "axes", "xlabel": ax.get_xlabel(), "ylabel": ax.get_ylabel(), "title": ax.get_title(),
+                "lines": [[self.array(np.asarray(line.get_xdata(), dtype=float)),
+                           self.array(np.asarray(line.get_ydata(), dtype=float)), str(line.get_label())]
+                          for line in ax.get_lines()],
+                "legend": None if legend is None else [t.get_text() for t in legend.get_texts()]}
 
     def _column(self, column: Any, depth: int) -> dict:
         values = column.to_numpy()
@@ -140,50 +182,54 @@ class Writer:
         return {"t": "index", "data": self._column(index, depth)}
 
     def _model(self, model: Any) -> dict:
+        import json
+
         state = b"".join(np.asarray(w).tobytes() for w in model.get_weights())
         compiled = model.get_compile_config() if getattr(model, "compiled", False) else None
-        key = (id(model), hashlib.sha256(state + json.dumps(compiled, sort_keys=True, default=str).encode()).hexdigest())
-        if key in self.models:
-            return {"t": "model", "f": self.models[key]}
-        name = self.models[key] = f"model{len(self.models) + 1}.keras"
-        if self.folder is not None:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            try:
-                model.save(self.folder / name)
-            except Exception as err:
-                raise Unavailable(f"the model cannot be saved ({type(err).__name__}: {err})") from None
-        return {"t": "model", "f": name}
+        key = (id(model), digest(state + json.dumps(compiled, sort_keys=True, default=str).encode()))
+        if key not in self.models:
+            with tempfile.TemporaryDirectory(prefix="mlk-model-") as tmp:
+                path = os.path.join(tmp, "model.keras")
+                try:
+                    model.save(path)
+                except Exception:
+                    raise Unavailable("model") from None
+                with open(path, "rb") as fh:
+                    self.models[key] = self._blob(fh.read())
+        return {"t": "model", "b": self.models[key]}
 
 
 class Reader:
-    """Reads what :class:`Writer` wrote in ``folder``, never unpickling anything."""
+    """Reads what :class:`Writer` wrote, from ``blobs`` (bytes by name), never unpickling anything."""
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = Path(folder)
+    def __init__(self, blobs: Mapping[str, bytes]) -> None:
+        self.blobs = blobs
         self.models: dict[str, Any] = {}
-        """Models read so far, by file: sections that exported the same model share one."""
+        """Models read so far, by blob: sections that exported the same model share one."""
 
-    def path(self, name: Any) -> Path:
-        if not isinstance(name, str) or not FILE_NAME.match(name):
-            raise Unavailable(f"bad file name {name!r} in the export")
-        path = self.folder / name
-        if not path.is_file() or path.is_symlink():
-            raise Unavailable(f"{name} is missing from the export")
-        return path
+    def blob(self, name: Any) -> bytes:
+        if not isinstance(name, str) or not BLOB_NAME.match(name) or name not in self.blobs:
+            raise Unavailable("missing")
+        return self.blobs[name]
 
     def decode(self, node: Any) -> Any:
         """The value of a JSON node; raises Unavailable for anything malformed."""
         if not isinstance(node, dict):
-            raise Unavailable("malformed export")
-        decoder = getattr(self, f"_decode_{node.get('t')}", None)
+            raise Unavailable("missing")
+        decoder = getattr(self, f"_decode_{node.get('t')}", None) if isinstance(node.get("t"), str) else None
         if decoder is None:
-            raise Unavailable(f"unknown kind {node.get('t')!r} in the export")
-        return decoder(node)
+            raise Unavailable("missing")
+        try:
+            return decoder(node)
+        except Unavailable:
+            raise
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError):
+            raise Unavailable("missing") from None
 
     def _decode_json(self, node: dict) -> Any:
         value = node.get("v")
         if value is not None and not isinstance(value, (bool, int, float, str)):
-            raise Unavailable("malformed export")
+            raise Unavailable("missing")
         return value
 
     def _decode_float(self, node: dict) -> float:
@@ -191,9 +237,9 @@ class Reader:
 
     def _decode_array(self, node: dict) -> np.ndarray:
         try:
-            return np.load(self.path(node.get("f")), allow_pickle=False)
-        except (ValueError, OSError):  # an object array (it would need a pickle) or not a .npy file
-            raise Unavailable(f"{node.get('f')} is not a plain array") from None
+            return np.load(io.BytesIO(self.blob(node.get("b"))), allow_pickle=False)
+        except (ValueError, OSError, EOFError):  # an object array (it would need a pickle) or not a .npy file
+            raise Unavailable("missing") from None
 
     def _decode_objects(self, node: dict) -> np.ndarray:
         values = [self.decode(v) for v in node["v"]]
@@ -226,7 +272,8 @@ class Reader:
     def _decode_rangeindex(self, node: dict) -> Any:
         import pandas as pd
 
-        return pd.RangeIndex(*[int(v) for v in node["v"]], name=node.get("name"))
+        name = node.get("name")
+        return pd.RangeIndex(*[int(v) for v in node["v"]], name=name if isinstance(name, (str, int)) else None)
 
     def _decode_index(self, node: dict) -> Any:
         import pandas as pd
@@ -238,7 +285,7 @@ class Reader:
         if node.get("t") == "objects":
             import pandas as pd
 
-            return pd.array(list(values), dtype=node.get("dtype") or object)
+            return pd.array(list(values), dtype=str(node.get("dtype") or "object"))
         return values
 
     def _decode_frame(self, node: dict) -> Any:
@@ -265,16 +312,18 @@ class Reader:
     def _decode_model(self, node: dict) -> Any:
         import keras
 
-        path = self.path(node.get("f"))
-        try:
-            if path.name not in self.models:
-                self.models[path.name] = keras.saving.load_model(path, safe_mode=True)
-            return self.models[path.name]
-        except Unavailable:
-            raise
-        except Exception as err:
-            raise Unavailable(f"the model cannot be loaded safely ({type(err).__name__}): build it from Keras "
-                              "layers only, without Lambda layers or classes of your own") from None
+        name = node.get("b")
+        data = self.blob(name)
+        if name not in self.models:
+            with tempfile.TemporaryDirectory(prefix="mlk-model-") as tmp:
+                path = os.path.join(tmp, "model.keras")
+                with open(path, "wb") as fh:
+                    fh.write(data)
+                try:
+                    self.models[name] = keras.saving.load_model(path, safe_mode=True)
+                except Exception:
+                    raise Unavailable("model") from None
+        return self.models[name]
 
     def _decode_history(self, node: dict) -> Any:
         return History(self.decode(node["history"]), self.decode(node["params"]))
@@ -296,19 +345,11 @@ class Reader:
         return ax
 
     def _decode_unavailable(self, node: dict) -> Any:
-        raise Unavailable(str(node.get("why")))
+        raise Unavailable(str(node.get("code")))
 
 
 class History:
-    """What the judge knows of a Keras ``History``: its ``history`` and ``params``."""
+    """What travels of a Keras ``History``: its ``history`` and ``params``."""
 
     def __init__(self, history: dict, params: dict) -> None:
         self.history, self.params = history, params
-
-
-def write_json(path: Path, data: Any) -> None:
-    """Write ``data`` as JSON to ``path`` (the export's index files)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(json.dumps(data))
-    os.replace(tmp, path)

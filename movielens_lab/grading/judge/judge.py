@@ -1,0 +1,455 @@
+"""The trusted judge: runs each test cell on the values the student's kernel sent for it, in a process
+no student code ever ran in.
+
+``python judge.py SPEC.json grade|check|warm`` (the grader copies this file, ``plaindata.py``,
+``wire.py`` and ``vocabulary.py`` into a folder of their own and runs it in the sandbox). It runs the
+instructor's given cells once, then answers the grader's messages (``wire``) on its stdin:
+
+- ``test``: the values the kernel exported just before test cell k ran (sealed then: ``sealed``).
+  The judge builds a fresh namespace (the given cells' names, then the student's values, read back
+  as plain data, for exactly the names the test reads; never a built-in or a given name), runs the
+  test's visible part, hidden part (``grade`` only) and tail, and answers ``verdict``: the score as
+  nbgrader would give it (an error scores 0, a numeric last value is the score, anything else full
+  points), what the student may read of it (``vocabulary``), the leaderboard values, and the
+  section's repaired answers when it was lost and later sections need them. Each call the test makes
+  to a student's callable is a ``call`` message: the grader has the kernel make it, and its answer
+  comes back as data.
+- ``end``: nothing more; the judge exits.
+
+For ``grade`` (and ``warm``, the batch's process that computes references ahead) the hidden code's
+``_remember(fn, *args)`` is the judge's memo: a reference computed once per batch, keyed by the
+function's code and its arguments' values, shared through the grader (``memo?`` / ``memo!``). The
+``warm`` mode only runs the hidden code's ``_warm_*`` functions, which compute from the raw data the
+references a student who follows the instructions will need, and exits.
+
+Student code cannot reach any of this: its values are data, its functions run in its own kernel, and
+the test code, the test helper and every library here are the judge's own.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import contextlib
+import hashlib
+import io
+import json
+import math
+import os
+import random
+import sys
+import types
+import warnings
+from pathlib import Path
+from typing import IO, Any, Callable
+
+try:
+    from .plaindata import Reader, Unavailable, Writer
+    from .vocabulary import Vocabulary, error_name, identifier
+    from .wire import WireError, receive, send
+except ImportError:  # run as a script beside its modules
+    from plaindata import Reader, Unavailable, Writer  # type: ignore[no-redef]
+    from vocabulary import Vocabulary, error_name, identifier  # type: ignore[no-redef]
+    from wire import WireError, receive, send  # type: ignore[no-redef]
+
+REPAIR = "_REPAIR"
+"""A given name the lab's tests read before handing later sections corrected values."""
+MAX_OUTPUT = 4000
+WARM = "_warm_"
+"""Prefix of the functions in a test's hidden code that compute reference values ahead (``warm`` mode)."""
+STOPPED = "your notebook stopped before this test ran (nothing of yours reached it)"
+UNREADABLE = "what your notebook sent for this test could not be read"
+CALL_FAILED = "your function could not be called as this check needs"
+RAISED = "your code raised this error"
+OWN_WORDS = (STOPPED, UNREADABLE, CALL_FAILED, RAISED)
+
+
+class Channel:
+    """The judge's end of its pipes to the grader."""
+
+    def __init__(self, inbox: IO[bytes], outbox: IO[bytes]) -> None:
+        self.inbox, self.outbox = inbox, outbox
+        self.blobs: dict[str, bytes] = {}
+        """Every blob the kernel sent so far: a later answer may name one an earlier export brought."""
+        self.calls = 0
+
+    def send(self, message: dict, blobs: dict[str, bytes] | None = None) -> None:
+        send(self.outbox, message, blobs)
+
+    def receive(self, op: str) -> tuple[dict, dict[str, bytes]]:
+        message, blobs = receive(self.inbox)
+        if message.get("op") != op:
+            raise WireError(f"expected {op}")
+        self.blobs.update(blobs)
+        return message, blobs
+
+    def call(self, name: str, args: dict, kwargs: dict, blobs: dict[str, bytes]) -> dict:
+        """Have the kernel call the student's ``name``; its answer (``result``/``error``, ``after``)."""
+        self.calls += 1
+        self.send({"op": "call", "id": self.calls, "name": name, "args": args, "kwargs": kwargs}, blobs)
+        try:  # the kernel's words: read with care
+            answer = json.loads(self.receive("answer")[0].get("body") or "")
+            return answer if isinstance(answer, dict) and answer.get("id") == self.calls else {}
+        except (ValueError, RecursionError):
+            return {}
+
+    def recall(self, key: str) -> tuple[dict | None, dict[str, bytes]]:
+        """A memo entry the grader holds for this batch (None: compute it)."""
+        self.send({"op": "memo?", "key": key})
+        message, blobs = self.receive("memo")
+        return message.get("value"), blobs
+
+    def remember(self, key: str, node: dict, blobs: dict[str, bytes]) -> None:
+        self.send({"op": "memo!", "key": key, "value": node}, blobs)
+
+
+class Remote:
+    """A student's callable, called in the student's own kernel (through the grader) with data."""
+
+    def __init__(self, name: str, channel: Channel) -> None:
+        self.name, self.channel = name, channel
+        self.__name__ = name
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        writer = Writer()
+        try:
+            arg_nodes, kwarg_nodes = writer.encode(list(args)), writer.encode(kwargs)
+        except Unavailable:
+            raise TypeError(CALL_FAILED) from None
+        answer = self.channel.call(self.name, arg_nodes, kwarg_nodes, writer.blobs)
+        reader = Reader(self.channel.blobs)
+        if "after" in answer:
+            with contextlib.suppress(Unavailable):
+                for actual, after in zip(args, reader.decode(answer["after"])):
+                    _put_back(actual, after)
+        if "error" in answer:
+            raise _error(str(answer["error"]))
+        if "result" not in answer:
+            raise TypeError(CALL_FAILED)
+        try:
+            return reader.decode(answer["result"])
+        except Unavailable:
+            raise TypeError(CALL_FAILED) from None
+
+
+def _error(name: str) -> BaseException:
+    """The error a student's function raised, as the test sees it: its built-in type, the judge's words."""
+    kind = getattr(builtins, error_name(name), Exception)
+    try:
+        return kind(RAISED)
+    except TypeError:  # an error type that needs other arguments
+        return Exception(RAISED)
+
+
+def _put_back(actual: Any, after: Any) -> None:
+    """Do, on the judge's own argument, what the student's function did to it in place."""
+    import numpy as np
+
+    if isinstance(actual, np.ndarray) and isinstance(after, np.ndarray) and actual.shape == after.shape:
+        if not np.array_equal(actual, after, equal_nan=actual.dtype.kind == "f"):
+            actual[...] = after
+    elif isinstance(actual, list) and isinstance(after, list):
+        actual[:] = after
+    elif isinstance(actual, dict) and isinstance(after, dict):
+        actual.clear()
+        actual.update(after)
+    elif type(actual).__name__ == "DataFrame" and type(after).__name__ == "DataFrame":
+        if not actual.equals(after):
+            actual.drop(columns=list(actual.columns), inplace=True)
+            for k, column in enumerate(after.columns):
+                actual.insert(k, column, after.iloc[:, k].to_numpy())
+
+
+def _run(code: str, ns: dict, filename: str) -> Any:
+    """Execute ``code`` in ``ns``; return the value of its last statement when that is an expression."""
+    tree = ast.parse(code, filename)
+    last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+    exec(compile(tree, filename, "exec"), ns)
+    return eval(compile(ast.Expression(last.value), filename, "eval"), ns) if last is not None else None
+
+
+def _rebind(value: Any, base: dict, ns: dict) -> Any:
+    """A given cell's function made to look up its globals in ``ns`` (as it would in the kernel)."""
+    if isinstance(value, types.FunctionType) and value.__globals__ is base:
+        return types.FunctionType(value.__code__, ns, value.__name__, value.__defaults__, value.__closure__)
+    return value
+
+
+def _canonical(arg: Any) -> Any:
+    """An argument as the memo compares it: numbers as float64 arrays (a list of arrays as its arrays)."""
+    import numpy as np
+
+    if isinstance(arg, (list, tuple)) and arg and all(np.ndim(a) > 0 for a in arg):
+        return [_canonical(a) for a in arg]
+    try:
+        array = np.asarray(arg)
+    except Exception:
+        return arg
+    return array.astype(float) if array.dtype.kind in "biuf" else arg
+
+
+def memo_key(fn: Callable, args: tuple) -> str:
+    """What identifies ``fn(*args)``: its name, its code and its arguments' values."""
+    code = getattr(fn, "__code__", None)
+    writer = Writer()
+    node = writer.encode([_canonical(a) for a in args])
+    parts = [fn.__name__, code.co_code.hex() if code else "", repr(code.co_consts) if code else "",
+             json.dumps(node, sort_keys=True)]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+class Memo:
+    """The hidden code's ``_remember``: each reference computed once, here or by another judge of the batch."""
+
+    def __init__(self, channel: Channel | None) -> None:
+        self.channel = channel
+        self.values: dict[str, Any] = {}
+
+    def __call__(self, fn: Callable, *args: Any) -> Any:
+        key = memo_key(fn, args)
+        if key not in self.values:
+            self.values[key] = self._recall(key)
+            if self.values[key] is None:
+                self.values[key] = value = fn(*args)
+                self._share(key, value)
+        return self.values[key]
+
+    def _recall(self, key: str) -> Any:
+        if self.channel is None:
+            return None
+        node, blobs = self.channel.recall(key)
+        try:
+            return None if node is None else Reader(blobs).decode(node)
+        except Unavailable:
+            return None
+
+    def _share(self, key: str, value: Any) -> None:
+        if self.channel is None:
+            return
+        writer = Writer()
+        try:
+            node = writer.encode(value)
+        except Unavailable:
+            return
+        self.channel.remember(key, node, writer.blobs)
+
+
+class Judge:
+    """The given cells run once; then each test cell on its own values."""
+
+    def __init__(self, spec: dict, channel: Channel | None, hidden: bool) -> None:
+        self.spec, self.channel, self.hidden = spec, channel, hidden
+        self.leaderboard: dict[str, float] = {}
+        """Leaderboard values (the spec's ``leaderboard`` columns), each from the namespace of its test."""
+        self.reader = Reader(channel.blobs if channel else {})
+        """Reads every test's values (a model that several tests read is read once)."""
+        self.vocabulary = Vocabulary([*spec["given"], *(t[part] for t in spec["tests"]
+                                                        for part in ("visible", "hidden", "tail"))])
+        self.vocabulary.literals.update(OWN_WORDS)
+        self.base: dict = {"__name__": "__main__", "__builtins__": builtins}
+        self.given_error = None
+        with _quiet():
+            for k, code in enumerate(spec["given"]):
+                try:
+                    _run(code, self.base, f"<given cell {k + 1}>")
+                except BaseException as err:  # the judge's data or setup is broken: say so in every test
+                    self.given_error = f"{type(err).__name__}: {err}"
+                    break
+        self.base[REPAIR] = hidden
+        self.base["_remember"] = Memo(channel if hidden else None)
+        self.base["_pick"] = random.Random(spec.get("salt", "")).choice
+        """A choice the student cannot predict: the grader's secret for this submission picks it."""
+
+    def warm_up(self) -> None:
+        """Call every ``_warm_*`` function the tests' hidden code defines, in order; note failures on stderr."""
+        if self.given_error:
+            return
+        for test in self.spec["tests"]:
+            try:
+                defs = [node for node in ast.parse(test["hidden"]).body if isinstance(node, ast.FunctionDef)]
+            except SyntaxError:
+                continue
+            warm = [node.name for node in defs if node.name.startswith(WARM)]
+            scratch: dict = {}
+            scratch.update({k: _rebind(v, self.base, scratch) for k, v in self.base.items()})
+            if warm and _warmed(f"{test['grade_id']}'s functions", lambda: exec(
+                    compile(ast.Module(defs, []), f"<warm-up {test['grade_id']}>", "exec"), scratch)):
+                for name in warm:
+                    _warmed(name, scratch[name])
+
+    def namespace(self, test: dict, body: str | None) -> tuple[dict, list[str]]:
+        """A fresh namespace for one test: given names, then the student's values for the names it reads."""
+        ns: dict = {}
+        ns.update({k: _rebind(v, self.base, ns) for k, v in self.base.items()})
+        if body is None:
+            return ns, [STOPPED]
+        try:
+            values = json.loads(body).get("values", {})
+            assert isinstance(values, dict)
+        except (ValueError, RecursionError, AttributeError, AssertionError):
+            return ns, [UNREADABLE]
+        notes = []
+        for name in test["names"]:
+            if name not in values or name in self.base or hasattr(builtins, name):
+                continue
+            node = values[name]
+            try:
+                if isinstance(node, dict) and node.get("t") == "callable":
+                    ns[name] = Remote(name, self.channel)
+                else:
+                    ns[name] = self.reader.decode(node)
+            except Unavailable as why:
+                notes.append(f"{identifier(name)} could not be graded: {why.reason}")
+            except (RecursionError, MemoryError, Exception):
+                notes.append(f"{identifier(name)} could not be graded: {Unavailable('broken').reason}")
+        return ns, notes
+
+    def test(self, test: dict, body: str | None) -> tuple[dict, dict, dict[str, bytes]]:
+        """Run one test cell; its result, and its repaired answers (a node per name) with their blobs.
+
+        Grading, the result also holds ``visible``: the score of the visible part alone, which is what the
+        student's own kernel (and ``check``) should have given.
+        """
+        visible, _, _ = self._run(test, body, hidden=False)
+        if not self.hidden:
+            return visible, {}, {}
+        result, ns, before = self._run(test, body, hidden=True)
+        self._measure(test["grade_id"], ns)
+        repairs, blobs = self._repairs(test, ns, before)
+        return {**result, "visible": visible["score"]}, repairs, blobs
+
+    def _run(self, test: dict, body: str | None, hidden: bool) -> tuple[dict, dict, dict]:
+        """Run one test cell, its hidden part or not, on the student's values; its result, its namespace, and
+        the values its repaired names had before it ran."""
+        points = float(test["points"])
+        code = "\n".join(part for part in (test["visible"], test["hidden"] if hidden else "", test["tail"]) if part)
+        ns, notes = self.namespace(test, body)
+        before = {name: ns.get(name) for name in test.get("repairs", [])}
+        if self.given_error:
+            notes.insert(0, f"the grader's own set-up failed: {self.given_error}")
+        out = io.StringIO()
+        error = None
+        with _quiet(out):
+            try:
+                value = _run(code, ns, f"<{test['grade_id']}>")
+            except BaseException as err:  # a failed assert, a missing variable, anything: the cell scores 0
+                error, value = self.vocabulary.error(type(err).__name__, str(err)), None
+        helper = ns.get("t")
+        parts = _is_check(helper)
+        # Without its hidden part, a LabCheck test is worth the points of its visible parts.
+        maximum = points if hidden or not parts else min(points, float(helper.total))
+        score = 0.0 if error else _score(value, maximum)
+        said = self._said(helper) if parts else self.vocabulary.lines(out.getvalue())
+        text = "\n".join(filter(None, [*said, error, *notes]))
+        failed = error is not None or (score < maximum and (hidden or parts))
+        return {"grade_id": test["grade_id"], "score": score, "max_score": maximum, "output": text[:MAX_OUTPUT],
+                "error": failed}, ns, before
+
+    def _said(self, helper: Any) -> list[str]:
+        """A LabCheck's summary and hints, as the student may read them."""
+        section = str(getattr(helper, "section", ""))
+        verdict = "all checks passed" if not helper.hints else "some checks failed"
+        head = f"{section if self.vocabulary.allows(section) else 'this section'}: {float(helper.got):g}/" \
+               f"{float(helper.total):g} points, {verdict}"
+        hints = [self.vocabulary.hint(h) for h in helper.hints]
+        return [head, *(f"  - {h}" for h in dict.fromkeys(hints) if h)]
+
+    def _repairs(self, test: dict, ns: dict, before: dict) -> tuple[dict, dict[str, bytes]]:
+        """The answers the test's hidden code corrected (names of the section's TODO it bound anew)."""
+        writer, values, functions = Writer(), {}, []
+        for name, old in before.items():
+            if name not in ns or ns[name] is old:
+                continue
+            if name in test.get("solutions", {}):
+                functions.append(test["solutions"][name])
+                continue
+            with contextlib.suppress(Unavailable, Exception):
+                values[name] = writer.encode(ns[name])
+        return ({"values": values, "functions": functions} if values or functions else {}), writer.blobs
+
+    def _measure(self, grade_id: str, ns: dict) -> None:
+        """Evaluate the leaderboard columns of test ``grade_id`` in its namespace; skip any that is not a number."""
+        for column in self.spec.get("leaderboard", []):
+            if column.get("test") != grade_id:
+                continue
+            with _quiet():
+                try:
+                    value = float(eval(compile(column["value"], f"<leaderboard {column['name']}>", "eval"), ns))
+                except BaseException:  # the student's values do not give one: no entry
+                    continue
+            if math.isfinite(value):
+                self.leaderboard[str(column["name"])] = value
+
+
+def _is_check(helper: Any) -> bool:
+    """Whether ``helper`` is a LabCheck (points per part, hints): the lab's test helper."""
+    return type(helper).__name__ == "LabCheck" and all(hasattr(helper, a) for a in ("got", "total", "hints"))
+
+
+def _warmed(what: str, step: Callable[[], Any]) -> bool:
+    """Run one warm-up step quietly; on failure say so on stderr."""
+    try:
+        with _quiet():
+            step()
+    except (Exception, SystemExit) as err:
+        sys.stderr.write(f"warm-up: {what} failed: {type(err).__name__}: {err}\n")
+        return False
+    return True
+
+
+def _score(value: Any, maximum: float) -> float:
+    """nbgrader's rule: a numeric last value is the score (within 0..maximum), anything else full points."""
+    if isinstance(value, bool) or value is None:
+        return maximum
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return maximum
+    return min(max(number, 0.0), maximum) if math.isfinite(number) else 0.0
+
+
+@contextlib.contextmanager
+def _quiet(out: io.StringIO | None = None):
+    """Capture printed text in ``out`` (or drop it) and silence warnings and stderr."""
+    sink = out if out is not None else io.StringIO()
+    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(io.StringIO()), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def serve(judge: Judge, channel: Channel) -> None:
+    """Answer the grader's messages until it says ``end`` or goes away."""
+    tests = {test["grade_id"]: test for test in judge.spec["tests"]}
+    while True:
+        try:
+            message, blobs = receive(channel.inbox)
+        except WireError:
+            return
+        channel.blobs.update(blobs)
+        if message.get("op") == "end":
+            channel.send({"op": "done", "leaderboard": judge.leaderboard})
+            return
+        test = tests[message["grade_id"]]
+        result, repairs, repair_blobs = judge.test(test, message.get("body"))
+        channel.send({"op": "verdict", "result": result, "repairs": repairs}, repair_blobs)
+
+
+def main(argv: list[str]) -> int:
+    spec = json.loads(Path(argv[0]).read_text())
+    mode = argv[1]
+    # The pipe to the grader is a descriptor of its own: whatever a library prints goes to stderr.
+    outbox = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    sys.stdout = sys.__stdout__ = io.TextIOWrapper(os.fdopen(1, "wb", closefd=False), write_through=True)
+    channel = Channel(sys.stdin.buffer, outbox)
+    judge = Judge(spec, channel, hidden=mode in ("grade", "warm"))
+    if mode == "warm":
+        judge.warm_up()
+        channel.send({"op": "done", "leaderboard": {}})
+        return 0
+    serve(judge, channel)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

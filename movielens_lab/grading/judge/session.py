@@ -1,0 +1,317 @@
+"""The grader's end of a judge: start its sandboxed process, hand it each test's sealed values, read its verdict.
+
+A :class:`JudgeSession` starts ``judge.py`` (copied with the modules it needs into a folder of its
+own) in the sandbox, at the lowest CPU priority while it imports its libraries and runs the given
+cells beside the student's kernel. :meth:`JudgeSession.judge` then sends one test's values and
+answers the judge's requests until its verdict: a ``call`` of a student's callable goes to the
+``on_call`` the caller gives (``sealed`` makes the kernel do it), ``memo?``/``memo!`` to the batch's
+:class:`MemoStore`. A judge that fails, or takes longer than a test may, costs that test only: the
+session says so in that test's result and starts a fresh judge for the next one.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import fcntl
+import json
+import os
+import queue
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ... import paths
+from ...config import LabGrader
+from ...files import atomic_write
+from ...kernels import QUIET_ENV
+from ..records import TestResult
+from ..sandbox.client import Limits, kernel_argv
+from . import judge, plaindata, vocabulary, wire
+from .wire import WireError
+
+JUDGE_ENV = {**QUIET_ENV, "MPLBACKEND": "Agg"}
+"""The judge's own settings: quiet libraries, the lab's TensorFlow settings, figures drawn off screen."""
+MODULES = (judge, plaindata, vocabulary, wire)
+"""What the judge's folder holds: the judge and the modules it imports."""
+NICENESS = 19
+"""The judge's CPU priority (``nice``): the lowest, so that its set-up takes only the time the kernel leaves."""
+STOP_WAIT = 10
+"""Seconds a judge has to end once told to stop, before it is killed."""
+UNCHECKED = "the grader could not check this section (its checks failed or ran out of time)"
+MEMO_WAIT = 600
+"""Seconds a judge waits for a reference another judge of the batch is computing."""
+
+Call = Callable[[dict, dict[str, bytes]], tuple[str | None, dict[str, bytes]]]
+"""How a judge's request to call a student's function is answered: the answer's text and its blobs."""
+
+
+class JudgeFailed(Exception):
+    """The judge could not give a verdict; the message says why."""
+
+
+def judge_limits(settings: LabGrader) -> Limits:
+    """The judge's limits: the grading limits, with time to wait for a whole notebook and judge it."""
+    return Limits.of(settings, 2 * settings.notebook_timeout)
+
+
+class MemoStore:
+    """A batch's references, computed once by whichever judge needs one first (a folder of JSON files).
+
+    A judge that is computing a reference holds its ``.lock`` file (``claim``); another judge that asks
+    for it meanwhile waits for it (``get``) rather than compute it again.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.claims: dict[str, int] = {}
+
+    def _path(self, key: str, suffix: str = ".json") -> Path:
+        if not plaindata.BLOB_NAME.match(key):
+            raise ValueError("not a memo key")
+        return self.folder / f"{key}{suffix}"
+
+    def _read(self, key: str) -> tuple[dict | None, dict[str, bytes]]:
+        try:
+            entry = json.loads(self._path(key).read_text())
+            return entry["node"], {k: base64.b64decode(v) for k, v in entry["blobs"].items()}
+        except (OSError, ValueError, KeyError):
+            return None, {}
+
+    def get(self, key: str, wait: float = MEMO_WAIT) -> tuple[dict | None, dict[str, bytes]]:
+        """The entry ``key`` (node, blobs), waiting up to ``wait`` s while another judge computes it."""
+        node, blobs = self._read(key)
+        lock = self._path(key, ".lock")
+        if node is None and lock.exists():
+            with open(lock, "rb") as fh:
+                deadline = time.monotonic() + wait
+                while time.monotonic() < deadline:
+                    try:
+                        fcntl.flock(fh, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                        break
+                    except BlockingIOError:
+                        time.sleep(0.2)
+            node, blobs = self._read(key)
+        return node, blobs
+
+    def claim(self, key: str) -> None:
+        """Say that ``key`` is being computed here, until :meth:`put` or :meth:`release`."""
+        fd = os.open(self._path(key, ".lock"), os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return
+        self.claims[key] = fd
+
+    def put(self, key: str, node: dict, blobs: dict[str, bytes]) -> None:
+        atomic_write(self._path(key), json.dumps({"node": node, "blobs": {k: base64.b64encode(v).decode()
+                                                                         for k, v in blobs.items()}}))
+        self._release(key)
+
+    def _release(self, key: str) -> None:
+        fd = self.claims.pop(key, None)
+        if fd is not None:
+            os.close(fd)
+
+    def release(self) -> None:
+        """Give up every claim (the judge that made them has ended)."""
+        for key in list(self.claims):
+            self._release(key)
+
+
+@dataclass
+class Judged:
+    """What a judge said of one test: the result, the repaired answers to send the kernel (and their blobs)."""
+
+    result: TestResult
+    visible: float
+    """The score of the test's visible part alone (what the student's kernel and ``check`` give)."""
+    repairs: dict
+    blobs: dict[str, bytes]
+
+
+class JudgeSession:
+    """One submission's judge process, restarted when it fails (see the module's docstring)."""
+
+    def __init__(self, spec: dict, data_dir: Path, limits: Limits, sandboxed: bool, mode: str,
+                 memo: MemoStore | None = None, test_seconds: float = 600) -> None:
+        self.spec, self.data_dir, self.limits, self.sandboxed, self.mode = spec, data_dir, limits, sandboxed, mode
+        self.memo, self.test_seconds = memo, test_seconds
+        self.titles = {test["grade_id"]: test["title"] for test in spec["tests"]}
+        self.bonus = set(spec.get("bonus", []))
+        self.leaderboard: dict[str, float] = {}
+        self.tmp = tempfile.TemporaryDirectory(prefix="mlk-judge-")
+        self.proc: subprocess.Popen | None = None
+        self.start()
+
+    def __enter__(self) -> JudgeSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> None:
+        """Start a judge process (its set-up runs while the student's kernel runs)."""
+        folder = Path(tempfile.mkdtemp(dir=self.tmp.name, prefix="judge-"))
+        for module in MODULES:
+            shutil.copy(module.__file__, folder / Path(module.__file__).name)
+        (folder / "spec.json").write_text(json.dumps(self.spec))
+        command = [sys.executable, "judge.py", "spec.json", self.mode]
+        argv = ["nice", "-n", str(NICENESS), *kernel_argv(folder, self.limits, self.sandboxed)[:-1], "--run", *command]
+        env = {**os.environ, **JUDGE_ENV, paths.DATA_ENV: str(self.data_dir)}
+        self.stderr = open(folder.parent / f"{folder.name}.stderr", "w+", errors="replace")
+        self.proc = subprocess.Popen(argv, cwd=folder, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self.stderr)
+        self.messages: queue.Queue = queue.Queue()
+        threading.Thread(target=self._read, args=(self.proc.stdout, self.messages), daemon=True).start()
+
+    @staticmethod
+    def _read(stream, messages: queue.Queue) -> None:
+        """Pass the judge's messages on, then its end (a WireError)."""
+        while True:
+            try:
+                messages.put(wire.receive(stream))
+            except WireError as end:
+                messages.put(end)
+                return
+
+    def _next(self, deadline: float) -> tuple[dict, dict[str, bytes]]:
+        try:
+            item = self.messages.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            raise JudgeFailed("the grader's checks ran out of time") from None
+        if isinstance(item, WireError):
+            raise JudgeFailed(f"the grader's checks could not run ({self._last_error()})")
+        return item
+
+    def _last_error(self) -> str:
+        self.stderr.seek(0)
+        lines = self.stderr.read().strip().splitlines()
+        return lines[-1][:300] if lines else f"exit code {self.proc.poll() if self.proc else None}"
+
+    def _send(self, message: dict, blobs: dict[str, bytes] | None = None) -> None:
+        try:
+            wire.send(self.proc.stdin, message, blobs)
+        except OSError:  # the judge has ended: the next read says why
+            pass
+
+    def judge(self, grade_id: str, body: str | None, blobs: dict[str, bytes], on_call: Call) -> Judged:
+        """Judge test ``grade_id`` on the kernel's ``body`` (None: the notebook stopped before it) and ``blobs``."""
+        try:
+            return self._judge(grade_id, body, blobs, on_call)
+        except JudgeFailed as why:
+            self.restart()
+            return Judged(self._failed(grade_id, str(why)), 0.0, {}, {})
+
+    def _judge(self, grade_id: str, body: str | None, blobs: dict[str, bytes], on_call: Call) -> Judged:
+        deadline = time.monotonic() + self.test_seconds
+        self._send({"op": "test", "grade_id": grade_id, "body": body}, blobs)
+        while True:
+            message, extra = self._next(deadline)
+            op = message.get("op")
+            if op == "verdict":
+                r = message["result"]
+                result = TestResult(r["grade_id"], float(r["score"]), float(r["max_score"]), r["output"],
+                                    grade_id in self.bonus, bool(r["error"]), self.titles[grade_id])
+                return Judged(result, float(r.get("visible", r["score"])), message.get("repairs") or {}, extra)
+            if op == "call":
+                text, answer_blobs = on_call(message, extra)
+                self._send({"op": "answer", "body": text}, answer_blobs)
+            elif op == "memo?":
+                self._recall(str(message.get("key")))
+            elif op == "memo!" and self.memo is not None:
+                with contextlib.suppress(ValueError, OSError):
+                    self.memo.put(str(message["key"]), message["value"], extra)
+
+    def _recall(self, key: str) -> None:
+        node, blobs = None, {}
+        if self.memo is not None:
+            with contextlib.suppress(ValueError):
+                node, blobs = self.memo.get(key)
+        self._send({"op": "memo", "value": node}, blobs)
+
+    def _failed(self, grade_id: str, why: str) -> TestResult:
+        points = next(float(t["points"]) for t in self.spec["tests"] if t["grade_id"] == grade_id)
+        return TestResult(grade_id, 0.0, points, UNCHECKED, grade_id in self.bonus, True, self.titles[grade_id])
+
+    def finish(self) -> dict[str, float]:
+        """Tell the judge there is no more; its leaderboard values."""
+        self._send({"op": "end"})
+        try:
+            message, _ = self._next(time.monotonic() + self.test_seconds)
+            self.leaderboard = {str(k): float(v) for k, v in message.get("leaderboard", {}).items()}
+        except JudgeFailed:
+            pass
+        return self.leaderboard
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def stop(self) -> None:
+        """End the judge process if it still runs (the launcher then ends its whole sandbox)."""
+        if self.proc is None:
+            return
+        with contextlib.suppress(OSError):
+            self.proc.stdin.close()
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=STOP_WAIT)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.stderr.close()
+        self.proc = None
+
+    def close(self) -> None:
+        self.stop()
+        self.tmp.cleanup()
+
+
+class WarmUp:
+    """The batch's warm-up judge: it computes, from the raw data, the references the tests will need
+    (their ``_warm_*`` functions) into ``memo`` while the submissions are graded; :meth:`close` ends it."""
+
+    def __init__(self, spec: dict, data_dir: Path, limits: Limits, sandboxed: bool, memo: MemoStore) -> None:
+        self.memo = memo
+        self.session = JudgeSession(spec, data_dir, limits, sandboxed, "warm", memo)
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        """Answer the warm-up judge: an entry it asks for is claimed, so other judges wait for it."""
+        try:
+            while True:
+                message, blobs = self.session._next(time.monotonic() + 24 * 3600)
+                op = message.get("op")
+                if op == "memo?":
+                    key = str(message.get("key"))
+                    node, found = None, {}
+                    with contextlib.suppress(ValueError):
+                        node, found = self.memo.get(key, wait=0)
+                        if node is None:
+                            self.memo.claim(key)
+                    self.session._send({"op": "memo", "value": node}, found)
+                elif op == "memo!":
+                    with contextlib.suppress(ValueError, OSError):
+                        self.memo.put(str(message["key"]), message["value"], blobs)
+                elif op == "done":
+                    return
+        except JudgeFailed:
+            pass
+        finally:
+            self.memo.release()
+
+    def close(self) -> None:
+        self.session.close()
+        self.thread.join(timeout=STOP_WAIT)
+        self.memo.release()
