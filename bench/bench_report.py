@@ -28,7 +28,7 @@ from fixtures.gradingdir import Known, write_grading_folder  # noqa: E402
 from movielens_lab import paths  # noqa: E402
 from movielens_lab.benchmark import Row, median_seconds, table  # noqa: E402
 from movielens_lab.config import lab_settings  # noqa: E402
-from movielens_lab.grading.judging import section_titles  # noqa: E402
+from movielens_lab.grading.judge.spec import section_titles  # noqa: E402
 from movielens_lab.grading.report import report  # noqa: E402
 from movielens_lab.grading.runfacts import RunFacts  # noqa: E402
 

@@ -34,7 +34,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from corpus import CASES, POINTS, completed
 from movielens_lab.config import lab_settings
 from movielens_lab.grading.batch import grade
-from movielens_lab.grading.judging import section_titles, split_hidden
+from movielens_lab.grading.judge.spec import section_titles, split_hidden
 from movielens_lab.grading.results import is_test
 from movielens_lab.paths import LAB, SOLUTION_NOTEBOOK
 

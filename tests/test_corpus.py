@@ -24,7 +24,7 @@ import corpus
 import corpus_2
 from movielens_lab.config import lab_settings
 from movielens_lab.grading.batch import grade
-from movielens_lab.grading.judging import split_hidden
+from movielens_lab.grading.judge.spec import split_hidden
 from movielens_lab.paths import LAB, LAB_2, solution_notebook
 
 pytestmark = pytest.mark.slow

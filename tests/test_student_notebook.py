@@ -8,7 +8,7 @@ import nbformat
 import pytest
 
 from movielens_lab.config import lab_settings
-from movielens_lab.grading.judging import section_titles, split_hidden
+from movielens_lab.grading.judge.spec import section_titles, split_hidden
 from movielens_lab.grading.results import is_test
 from movielens_lab.paths import LAB, LAB_2, solution_notebook, student_notebook
 

@@ -11,7 +11,7 @@ import nbformat
 import pytest
 
 from movielens_lab.config import lab_settings
-from movielens_lab.grading.judging import split_hidden
+from movielens_lab.grading.judge.spec import split_hidden
 from movielens_lab.paths import LAB, LAB_2, solution_notebook, student_notebook
 
 pytestmark = pytest.mark.parametrize("assignment", [LAB, LAB_2])

@@ -45,10 +45,21 @@ def unpack(blobs: dict[str, str]) -> dict[str, bytes]:
     return {str(name): base64.b64decode(text, validate=True) for name, text in blobs.items()}
 
 
-class Exporter:
-    """The kernel's side of the grader's steps; ``sent``: the blobs already sent (each travels once)."""
+def display_step(payload: dict) -> None:
+    """Send a step's message as the kernel's output (the grader takes it out)."""
+    from IPython.display import display
 
-    def __init__(self) -> None:
+    display({MIME: payload}, raw=True)
+
+
+class Exporter:
+    """The kernel's side of the grader's steps; ``sent``: the blobs already sent (each travels once).
+
+    ``emit`` sends a step's message (default: as an output of the step, :func:`display_step`).
+    """
+
+    def __init__(self, emit: Callable[[dict], None] = display_step) -> None:
+        self.emit = emit
         self.writer = Writer()
         self.sent: set[str] = set()
         self.callables: dict[str, Callable] = {}
@@ -62,12 +73,10 @@ class Exporter:
             return {"t": "unavailable", "code": "broken"}
 
     def _publish(self, step: str, body: dict) -> None:
-        from IPython.display import display
-
         new = {k: v for k, v in self.writer.blobs.items() if k not in self.sent}
         self.sent.update(new)
         self.writer.blobs.clear()
-        display({MIME: {"step": step, "body": json.dumps(body), "blobs": pack(new)}}, raw=True)
+        self.emit({"step": step, "body": json.dumps(body), "blobs": pack(new)})
 
     def export(self, grade_id: str, names: list[str], namespace: dict) -> None:
         """Send the values of ``names`` in ``namespace`` that test ``grade_id`` reads; keep its callables."""

@@ -54,6 +54,8 @@ except ImportError:  # run as a script beside its modules
 
 REPAIR = "_REPAIR"
 """A given name the lab's tests read before handing later sections corrected values."""
+PROVIDED = (REPAIR, "_remember", "_pick")
+"""The names the judge gives every test besides the given cells' (see :class:`Judge`)."""
 MAX_OUTPUT = 4000
 WARM = "_warm_"
 """Prefix of the functions in a test's hidden code that compute reference values ahead (``warm`` mode)."""
@@ -188,13 +190,17 @@ def _canonical(arg: Any) -> Any:
     return array.astype(float) if array.dtype.kind in "biuf" else arg
 
 
+def _code(code: types.CodeType) -> str:
+    """A function's code as text, wherever and whenever it was compiled (no file name, line or address)."""
+    consts = [_code(c) if isinstance(c, types.CodeType) else repr(c) for c in code.co_consts]
+    return "|".join([code.co_code.hex(), *code.co_names, *consts])
+
+
 def memo_key(fn: Callable, args: tuple) -> str:
     """What identifies ``fn(*args)``: its name, its code and its arguments' values."""
     code = getattr(fn, "__code__", None)
-    writer = Writer()
-    node = writer.encode([_canonical(a) for a in args])
-    parts = [fn.__name__, code.co_code.hex() if code else "", repr(code.co_consts) if code else "",
-             json.dumps(node, sort_keys=True)]
+    node = Writer().encode([_canonical(a) for a in args])
+    parts = [fn.__name__, _code(code) if code else "", json.dumps(node, sort_keys=True)]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 

@@ -20,6 +20,7 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
 
 from ..results import is_test
+from .judge import PROVIDED
 
 BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
@@ -145,7 +146,7 @@ def judge_spec(nb: NotebookNode, points: dict[str, float], bonus: list[str], lea
     ``leaderboard``: columns ``{"name", "test", "value"}`` the judge evaluates after test ``test``.
     """
     given = [cell.source for cell in nb.cells if is_given(cell)]
-    known = set(dir(builtins)).union(*(defined_names(code) for code in given))
+    known = set(dir(builtins)).union(PROVIDED, *(defined_names(code) for code in given))
     titles, answers = section_titles(nb), sections(nb)
     tests = []
     for cell in nb.cells:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import pickle
 from pathlib import Path
@@ -11,13 +12,14 @@ import pandas as pd
 import pytest
 import scipy.sparse
 
-from movielens_lab.grading.plaindata import Reader, Unavailable, Writer
+from movielens_lab.grading.judge.plaindata import REASONS, Reader, Unavailable, Writer, digest
 
 
-def roundtrip(value, folder: Path):
-    node = Writer(folder).encode(value)
-    json.dumps(node)  # the index is JSON
-    return Reader(folder).decode(json.loads(json.dumps(node)))
+def roundtrip(value, folder: Path | None = None):
+    writer = Writer()
+    node = writer.encode(value)
+    assert all(digest(data) == name for name, data in writer.blobs.items())
+    return Reader(writer.blobs).decode(json.loads(json.dumps(node)))  # the node is JSON
 
 
 @pytest.mark.parametrize("value", [
@@ -40,8 +42,22 @@ def test_arrays_keep_dtype_and_shape(tmp_path: Path) -> None:
 
 def test_the_same_array_is_stored_once(tmp_path: Path) -> None:
     big = np.arange(10_000)
-    Writer(tmp_path).encode([big, big.copy(), {"again": big}])
-    assert len(list(tmp_path.glob("*.npy"))) == 1
+    writer = Writer()
+    writer.encode([big, big.copy(), {"again": big}])
+    assert len(writer.blobs) == 1
+
+
+def test_tensors_and_other_array_likes_arrive_as_arrays() -> None:
+    import tensorflow as tf
+
+    back = roundtrip(tf.constant([[1.5, 2.0]]))
+    assert isinstance(back, np.ndarray) and back.dtype == np.float32 and back.tolist() == [[1.5, 2.0]]
+
+    class ArrayLike:
+        def __array__(self, dtype=None, copy=None):
+            return np.arange(3)
+
+    assert roundtrip(ArrayLike()).tolist() == [0, 1, 2]
 
 
 def test_frames_series_and_sparse(tmp_path: Path) -> None:
@@ -72,32 +88,33 @@ def test_axes_keep_what_a_test_reads(tmp_path: Path) -> None:
     assert [t.get_text() for t in back.get_legend().get_texts()] == ["train"] and back.get_ylabel() == ""
 
 
-def test_what_cannot_be_plain_data_says_why(tmp_path: Path) -> None:
-    with pytest.raises(Unavailable, match="cannot be exported"):
-        Writer(tmp_path).encode(object())
-    with pytest.raises(Unavailable, match="nested too deeply"):
-        deep: list = []
-        for _ in range(20):
-            deep = [deep]
-        Writer(tmp_path).encode(deep)
+def test_what_cannot_be_plain_data_says_why_in_fixed_words() -> None:
+    with pytest.raises(Unavailable) as raised:
+        Writer().encode(object())
+    assert raised.value.reason == REASONS["kind"]
+    deep: list = []
+    for _ in range(20):
+        deep = [deep]
+    with pytest.raises(Unavailable) as raised:
+        Writer().encode(deep)
+    assert raised.value.reason == REASONS["deep"]
+    assert Unavailable("<script>a code the kernel made up</script>").reason == REASONS["kind"]
 
 
-def test_the_reader_opens_no_pickle_and_no_path_outside(tmp_path: Path) -> None:
-    np.save(tmp_path / "evil.npy", np.array([object()], dtype=object), allow_pickle=True)
-    reader = Reader(tmp_path)
-    with pytest.raises(Unavailable, match="not a plain array"):
-        reader.decode({"t": "array", "f": "evil.npy"})
-    (tmp_path / "p.npy").write_bytes(pickle.dumps(1))
-    with pytest.raises(Unavailable, match="not a plain array"):
-        reader.decode({"t": "array", "f": "p.npy"})
-    for name in ("../x.npy", "/etc/passwd", "a/b.npy"):
-        with pytest.raises(Unavailable, match="bad file name"):
-            reader.decode({"t": "array", "f": name})
-    (tmp_path / "link.npy").symlink_to(tmp_path / "evil.npy")
-    with pytest.raises(Unavailable, match="missing"):
-        reader.decode({"t": "array", "f": "link.npy"})
-    with pytest.raises(Unavailable, match="unknown kind"):
-        reader.decode({"t": "pickle", "v": "gASVAAAA"})
+def test_the_reader_opens_no_pickle_and_only_blobs_it_was_given() -> None:
+    evil = io.BytesIO()
+    np.save(evil, np.array([object()], dtype=object), allow_pickle=True)
+    blobs = {digest(evil.getvalue()): evil.getvalue(), digest(pickle.dumps(1)): pickle.dumps(1)}
+    reader = Reader(blobs)
+    for name in blobs:
+        with pytest.raises(Unavailable):
+            reader.decode({"t": "array", "b": name})
+    for name in ("../x.npy", "/etc/passwd", "0" * 64, 7, None):
+        with pytest.raises(Unavailable):
+            reader.decode({"t": "array", "b": name})
+    for node in ({"t": "pickle", "v": "gASVAAAA"}, {"t": "list"}, {"t": "dict", "k": [1], "v": []}, [], "x"):
+        with pytest.raises(Unavailable):
+            reader.decode(node)
 
 
 def test_a_model_is_written_again_once_it_changes(tmp_path: Path) -> None:
@@ -106,7 +123,7 @@ def test_a_model_is_written_again_once_it_changes(tmp_path: Path) -> None:
 
     inputs = keras.Input(shape=(1,))
     model = keras.Model(inputs, keras.layers.Dense(1)(inputs))
-    writer = Writer(tmp_path)
+    writer = Writer()
     first = writer.encode(model)
     assert writer.encode(model) == first
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="mae")
@@ -114,5 +131,5 @@ def test_a_model_is_written_again_once_it_changes(tmp_path: Path) -> None:
     assert compiled != first
     model.fit(np.zeros((4, 1)), np.ones(4), verbose=0)
     assert writer.encode(model) not in (first, compiled)
-    back = Reader(tmp_path).decode(compiled)
+    back = Reader(writer.blobs).decode(compiled)
     assert isinstance(back.optimizer, keras.optimizers.Adam) and abs(float(back.optimizer.learning_rate) - 0.01) < 1e-9

@@ -1,0 +1,109 @@
+"""The grader's end of a judge: the real judge process, sandboxed where this machine allows, and the batch memo."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+from fixtures.judged import CORRECT, TEST, Kernel, spec
+from movielens_lab.config import LabGrader
+from movielens_lab.grading.judge.session import NICENESS, UNCHECKED, JudgeSession, MemoStore, WarmUp, judge_limits
+from movielens_lab.grading.sandbox.client import probe
+
+LIMITS = judge_limits(LabGrader(notebook_timeout=120))
+
+
+def session(tmp_path: Path, the_spec: dict, mode: str = "grade", memo: MemoStore | None = None,
+            seconds: float = 120) -> JudgeSession:
+    return JudgeSession(the_spec, tmp_path, LIMITS, probe() is None, mode, memo, test_seconds=seconds)
+
+
+def judge_all(judge: JudgeSession, the_spec: dict, code: str) -> list:
+    """Each test of ``the_spec`` judged on a kernel where ``code`` ran, its calls made there."""
+    kernel = Kernel(the_spec, code)
+    results = []
+    for test in the_spec["tests"]:
+        body, blobs = kernel.export(test)
+        results.append(judge.judge(test["grade_id"], body, blobs, kernel.call))
+    return results
+
+
+def test_a_judge_process_judges_each_test_its_calls_made_in_the_kernel(tmp_path: Path) -> None:
+    the_spec = spec()
+    with session(tmp_path, the_spec) as judge:
+        [judged] = judge_all(judge, the_spec, CORRECT)
+        assert judge.finish() == {}
+    r = judged.result
+    assert (r.grade_id, r.score, r.max_score, r.error, r.title, judged.visible) == ("test_double", 4, 4, False,
+                                                                                    "1. Double", 1)
+
+
+def twice(the_spec: dict, test: str) -> dict:
+    """``the_spec`` with a first test of code ``test``, then its own test again."""
+    first = {**the_spec["tests"][0], "grade_id": "test_first", "title": "0. First", "visible": test, "hidden": "",
+             "tail": "", "names": []}
+    return {**the_spec, "tests": [first, *the_spec["tests"]]}
+
+
+def test_a_judge_that_dies_costs_that_test_only(tmp_path: Path) -> None:
+    the_spec = twice(spec(), "import os\nos._exit(3)")
+    with session(tmp_path, the_spec) as judge:
+        died, judged = judge_all(judge, the_spec, CORRECT)
+    assert (died.result.score, died.result.output, died.result.error) == (0, UNCHECKED, True)
+    assert judged.result.score == 4
+
+
+def test_a_test_that_runs_too_long_costs_that_test_only(tmp_path: Path) -> None:
+    the_spec = twice(spec(), "while True:\n    pass")
+    with session(tmp_path, the_spec, seconds=20) as judge:
+        stuck, judged = judge_all(judge, the_spec, CORRECT)
+    assert (stuck.result.score, stuck.result.output) == (0, UNCHECKED) and judged.result.score == 4
+
+
+def test_a_judge_ends_with_its_block_and_runs_at_the_lowest_cpu_priority(tmp_path: Path) -> None:
+    """Beside the student's kernel, the judge's set-up must only take the CPU time the kernel leaves idle."""
+    with session(tmp_path, spec()) as judge:
+        deadline = time.monotonic() + 10
+        while os.getpriority(os.PRIO_PROCESS, judge.proc.pid) != NICENESS and time.monotonic() < deadline:
+            time.sleep(0.05)  # `nice` lowers its priority, then starts the sandbox
+        assert os.getpriority(os.PRIO_PROCESS, judge.proc.pid) == NICENESS == 19
+        proc = judge.proc
+    assert proc.returncode is not None and not Path(judge.tmp.name).exists()
+
+
+def test_a_memo_entry_being_computed_is_waited_for(tmp_path: Path) -> None:
+    store = MemoStore(tmp_path / "memo")
+    key = "a" * 64
+    store.claim(key)
+    threading.Timer(0.5, store.put, (key, {"t": "json", "v": 1.5}, {})).start()
+    started = time.monotonic()
+    assert MemoStore(tmp_path / "memo").get(key) == ({"t": "json", "v": 1.5}, {})
+    assert time.monotonic() - started >= 0.4
+    assert MemoStore(tmp_path / "memo").get("b" * 64, wait=0) == (None, {})
+
+
+class CountingStore(MemoStore):
+    """A memo store that counts the entries judges put (each is a reference computed)."""
+
+    puts = 0
+
+    def put(self, key: str, node: dict, blobs: dict[str, bytes]) -> None:
+        CountingStore.puts += 1
+        super().put(key, node, blobs)
+
+
+def test_the_batch_warm_up_fills_the_memo_that_judges_then_read(tmp_path: Path) -> None:
+    hidden = "def _ref():\n    return 42\n\n\ndef _warm_ref():\n    _remember(_ref)\n\n\n"
+    test = TEST.replace("### END HIDDEN TESTS", hidden + "t.part(0, lambda: _remember(_ref) == 42, 'ref')\n"
+                                                         "### END HIDDEN TESTS")
+    the_spec = spec(test=test)
+    store = CountingStore(tmp_path / "memo")
+    warm = WarmUp(the_spec, tmp_path, LIMITS, probe() is None, store)
+    warm.thread.join(timeout=120)
+    warm.close()
+    assert len(list((tmp_path / "memo").glob("*.json"))) == 1 and CountingStore.puts == 1
+    with session(tmp_path, the_spec, memo=store) as judge:
+        [judged] = judge_all(judge, the_spec, CORRECT)
+    assert judged.result.score == 4 and CountingStore.puts == 1  # found, not computed again
