@@ -151,6 +151,79 @@ _LabCheck = Fake"""
 PATCH_NUMPY = "np.allclose = lambda *a, **k: True\nnp.array_equal = lambda *a, **k: True"
 PATCH_BUILTINS = "import builtins\nbuiltins.abs = lambda x: 0"
 HOOK = "get_ipython().events.register('pre_run_cell', lambda info: print(info.raw_cell))"
+LEAK = "LEAK_7f3a9"
+"""Text the leak cases try to get into what the student reads; no output of the grader may hold it."""
+REEXPORT = '''for grade_id, names in [("test_movies", ["movies", "movie_ids", "titles"]), ("test_baselines", ["y0", "ymean",
+                          "ycnt", "top_movies", "mae_movie", "mae_user"]), ("test_training", ["mod", "hist"])]:
+    _mlk.export(grade_id, names, globals())  # after the tests, from what the kernel holds then'''
+FORGED_BUILTINS = '''_real_export = _mlk.export
+
+
+def _forged_export(grade_id, names, namespace):
+    extra = {"abs": lambda x: 0, "round": lambda *a: 5, "len": lambda x: 10, "_np": None, "t": None}
+    _real_export(grade_id, list(names) + list(extra), {**namespace, **extra})
+
+
+_mlk.export = _forged_export'''
+FORGED_REASONS = f"_mlk._node = lambda value: {{'t': 'unavailable', 'code': '{LEAK}' * 100, 'why': '{LEAK}' * 100}}"
+"""Every value sent as "unavailable", with a reason of the student's own."""
+LEAKY_CLIPPED = f'''class {LEAK}_Error(ValueError):
+    pass
+
+
+def clipped(table):
+    raise {LEAK}_Error("{LEAK} " * 50)'''
+FABRICATED_TRAINING = '''mod.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="mean_absolute_error",
+            steps_per_execution=100)
+# no fit: biases set from the means, and a History written by hand
+mod.get_layer("user_bias").set_weights([np.full((nusers + 1, 1), 0.0)])
+mod.get_layer("movie_bias").set_weights([ymean.reshape(-1, 1)])
+hist = keras.callbacks.History()
+test_loss_now = mod.evaluate(Xts, yts, batch_size=10000, verbose=0)
+hist.history = {"loss": list(np.linspace(0.85, 0.68, 8)), "val_loss": list(np.linspace(0.86, test_loss_now, 8))}
+hist.params = {"verbose": 2, "epochs": 8, "steps": -(-len(ytr) // 1000)}'''
+MADE_UP_SWEEP = '''train_loss, test_loss = np.zeros(len(dims)), np.zeros(len(dims))
+for k in (0, 4):  # only two trained; the others made up between them
+    keras.utils.set_random_seed(SEED)
+    m = build_model(nusers, nmovies, k)
+    m.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="mean_absolute_error", steps_per_execution=100)
+    train_loss[k] = m.fit(Xtr, ytr, epochs=8, batch_size=1000, verbose=0).history["loss"][-1]
+    test_loss[k] = m.evaluate(Xts, yts, batch_size=1000, verbose=0)
+for k in (1, 2, 3):
+    train_loss[k] = train_loss[0] + (train_loss[4] - train_loss[0]) * k / 4
+    test_loss[k] = test_loss[0] + (test_loss[4] - test_loss[0]) * k / 4
+for k in (5, 6, 7, 8):
+    train_loss[k] = train_loss[4] - 0.004 * (k - 4)
+    test_loss[k] = test_loss[4] + 0.003 * (k - 4)'''
+PLOTTER = '''class Plotter:
+    def curves(self, history):
+        """Training and test loss against the epoch number."""
+        epochs = np.arange(1, len(history["loss"]) + 1)
+        fig, ax = plt.subplots(figsize=(5, 3))
+        ax.plot(epochs, history["loss"], "o-", label="training")
+        ax.plot(epochs, history["val_loss"], "s-", label="test")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("MAE")
+        ax.legend()
+        return ax
+
+
+plot_learning_curves = Plotter().curves'''
+TENSOR_AND_PARTIAL = '''import functools
+import tensorflow as tf
+
+yhat_user = tf.reshape(mod([np.full(len(movie_ids), uid), movie_ids], training=False), [-1])
+best = np.argsort(-np.asarray(yhat_user))[:10]
+top10 = pd.DataFrame({"title": [titles[i] for i in best], "pred": np.asarray(yhat_user)[best],
+                      "mean": ymean[movie_ids[best]], "count": ycnt[movie_ids[best]]})
+
+
+def clip_to(table, low, high):
+    return table.assign(pred=np.clip(table["pred"], low, high))
+
+
+clipped = functools.partial(clip_to, low=1, high=5)'''
+"""Answers that are callables of other kinds (a bound method, a functools.partial) and a tensor for an array."""
 
 # Correct variants.
 PER_ID_MEAN = '''def per_id_mean(ids, values, size, default):
@@ -256,10 +329,31 @@ def _cases() -> dict[str, Case]:
         "cheat_reads_cell_history": Case(lambda: prepended(blank(), "movies", "print(_ih[-1])"), ALL_LOST,
                                          flagged=True),
         "cheat_complete_with_hook": Case(lambda: prepended(full(), "movies", HOOK), flagged=True),
-        # Its fake helper never calls the student's functions, so the judge has no answer of theirs to
-        # check in sections 8 and 9 (plot_learning_curves, clipped): tampering can only lose points.
-        "cheat_complete_with_fake_helper": Case(lambda: prepended(full(), "movies", FAKE_HELPER),
-                                                {"test_curves": 6, "test_existing_user": 3}, flagged=True),
+        # The judge calls the student's functions itself: a fake helper in the kernel changes nothing at all.
+        "cheat_complete_with_fake_helper": Case(lambda: prepended(full(), "movies", FAKE_HELPER), flagged=True),
+        # What the judge gets for a test is sealed when the test runs: exporting again afterwards earns nothing.
+        "cheat_reexport_after_tests": Case(lambda: added(blank(), "test_bonus_sweep", code(REEXPORT)), ALL_LOST,
+                                           flagged=True),
+        # No hidden test runs in the kernel: the names its reference values had there do not exist.
+        "cheat_harvests_references": Case(lambda: full({"baselines": [(
+            "ycnt = np.bincount(movietr, minlength=nmovies + 1)", "ymean, ycnt = _mean, _cnt  # left by the tests?")]}),
+            {"test_baselines": 14}),
+        # Names the test does not read (builtins, the helper, given names) are never taken from the export.
+        "cheat_forged_builtins": Case(lambda: prepended(full({"existing_user": [(
+            'return table.assign(pred=np.clip(table["pred"], 1, 5))', "return table.copy()")]}), "movies",
+            FORGED_BUILTINS), {"test_existing_user": 3}, {"test_existing_user": "clipped to [1, 5]"}, flagged=True),
+        # Nothing the student wrote reaches what the student reads: reasons, error messages, class names.
+        "cheat_forged_reasons": Case(lambda: prepended(full(), "movies", FORGED_REASONS), ALL_LOST, flagged=True),
+        "leaky_error_messages": Case(lambda: full({"existing_user": [(
+            'def clipped(table):\n    """A copy of a recommendation table with its predictions clipped to the star range."""\n'
+            '    return table.assign(pred=np.clip(table["pred"], 1, 5))', LEAKY_CLIPPED)]}),
+            {"test_existing_user": 3}, {"test_existing_user": "[ValueError: your code raised this error]"}),
+        # Points need evidence of the work: numbers no training produced earn nothing.
+        "fabricated_training": Case(lambda: edited(full(), {"training": [(_answers()["training"].split(
+            "\nprint(")[0], FABRICATED_TRAINING)]}), {"test_training": 12}, {"test_training": "must be trained"}),
+        "made_up_sweep": Case(lambda: edited(full(), {"bonus_sweep": [(_answers()["bonus_sweep"].split(
+            "dims = list(range(9))  # plain ints, as Keras wants\n", 1)[1].split("\n\nfig, ax")[0], MADE_UP_SWEEP)]}),
+            {"test_bonus_sweep": 10}, {"test_bonus_sweep": "must come from training"}),
         # Correct variants.
         "variant_added_helper_cell": Case(lambda: added(
             full({"baselines": [("ycnt = np.bincount(movietr, minlength=nmovies + 1)\n"
@@ -288,6 +382,10 @@ def _cases() -> dict[str, Case]:
             "dims = list(range(9))  # plain ints, as Keras wants\n", 1)[1].rsplit("\nprint(", 1)[0], SWEEP_LISTS)]})),
         "variant_top10_sorted_table": Case(lambda: edited(full(), {"existing_user": [(_answers()["existing_user"].split(
             'movies")\n', 1)[1].rsplit("\nclipped(top10)", 1)[0], TOP10_SORTED)]})),
+        "variant_every_callable": Case(lambda: edited(full(), {
+            "curves": [(_answers()["curves"].split("\n\nplot_learning_curves(hist.history)")[0], PLOTTER)],
+            "existing_user": [(_answers()["existing_user"].split('movies")\n', 1)[1].rsplit("\nclipped(top10)", 1)[0],
+                               TENSOR_AND_PARTIAL)]})),
         "variant_scratch_cells": Case(lambda: added(added(full(), "test_movies", code("print(movies.shape)")),
                                                     "test_bonus_sweep", code("print('done', test_loss.min())"),
                                                     markdown("Notes to self."))),
@@ -321,7 +419,7 @@ def _cases() -> dict[str, Case]:
             ('train_loss[k], test_loss[k] = h["loss"][-1], m.evaluate(Xts, yts, batch_size=1000, verbose=0)',
              'train_loss[k], test_loss[k] = hist.history["loss"][-1], hist.history["val_loss"][-1]'),
             ("h = m.fit(Xtr, ytr, epochs=8, batch_size=1000, verbose=0).history", "pass")]}),
-            {"test_bonus_sweep": 3}, {"test_bonus_sweep": "must come from training"}),
+            {"test_bonus_sweep": 10}, {"test_bonus_sweep": "must come from training"}),
     }
     for name, (edits, section, lost, hint) in MISTAKES.items():
         cases[name] = Case(lambda edits=edits: completed(edits), {section: lost}, {section: hint})
@@ -351,8 +449,9 @@ MISTAKES: dict[str, tuple[Edits, str, float, str]] = {
                             "test_model", 12, "plain Python int"),
     "adam_lr": ({"training": [("Adam(learning_rate=0.01)", "Adam(lr=0.01)")]},
                 "test_training", 12, "no lr= argument"),
+    # (fit raised, so nothing was trained: the section's points need a trained model)
     "fit_three_positional_arrays": ({"training": [("mod.fit(Xtr, ytr,", "mod.fit(usertr, movietr, ytr,")]},
-                                    "test_training", 8, "pass the inputs as one list"),
+                                    "test_training", 12, "pass the inputs as one list"),
     "history_not_kept": ({"training": [("hist = mod.fit(", "mod.fit(")]}, "test_training", 8, "keep the History"),
     "predictions_for_another_user": ({"existing_user": [("np.full(len(movie_ids), uid)",
                                                          "np.full(len(movie_ids), int(user[0]))")]},

@@ -21,6 +21,7 @@ def test_honest_code_and_magics_are_not_flagged() -> None:
     ("import builtins", "imports builtins"),
     ("from inspect import getsource", "imports inspect"),
     ("print(_ih[-1])", "reads other cells' code (_ih)"),
+    ("_mlk.export('test_x', ['x'], globals())", "uses the grader's steps (_mlk)"),
     ("get_ipython().events.register('pre_run_cell', print)", "uses IPython's internals (get_ipython().events)"),
 ])
 def test_each_reach_for_the_tests_is_named(source: str, finding: str) -> None:

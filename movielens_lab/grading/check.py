@@ -3,7 +3,7 @@
 The notebook is rebuilt on the released student notebook exactly as ``grade`` rebuilds it
 (answer cells taken by grade_id, added cells kept, the released tests restored), run by
 nbgrader's own execute preprocessor with the grading kernel and limits, and judged by the
-same judge as ``grade`` (``judging``) on the released tests: the visible part of every test,
+same judge as ``grade`` (``judge.sealed``) on the released tests: the visible part of every test,
 the very code the grader runs before its hidden part.
 """
 

@@ -1,6 +1,6 @@
 """What an executed notebook says: its test cells' scores in the student's own kernel, its errors and timeouts.
 
-The judge (``judging``) gives every TestResult that counts. Read from an executed notebook
+The judge (``judge``) gives every TestResult that counts. Read from an executed notebook
 (:func:`read_results`), a test cell's score is what nbgrader gives it in the student's own
 kernel (``nbgrader.utils.determine_grade``: an error or stderr scores 0, a numeric last
 expression is partial credit, anything else full marks): the grader compares it with the

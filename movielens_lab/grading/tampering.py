@@ -13,7 +13,9 @@ from collections.abc import Iterable
 
 from IPython.core.inputtransformer2 import TransformerManager
 
-HELPERS = {"LabCheck", "_LabCheck", "_mlk"}
+EXPORTER = "_mlk"
+"""The grader's steps in the kernel (``judge.exporter``)."""
+HELPERS = {"LabCheck", "_LabCheck", EXPORTER}
 """The test helper and the grader's exporter (and their private aliases)."""
 MODULES = {"np", "numpy", "_np", "pd", "pandas", "_pd", "keras", "_keras", "tf", "tensorflow", "layers",
            "_layers", "scipy", "_sparse", "plt", "_plt", "builtins", "__builtins__", "math", "operator",
@@ -58,6 +60,8 @@ def _findings(tree: ast.AST) -> Iterable[str]:
             yield from (f"imports {name}" for name in sorted(modules & RISKY_IMPORTS))
         elif isinstance(node, ast.Name) and node.id in SOURCES and isinstance(node.ctx, ast.Load):
             yield f"reads other cells' code ({node.id})"
+        elif isinstance(node, ast.Name) and node.id == EXPORTER and isinstance(node.ctx, ast.Load):
+            yield f"uses the grader's steps ({EXPORTER})"
         elif (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Call)
               and isinstance(node.value.func, ast.Name) and node.value.func.id == "get_ipython"
               and node.attr not in IPYTHON_OK):

@@ -54,7 +54,7 @@ except ImportError:  # run as a script beside its modules
 
 REPAIR = "_REPAIR"
 """A given name the lab's tests read before handing later sections corrected values."""
-PROVIDED = (REPAIR, "_remember", "_pick")
+PROVIDED = (REPAIR, "_remember", "_pick", "_solution")
 """The names the judge gives every test besides the given cells' (see :class:`Judge`)."""
 MAX_OUTPUT = 4000
 WARM = "_warm_"
@@ -278,6 +278,7 @@ class Judge:
             warm = [node.name for node in defs if node.name.startswith(WARM)]
             scratch: dict = {}
             scratch.update({k: _rebind(v, self.base, scratch) for k, v in self.base.items()})
+            scratch["_solution"] = self._solutions(scratch)
             if warm and _warmed(f"{test['grade_id']}'s functions", lambda: exec(
                     compile(ast.Module(defs, []), f"<warm-up {test['grade_id']}>", "exec"), scratch)):
                 for name in warm:
@@ -287,6 +288,7 @@ class Judge:
         """A fresh namespace for one test: given names, then the student's values for the names it reads."""
         ns: dict = {}
         ns.update({k: _rebind(v, self.base, ns) for k, v in self.base.items()})
+        ns["_solution"] = self._solutions(ns)
         if body is None:
             return ns, [STOPPED]
         try:
@@ -351,6 +353,17 @@ class Judge:
         return {"grade_id": test["grade_id"], "score": score, "max_score": maximum, "output": text[:MAX_OUTPUT],
                 "error": failed}, ns, before
 
+    def _solutions(self, ns: dict) -> Callable[[str], Callable]:
+        """The hidden code's ``_solution(name)``: the instructor's own function ``name``, defined in ``ns`` (so
+        that it reads the same names the test does)."""
+        def solution(name: str) -> Callable:
+            scratch = dict(ns)
+            exec(compile(self.spec["solutions"][name], f"<solution {name}>", "exec"), scratch)
+            function = scratch[name]
+            return types.FunctionType(function.__code__, ns, name, function.__defaults__, function.__closure__)
+
+        return solution
+
     def _said(self, helper: Any) -> list[str]:
         """A LabCheck's summary and hints, as the student may read them."""
         section = str(getattr(helper, "section", ""))
@@ -366,8 +379,8 @@ class Judge:
         for name, old in before.items():
             if name not in ns or ns[name] is old:
                 continue
-            if name in test.get("solutions", {}):
-                functions.append(test["solutions"][name])
+            if name in self.spec.get("solutions", {}) and callable(ns[name]):
+                functions.append(self.spec["solutions"][name])
                 continue
             with contextlib.suppress(Unavailable, Exception):
                 values[name] = writer.encode(ns[name])

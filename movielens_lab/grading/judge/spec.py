@@ -4,9 +4,10 @@
 released notebook for ``check`` (visible tests only). Per test cell it keeps the code before,
 inside and after the hidden-test markers, the names the test reads from the student's variables
 (exactly what the kernel exports for it, and all the judge takes), and the names of that section's
-TODO that the hidden code corrects when the section is lost (``repairs``), with the solution's own
-source for those that are functions (``solutions``): the kernel receives them only as data, or as
-the solution's function, after the section is judged.
+TODO that the hidden code corrects when the section is lost (``repairs``): the kernel receives them
+only as data, or, for a function, as the solution's own, after the section is judged. The solution's
+functions (``solutions``, by name) are also what the hidden code's ``_solution(name)`` gives it: the
+reference the judge fits and compares with is the instructor's own answer.
 """
 
 from __future__ import annotations
@@ -158,10 +159,11 @@ def judge_spec(nb: NotebookNode, points: dict[str, float], bonus: list[str], lea
         names = sorted(read_names("\n".join([cell.source, *measured])) - known)
         todo = set().union(*(module_names(without_solution_markers(a)) for a in answers[grade_id]))
         repairs = sorted(n for n in defined_names(hidden) & todo if not n.startswith("_"))
-        solutions = {name: code for a in answers[grade_id] for name, code in functions(a).items() if name in repairs}
         tests.append({"grade_id": grade_id, "title": titles[grade_id], "points": float(points.get(grade_id, 0.0)),
-                      "visible": visible, "hidden": hidden, "tail": tail, "names": names, "repairs": repairs,
-                      "solutions": solutions})
-    return {"given": given, "tests": tests, "bonus": list(bonus), "leaderboard": [dict(c) for c in leaderboard]}
+                      "visible": visible, "hidden": hidden, "tail": tail, "names": names, "repairs": repairs})
+    solutions = {name: code for cell in nb.cells if cell.cell_type == "code" and utils.is_solution(cell)
+                 for name, code in functions(cell.source).items()}
+    return {"given": given, "tests": tests, "solutions": solutions, "bonus": list(bonus),
+            "leaderboard": [dict(c) for c in leaderboard]}
 
 
