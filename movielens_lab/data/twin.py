@@ -294,7 +294,10 @@ def _users_text(rng: np.random.Generator, nusers: int) -> str:
                    zip(range(1, nusers + 1), gender.tolist(), age.tolist(), occupation.tolist(), zips.tolist()))
 
 
-def _readme(seed: int, scale: float, t: Twin) -> str:
+def _readme(seed: int, scale: float, t: Twin, knobs: StarModel) -> str:
+    other = "" if knobs == StarModel() else (
+        f"\nIts latent score has other knobs than the twin's calibration ({knobs}): a test shape of\n"
+        "data, not calibrated to MovieLens 1M.\n")
     return f"""{TWIN_MARKER}
 {"=" * len(TWIN_MARKER)}
 
@@ -302,7 +305,7 @@ This folder is SYNTHETIC. It contains no MovieLens data: no real ratings, users,
 timestamps. It was written by `python -m movielens_lab data twin --seed {seed} --scale {scale:g}`
 (seed {seed}, scale {scale:g}) and is byte-for-byte identical whenever the same command runs
 again. It may be shared freely.
-
+{other}
 It has the exact file layout of MovieLens 1M (ratings.dat, movies.dat, users.dat; `::`
 separated, latin-1) so that the lab runs offline. At scale 1 it matches ml-1m's published
 shape and the lab's numbers within their bands.
@@ -319,16 +322,20 @@ movielens_lab/data/twin.py.
 """
 
 
-def write_twin(*, data_dir: Path | None = None, seed: int = 0, scale: float = 1.0) -> Path:
-    """Write the twin as ``<data folder>/ml-1m`` and return that folder; refuses to replace real data."""
+def write_twin(*, data_dir: Path | None = None, seed: int = 0, scale: float = 1.0,
+               knobs: StarModel = StarModel()) -> Path:
+    """Write the twin as ``<data folder>/ml-1m`` and return that folder; refuses to replace real data.
+
+    ``knobs``: the latent score's (tests write other shapes of data with them; the command never does).
+    """
     target = data_folder(data_dir) / FOLDER
     if target.exists() and not is_twin(target) and (not target.is_dir() or any(target.iterdir())):
         raise LabError(f"{target} holds data that is not the synthetic twin (MovieLens?); refusing to overwrite "
                        "it: give another --data-dir or move that folder away")
-    t = generate(seed, scale)
+    t = generate(seed, scale, knobs)
     rng = np.random.default_rng([seed, 0x4D4C32])
     files = {"ratings.dat": _ratings_text(t), "movies.dat": _movies_text(rng, t.movie_ids),
-             "users.dat": _users_text(rng, t.nusers), "README": _readme(seed, scale, t)}
+             "users.dat": _users_text(rng, t.nusers), "README": _readme(seed, scale, t, knobs)}
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".ml-1m-twin-", dir=target.parent))

@@ -192,3 +192,14 @@ def test_a_partial_and_a_keyword_call_are_answered() -> None:
     code = CORRECT + "\nimport functools\nhalve = functools.partial(lambda table, by: table.assign(x=table['x'] / by), by=2)"
     result, _, _ = judged(code)
     assert result["score"] == 4, result["output"]
+
+
+def test_a_seeded_call_runs_in_the_kernel_right_after_keras_is_seeded() -> None:
+    """How the judge rebuilds a student's model with the initial weights their notebook gave it."""
+    test = TEST.replace("### END HIDDEN TESTS", "t.part(0, lambda: _seeded(draw, 3)() == _seeded(draw, 3)() == "
+                                                "_np_random(3), 'seeded'); _np_random = None\n### END HIDDEN TESTS")
+    the_spec = spec(test=test, given=("import numpy as np\n\n\ndef _np_random(seed):\n"
+                                      "    return float(np.random.RandomState(seed).rand())\n",))
+    result, _, _ = judged(CORRECT + "\nimport numpy as np\n\n\ndef draw():\n    return float(np.random.rand())\n",
+                          the_spec=the_spec)
+    assert result["score"] == 4 and "seeded" not in result["output"]

@@ -9,8 +9,10 @@ executions of its own that the notebook never shows:
   later cell does can change what the judge got for test k.
 - :meth:`Exporter.call` while the judge runs test k: one call of a student's callable of that
   export (a function, lambda, bound method, ``functools.partial``, an object with ``__call__``),
-  with arguments the judge sent as data; its result, error type and arguments afterwards go back
-  as data. The judge never runs student code; the kernel never runs test code.
+  with arguments the judge sent as data, after seeding Keras's random numbers when the judge asks
+  (to rebuild a student's model with the initial weights the notebook gave it); its result, error
+  type and arguments afterwards go back as data. The judge never runs student code; the kernel never
+  runs test code.
 - :meth:`Exporter.repair` after test k, when its section was lost and later sections need its
   answers: the correct values, as data, set under the names that section's TODO asks for.
 
@@ -101,6 +103,9 @@ class Exporter:
             answer["error"] = "ArgumentsUnavailable"
         else:
             try:
+                if "seed" in req:  # as a notebook does before it builds a model: the judge rebuilds the student's
+                    import keras
+                    keras.utils.set_random_seed(int(req["seed"]))
                 result = self.callables[req["name"]](*args, **kwargs)
             except BaseException as err:  # the student's function raised: only its type travels back
                 answer["error"] = type(err).__name__[:MAX_ERROR_NAME]

@@ -54,7 +54,7 @@ except ImportError:  # run as a script beside its modules
 
 REPAIR = "_REPAIR"
 """A given name the lab's tests read before handing later sections corrected values."""
-PROVIDED = (REPAIR, "_remember", "_pick", "_solution")
+PROVIDED = (REPAIR, "_remember", "_pick", "_solution", "_seeded")
 """The names the judge gives every test besides the given cells' (see :class:`Judge`)."""
 MAX_OUTPUT = 4000
 WARM = "_warm_"
@@ -85,10 +85,12 @@ class Channel:
         self.blobs.update(blobs)
         return message, blobs
 
-    def call(self, name: str, args: dict, kwargs: dict, blobs: dict[str, bytes]) -> dict:
-        """Have the kernel call the student's ``name``; its answer (``result``/``error``, ``after``)."""
+    def call(self, name: str, args: dict, kwargs: dict, blobs: dict[str, bytes], seed: int | None = None) -> dict:
+        """Have the kernel call the student's ``name`` (after seeding Keras with ``seed``, when given); its answer
+        (``result``/``error``, ``after``)."""
         self.calls += 1
-        self.send({"op": "call", "id": self.calls, "name": name, "args": args, "kwargs": kwargs}, blobs)
+        self.send({"op": "call", "id": self.calls, "name": name, "args": args, "kwargs": kwargs,
+                   **({} if seed is None else {"seed": int(seed)})}, blobs)
         try:  # the kernel's words: read with care
             answer = json.loads(self.receive("answer")[0].get("body") or "")
             return answer if isinstance(answer, dict) and answer.get("id") == self.calls else {}
@@ -108,9 +110,13 @@ class Channel:
 class Remote:
     """A student's callable, called in the student's own kernel (through the grader) with data."""
 
-    def __init__(self, name: str, channel: Channel) -> None:
-        self.name, self.channel = name, channel
+    def __init__(self, name: str, channel: Channel, seed: int | None = None) -> None:
+        self.name, self.channel, self.seed = name, channel, seed
         self.__name__ = name
+
+    def seeded(self, seed: int) -> Remote:
+        """The same callable, called after ``keras.utils.set_random_seed(seed)`` in the kernel."""
+        return Remote(self.name, self.channel, seed)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         writer = Writer()
@@ -118,7 +124,7 @@ class Remote:
             arg_nodes, kwarg_nodes = writer.encode(list(args)), writer.encode(kwargs)
         except Unavailable:
             raise TypeError(CALL_FAILED) from None
-        answer = self.channel.call(self.name, arg_nodes, kwarg_nodes, writer.blobs)
+        answer = self.channel.call(self.name, arg_nodes, kwarg_nodes, writer.blobs, self.seed)
         reader = Reader(self.channel.blobs)
         if "after" in answer:
             with contextlib.suppress(Unavailable):
@@ -132,6 +138,21 @@ class Remote:
             return reader.decode(answer["result"])
         except Unavailable:
             raise TypeError(CALL_FAILED) from None
+
+
+def _seeded(function: Callable, seed: int) -> Callable:
+    """The hidden code's ``_seeded(build_model, SEED)``: ``function`` called right after Keras is seeded with ``seed``,
+    as a notebook builds a model; a student's function is called so in the student's own kernel."""
+    if isinstance(function, Remote):
+        return function.seeded(seed)
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        import keras
+
+        keras.utils.set_random_seed(seed)
+        return function(*args, **kwargs)
+
+    return call
 
 
 def _error(name: str) -> BaseException:
@@ -265,6 +286,7 @@ class Judge:
         self.base["_remember"] = Memo(channel if hidden else None)
         self.base["_pick"] = random.Random(spec.get("salt", "")).choice
         """A choice the student cannot predict: the grader's secret for this submission picks it."""
+        self.base["_seeded"] = _seeded
 
     def warm_up(self) -> None:
         """Call every ``_warm_*`` function the tests' hidden code defines, in order; note failures on stderr."""

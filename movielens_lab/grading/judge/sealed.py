@@ -154,7 +154,7 @@ class SealedExecute(Execute):
 
     def _call(self, request: dict, blobs: dict[str, bytes]) -> tuple[str, dict[str, bytes]]:
         """Make one call the judge asks for in the kernel; the answer's text and the blobs it names."""
-        payload = {key: request.get(key) for key in ("id", "name", "args", "kwargs")}
+        payload = {key: request[key] for key in ("id", "name", "args", "kwargs", "seed") if key in request}
         payload["blobs"] = exporter.pack(blobs)
         return self._take(self._step(f"_mlk.call({json.dumps(payload)!r})"), "answer")
 
