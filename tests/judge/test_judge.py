@@ -158,26 +158,27 @@ def test_warm_up_functions_fill_the_memo_and_a_failing_one_is_ignored() -> None:
 
 def test_the_labs_references_are_warmed_up_from_the_raw_data_for_the_labs_own_split(
         small_twin: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The bonus check's biases-only fit, warmed up from ratings.dat, is the one a correct split asks for."""
+    """The bonus check's fits, warmed up from ratings.dat, are the ones a correct split and build_model ask for."""
     monkeypatch.setenv(paths.DATA_ENV, str(small_twin.parent))
     settings = lab_settings(assignment=paths.LAB)
     the_spec = judge_spec(nbformat.read(paths.SOLUTION_NOTEBOOK, as_version=4), settings.points, settings.bonus)
     memo: dict = {}
     warm = Judge(the_spec, Linked(Kernel({"given": []}, ""), memo), True)
     warm.warm_up()
-    assert warm.given_error is None and memo
-    warmed = len(memo)
+    assert warm.given_error is None and len(memo) == 1 + 9  # section 7's fit, the sweep's nine
     [bonus] = [t for t in the_spec["tests"] if t["grade_id"] == "test_bonus_sweep"]
     student = Judge(the_spec, Linked(Kernel({"given": []}, ""), memo), True)
-    hidden: dict = dict(student.base)
-    defs = [node for node in ast.parse(bonus["hidden"]).body if isinstance(node, ast.FunctionDef)]
-    exec(compile(ast.Module(defs, []), "<hidden>", "exec"), hidden)
+    ns, _ = student.namespace(bonus, None)
+    exec(compile(ast.Module([node for node in ast.parse(bonus["hidden"]).body if isinstance(
+        node, (ast.FunctionDef, ast.Assign))][:-1], []), "<hidden>", "exec"), ns)
     ratings = load_ratings(small_twin)
     user, movie = ratings["UserID"].to_numpy(), ratings["MovieID"].to_numpy()
     s = model.split(user, movie, ratings["Rating"].to_numpy().astype(float))
-    found = student.base["_remember"](hidden["_bias_only_loss"], [s.usertr, s.movietr], s.ytr, int(user.max()),
-                                      int(movie.max()))
-    assert 0.5 < found < 2.0 and len(memo) == warmed  # found, not fitted again
+    nusers, nmovies = int(user.max()), int(movie.max())
+    init = ns["_initial"](ns["_solution"]("build_model"), nusers, nmovies, 3)
+    found = ns["_remember"](ns["_final_losses"], [s.usertr, s.movietr], s.ytr, [s.userts, s.moviets], s.yts, nusers,
+                            nmovies, 3, init)
+    assert 0.5 < found[0] < 2.0 and len(memo) == 10  # found, not fitted again
 
 
 def test_lines_the_student_could_have_written_are_never_said() -> None:

@@ -140,6 +140,15 @@ class Remote:
             raise TypeError(CALL_FAILED) from None
 
 
+def _literal(node: ast.AST) -> bool:
+    """Whether ``node`` is a literal (a number, a string, a tuple of them...)."""
+    try:
+        ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, RecursionError):
+        return False
+    return True
+
+
 def _seeded(function: Callable, seed: int) -> Callable:
     """The hidden code's ``_seeded(build_model, SEED)``: ``function`` called right after Keras is seeded with ``seed``,
     as a notebook builds a model; a student's function is called so in the student's own kernel."""
@@ -289,15 +298,19 @@ class Judge:
         self.base["_seeded"] = _seeded
 
     def warm_up(self) -> None:
-        """Call every ``_warm_*`` function the tests' hidden code defines, in order; note failures on stderr."""
+        """Call every ``_warm_*`` function the tests' hidden code defines, in order; note failures on stderr.
+
+        Each runs beside the functions and the constants (names bound to literals) of its test's hidden code.
+        """
         if self.given_error:
             return
         for test in self.spec["tests"]:
             try:
-                defs = [node for node in ast.parse(test["hidden"]).body if isinstance(node, ast.FunctionDef)]
+                defs = [node for node in ast.parse(test["hidden"]).body if isinstance(node, ast.FunctionDef)
+                        or isinstance(node, ast.Assign) and _literal(node.value)]
             except SyntaxError:
                 continue
-            warm = [node.name for node in defs if node.name.startswith(WARM)]
+            warm = [node.name for node in defs if isinstance(node, ast.FunctionDef) and node.name.startswith(WARM)]
             scratch: dict = {}
             scratch.update({k: _rebind(v, self.base, scratch) for k, v in self.base.items()})
             scratch["_solution"] = self._solutions(scratch)
