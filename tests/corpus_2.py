@@ -30,6 +30,21 @@ SET_METRICS = '''def precision_at_k(recommended, relevant, k=10):
 def recall_at_k(recommended, relevant, k=10):
     return len(set(list(recommended)[:k]) & set(relevant)) / len(relevant)'''
 
+FABRICATED = {
+    "p2_metrics": [('mod_mse = train(build_model(nusers, nmovies, emb_dim), loss="mean_squared_error")',
+                    "mod_mse = keras.models.clone_model(mod)  # not trained on the squared error: mod's weights\n"
+                    "mod_mse.set_weights(mod.get_weights())\n"
+                    'mod_mse.compile(optimizer="adam", loss="mean_squared_error")')],
+    "p2_regularisation": [('for k, d in enumerate(tqdm(dims, desc="emb_dim")):', "for k, d in enumerate([]):  # no sweep"),
+                          ("fig, ax = plt.subplots(figsize=(5, 3))\nax.plot(dims, test_plain",
+                           "keras.utils.set_random_seed(SEED)\nmod_l2 = train(build_model_l2(nusers, nmovies, dims[-1], l2))\n"
+                           "test_plain = np.array([0.72, mae(yts, yhat_mod), 0.74])  # made up but the model of section 0\n"
+                           "test_l2 = np.array([0.72, 0.69, mae(yts, mod_l2.predict(Xts, batch_size=20_000, verbose=0))])\n"
+                           "fig, ax = plt.subplots(figsize=(5, 3))\nax.plot(dims, test_plain")],
+}
+"""Numbers no training of the asked model produced: the MSE model is mod recompiled; the curves are made up
+(only the last regularised model is trained)."""
+
 MISTAKES: dict[str, tuple[Edits, str, float, str]] = {
     "rmse_without_root": ({"p2_metrics": [("return float(np.sqrt(np.mean((np.ravel(y) - np.ravel(yhat)) ** 2)))",
                                            "return float(np.mean((np.ravel(y) - np.ravel(yhat)) ** 2))")]},
@@ -117,6 +132,9 @@ def _cases() -> dict[str, Case]:
         "p2_cheat_fake_helper": Case(lambda: prepended(empty(), FIRST, FAKE_HELPER), ALL_LOST, flagged=True,
                                      points=POINTS),
         "p2_cheat_complete_with_hook": Case(lambda: prepended(full(), FIRST, HOOK), flagged=True, points=POINTS),
+        "p2_fabricated": Case(lambda: full(FABRICATED), {"test_p2_metrics": 2, "test_p2_regularisation": 7},
+                              {"test_p2_metrics": "mod_mse is a new model", "test_p2_regularisation": "grader's own"},
+                              points=POINTS),
         "p2_variants": Case(lambda: added(full(variants), "test_p2_metrics", markdown("My notes."),
                                           code("print(results)")), points=POINTS),
         **{f"p2_mistakes_{k + 1}": _mistakes(names) for k, names in enumerate(MISTAKE_SETS)},

@@ -24,8 +24,10 @@ import corpus
 import corpus_2
 from movielens_lab.config import lab_settings
 from movielens_lab.grading.batch import grade
+from movielens_lab.grading.check import judged
 from movielens_lab.grading.judge.spec import split_hidden
-from movielens_lab.paths import LAB, LAB_2, solution_notebook
+from movielens_lab.grading.rebuild import read_cells, rebuild
+from movielens_lab.paths import LAB, LAB_2, solution_notebook, student_notebook
 
 pytestmark = pytest.mark.slow
 
@@ -130,19 +132,47 @@ def _hidden_code(assignment: str) -> list[str]:
     return [line for line in lines if len(line) > 24 and not line.startswith(('"', "#"))]
 
 
+def _read_back(graded: Graded) -> dict[str, str]:
+    """Every file of the grading folder a student or the instructor reads, as the text they see."""
+    texts = {"grades.csv": (graded.out / "grades.csv").read_text(), "report.md": (graded.out / "report.md").read_text(),
+             "report.html": html.unescape((graded.out / "report.html").read_text()), "printed": graded.printed}
+    for name in graded.rows:
+        folder = graded.out / "students" / name
+        texts[f"{name}/feedback.html"] = html.unescape((folder / "feedback.html").read_text())
+        data = json.loads((folder / "results.json").read_text())
+        texts[f"{name}/results.json"] = "\n".join([data["output"], *(t["output"] for t in data["tests"])])
+    return texts
+
+
 @every_corpus
-def test_no_student_file_holds_hidden_test_code(corpora, assignment: str) -> None:
+def test_no_line_of_hidden_test_code_is_anywhere_a_student_or_the_instructor_reads(corpora, assignment: str) -> None:
     graded = corpora(assignment)
     hidden = _hidden_code(graded.assignment)
     assert len(hidden) > 30
-    for name in graded.rows:
-        for file in ("feedback.html", "results.json"):
-            text = (graded.out / "students" / name / file).read_text()
-            if file == "results.json":
-                data = json.loads(text)
-                text = "\n".join([data["output"], *(t["output"] for t in data["tests"])])
-            text = html.unescape(text)
-            assert not [line for line in hidden if line in text], (name, file)
+    for where, text in _read_back(graded).items():
+        assert not [line for line in hidden if line in text], where
+
+
+@every_corpus
+def test_nothing_a_student_wrote_reaches_what_is_read_as_text(corpora, assignment: str) -> None:
+    """The leak cases put corpus.LEAK in error messages, class names and "unavailable" reasons: it never shows."""
+    graded = corpora(assignment)
+    assert assignment != LAB or {"leaky_error_messages", "cheat_forged_reasons"} <= set(graded.rows)
+    for where, text in _read_back(graded).items():
+        assert corpus.LEAK not in text, where
+
+
+def test_check_reports_exactly_what_grade_gives_for_the_visible_parts(corpora, small_twin: Path,
+                                                                      tmp_path: Path) -> None:
+    """``check``'s judge, on the released tests, scores each visible part as grade's judge scored it."""
+    graded = corpora(LAB)
+    settings = lab_settings(assignment=LAB)
+    released = nbformat.read(student_notebook(LAB), as_version=4)
+    for name in ("seed_like_student", "trained_on_test_set"):
+        nb, _ = rebuild(read_cells(nbformat.writes(graded.cases[name].build()).encode()), released)
+        verdict, _ = judged(nb, released, settings, small_twin.parent)
+        record = json.loads((graded.out / "students" / name / "record.json").read_text())["outcome"]
+        assert {t.grade_id: t.score for t in verdict.tests} == record["visible"], name
 
 
 @every_corpus

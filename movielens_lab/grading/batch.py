@@ -415,7 +415,7 @@ def _read_outcome(batch: Batch, work: Path, sub: Submission, notebook: Path, kil
     else:
         return failed("crashed", f"nbgrader autograde failed: {report['error']}")
     return Outcome(sub.student, sub.name, status, verdict.tests, notes + verdict.notes + problems,
-                   disagreements(ran, verdict), leaderboard=verdict.leaderboard)
+                   disagreements(ran, verdict), leaderboard=verdict.leaderboard, visible=verdict.visible)
 
 
 def disagreements(ran: list[TestResult], verdict: Verdict) -> list[str]:

@@ -25,7 +25,7 @@ from ..data import locate
 from ..errors import LabError
 from ..kernels import LoggedKernelManager
 from .assignments import Assignments, cells_of
-from .judge.sealed import SealedExecute
+from .judge.sealed import SealedExecute, Verdict
 from .judge.session import judge_limits
 from .judge.spec import judge_spec
 from .rebuild import InvalidSubmission, read_cells, rebuild
@@ -76,6 +76,34 @@ def _settings(notebook: Path, data: bytes, assignment: str | None, config: Path)
     return settings
 
 
+def judged(nb: nbformat.NotebookNode, released: nbformat.NotebookNode, settings: LabGrader,
+           data_dir: Path) -> tuple[Verdict, nbformat.NotebookNode]:
+    """Run the rebuilt notebook ``nb`` with each of ``released``'s tests sealed and judged (visible parts), in the
+    grading kernel and sandbox; the verdict and the notebook as it ran."""
+    spec = judge_spec(released, settings.points, settings.bonus)
+    sandboxed = probe() is None
+    with tempfile.TemporaryDirectory(prefix="movielens-check-") as tmp:
+        work = Path(tmp) / "work"
+        work.mkdir()
+        (Path(tmp) / "spec.json").write_text(json.dumps(spec))
+        kernel = write_kernelspec(Path(tmp) / "jupyter", work, Limits.of(settings), sandboxed)
+        config = client_config()
+        config.Execute.kernel_name = kernel
+        config.LoggedKernelManager.log_file = str(Path(tmp) / "kernel.log")
+        config.Execute.timeout = settings.cell_timeout
+        config.SealedExecute.update(spec_file=str(Path(tmp) / "spec.json"), judge_mode="check",
+                                    data_dir=str(data_dir), judge_limits=judge_limits(settings).to_dict(),
+                                    sandboxed=sandboxed)
+        executor = SealedExecute(config=config, kernel_manager_class=LoggedKernelManager)
+        with _environ(JUPYTER_PATH=str(Path(tmp) / "jupyter"), **{paths.DATA_ENV: str(data_dir)}):
+            try:
+                executor.preprocess(nb, {"metadata": {"path": str(work)}})
+            except DeadKernelError:
+                print("note: the kernel died while running the notebook (os._exit, a crash, or more than the "
+                      f"{settings.memory_limit_mb} MiB memory limit); the sections after it fail")
+    return executor.verdict, nb
+
+
 def check(notebook: Path, *, assignment: str | None = None, data_dir: Path | None = None,
           template: Path | None = None, config: Path = paths.GRADER_CONFIG) -> int:
     """Run ``notebook`` and judge its visible tests as the grader does; exit code 1 if one failed.
@@ -101,30 +129,10 @@ def check(notebook: Path, *, assignment: str | None = None, data_dir: Path | Non
         raise LabError(f"{notebook} cannot be graded: {why}") from None
     for note in notes:
         print(f"note: {note}")
-    spec = judge_spec(released, settings.points, settings.bonus)
-    sandboxed = probe() is None
-    with tempfile.TemporaryDirectory(prefix="movielens-check-") as tmp:
-        work = Path(tmp) / "work"
-        work.mkdir()
-        (Path(tmp) / "spec.json").write_text(json.dumps(spec))
-        kernel = write_kernelspec(Path(tmp) / "jupyter", work, Limits.of(settings), sandboxed)
-        config = client_config()
-        config.Execute.kernel_name = kernel
-        config.LoggedKernelManager.log_file = str(Path(tmp) / "kernel.log")
-        config.Execute.timeout = settings.cell_timeout
-        config.SealedExecute.update(spec_file=str(Path(tmp) / "spec.json"), judge_mode="check",
-                                    data_dir=str(data_dir), judge_limits=judge_limits(settings).to_dict(),
-                                    sandboxed=sandboxed)
-        executor = SealedExecute(config=config, kernel_manager_class=LoggedKernelManager)
-        with _environ(JUPYTER_PATH=str(Path(tmp) / "jupyter"), **{paths.DATA_ENV: str(data_dir)}):
-            try:
-                executor.preprocess(nb, {"metadata": {"path": str(work)}})
-            except DeadKernelError:
-                print("note: the kernel died while running the notebook (os._exit, a crash, or more than the "
-                      f"{settings.memory_limit_mb} MiB memory limit); the sections after it fail")
-    results = executor.verdict.tests
-    for note in executor.verdict.notes:
+    verdict, nb = judged(nb, released, settings, data_dir)
+    for note in verdict.notes:
         print(f"note: {note}")
+    results = verdict.tests
     for note in run_problems(nb, settings.cell_timeout)[1]:
         print(f"note: {note}")
     print(report(results, settings.points))

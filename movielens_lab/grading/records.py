@@ -74,6 +74,9 @@ class Outcome:
     """How long grading this submission took (0 when not measured)."""
     leaderboard: dict[str, float] = field(default_factory=dict)
     """The judge's leaderboard values, by column name (``LabGrader.leaderboard``)."""
+    visible: dict[str, float] = field(default_factory=dict)
+    """The judge's score of each test's visible part alone, by grade_id: what the student's kernel and ``check``
+    show (kept in record.json, in no output)."""
 
     @classmethod
     def ungraded(cls, student: str, name: str, status: str, notes: list[str], points: dict[str, float],

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
 
+from .judge.vocabulary import error_name, identifier
 from .records import TestResult
 
 MAX_OUTPUT_CHARS = 2000
@@ -45,8 +46,9 @@ def visible_output(cell: NotebookNode) -> str:
 
 
 def cell_label(cell: NotebookNode, index: int) -> str:
-    """A cell's grade_id, else its position."""
-    return cell.metadata.get("nbgrader", {}).get("grade_id") or f"cell {index + 1}"
+    """A cell's grade_id (as an identifier, shortened: a student may have written it), else its position."""
+    grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+    return identifier(grade_id) if grade_id else f"cell {index + 1}"
 
 
 def read_results(nb: NotebookNode, bonus: Iterable[str] = ()) -> list[TestResult]:
@@ -66,8 +68,9 @@ def read_results(nb: NotebookNode, bonus: Iterable[str] = ()) -> list[TestResult
 
 
 def cell_errors(nb: NotebookNode) -> list[tuple[str, str]]:
-    """``(cell label, error name)`` for every error outside the test cells."""
-    return [(cell_label(cell, i), output.ename)
+    """``(cell label, error name)`` for every error outside the test cells (a built-in error by its name, any other
+    as ``Exception``: its name is the student's words)."""
+    return [(cell_label(cell, i), error_name(output.ename))
             for i, cell in enumerate(nb.cells) if cell.cell_type == "code" and not is_test(cell)
             for output in cell.get("outputs", []) if output.output_type == "error"]
 
