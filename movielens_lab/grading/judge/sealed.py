@@ -22,7 +22,6 @@ from __future__ import annotations
 import base64
 import json
 import queue
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,9 +38,8 @@ from ..sandbox.client import Limits
 from . import exporter, plaindata
 from .session import JudgeSession, Judged, MemoStore
 from .spec import split_hidden
+from .transcript import Transcript, referenced
 
-BLOB_REFERENCE = re.compile(r'"b": "([0-9a-f]{64})"')
-"""How a node names a blob in the JSON text the kernel sends (``plaindata``)."""
 BROKEN = "the grader's steps failed in your kernel (did the notebook change _mlk?)"
 TOO_LARGE = "what your notebook sent for a test was too large to grade"
 
@@ -106,6 +104,9 @@ class SealedExecute(Execute):
     sandboxed = Bool(True, help="run the judge in the sandbox").tag(config=True)
     memo_dir = Unicode("", help="the batch's shared references (``MemoStore``); empty: none").tag(config=True)
     verdict_file = Unicode("", help="where to write the verdict as JSON; empty: keep it in memory").tag(config=True)
+    transcript_dir = Unicode("", help="where to keep what the judge got, to judge again (``transcript``); empty: "
+                                      "nowhere").tag(config=True)
+    blob_store = Unicode("", help="the class's store of the transcripts' blobs").tag(config=True)
 
     def preprocess(self, nb: NotebookNode, resources: dict | None = None, km=None) -> tuple[NotebookNode, dict]:
         spec = json.loads(Path(self.spec_file).read_text())
@@ -114,6 +115,7 @@ class SealedExecute(Execute):
         self.visible: dict[str, float] = {}
         self.blobs: dict[str, bytes] = {}
         self.notes: list[str] = []
+        self.transcript = Transcript()
         self.booted = False
         limits = Limits.from_dict(self.judge_limits)
         self.limit = limits.export_mb << 20  # base64 text: about 3/4 of that in bytes
@@ -131,6 +133,9 @@ class SealedExecute(Execute):
                                        list(dict.fromkeys(self.notes)))
                 if self.verdict_file:
                     Path(self.verdict_file).write_text(json.dumps(self.verdict.to_dict()))
+                if self.transcript_dir:
+                    self.transcript.notes = self.verdict.notes
+                    self.transcript.write(Path(self.transcript_dir), Path(self.blob_store))
 
     def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int) -> tuple[NotebookNode, dict]:
         if not self.booted:
@@ -141,9 +146,12 @@ class SealedExecute(Execute):
             return super().preprocess_cell(cell, resources, index)
         names = self.tests[grade_id]["names"]
         body, blobs = self._take(self._step(f"_mlk.export({grade_id!r}, {names!r}, globals())"), "export")
+        self.transcript.exported(grade_id, names, body, blobs)
+        self.current = grade_id
         outcome = self._judged(grade_id, self.session.judge(grade_id, body, blobs, self._call))
         cell, resources = super().preprocess_cell(cell, resources, index)
         if outcome.repairs:
+            self.transcript.repaired(grade_id, outcome.repairs, outcome.blobs)
             payload = {**outcome.repairs, "blobs": exporter.pack(outcome.blobs)}
             self._step(f"_mlk.repair({json.dumps(payload)!r}, globals())")
         return cell, resources
@@ -156,7 +164,9 @@ class SealedExecute(Execute):
         """Make one call the judge asks for in the kernel; the answer's text and the blobs it names."""
         payload = {key: request[key] for key in ("id", "name", "args", "kwargs", "seed") if key in request}
         payload["blobs"] = exporter.pack(blobs)
-        return self._take(self._step(f"_mlk.call({json.dumps(payload)!r})"), "answer")
+        answer, answer_blobs = self._take(self._step(f"_mlk.call({json.dumps(payload)!r})"), "answer")
+        self.transcript.called(self.current, request, blobs, answer, answer_blobs)
+        return answer, answer_blobs
 
     @staticmethod
     def _no_call(request: dict, blobs: dict[str, bytes]) -> tuple[None, dict[str, bytes]]:
@@ -183,7 +193,7 @@ class SealedExecute(Execute):
                 continue
             if plaindata.digest(data) == name:
                 self.blobs[name] = data
-        return body, {name: self.blobs[name] for name in set(BLOB_REFERENCE.findall(body)) if name in self.blobs}
+        return body, referenced(body, self.blobs)
 
     def _step(self, code: str) -> list:
         return run_sync(self._async_step)(code)
