@@ -80,11 +80,6 @@ c.LabGrader.assignments = {
         # Part 2, "beyond MAE" (LAB_SPEC_PART2): seven short fits, about 90 s on the full data set.
         "cell_timeout": 300,
         "notebook_timeout": 1200,
-        # Its checks are calibrated on MovieLens 1M's size (1,000,209 ratings): with batches of 10,000, a
-        # smaller data set gives too few training steps for over-fitting to show or for the models to beat
-        # the movie means (on the twin at scale 0.02 a correct notebook loses 15 points). `grade` and
-        # `check` refuse a smaller data set rather than mark correct answers down.
-        "min_ratings": 1_000_000,
         # The five sections sum to 100; the new-user bonus is reported on top of the total.
         "points": {
             "test_p2_metrics": 16, "test_p2_regularisation": 20, "test_p2_range": 14, "test_p2_ranking": 26,

@@ -29,8 +29,6 @@ class LabGrader(Configurable):
     memory_limit_mb = Integer(4096, help="memory a submission's kernel may use, in MiB").tag(config=True)
     disk_limit_mb = Integer(1024, help="space a submission may write in all (its folder and /tmp, held in "
                                        "memory), in MiB").tag(config=True)
-    min_ratings = Integer(0, help="the fewest ratings its checks are calibrated for: grade and check refuse a "
-                          "smaller data set (0: any size)").tag(config=True)
     points = Dict(value_trait=Float(), help="points of each autograder-test cell, by grade_id").tag(config=True)
     bonus = List(Unicode(), help="grade_ids of the bonus test cells (reported on top of the total)").tag(config=True)
     tolerances = Dict(value_trait=Float(), help="absolute tolerances of the lab's key values").tag(config=True)

@@ -178,17 +178,3 @@ def test_each_assignment_grades_its_own_and_names_the_others(project: Path, tmp_
     assert [(r["total"], r["status"], r["assignment"]) for r in rows.values()] == [
         ("5", "graded", "fixture_lab"), ("0", "invalid", "fixture_lab")]
     assert rows["erin"]["reason"] == "this notebook is fixture_lab_2, not fixture_lab: hand it in to fixture_lab_2"
-
-
-def test_an_assignment_calibrated_on_movielens_1m_refuses_a_smaller_data_set(small_twin: Path, tmp_path: Path) -> None:
-    """Part 2's checks need MovieLens 1M's size: grade and check say so in one line, rather than mark correct work
-    down, and write nothing."""
-    submitted = tmp_path / "subs" / "alice.ipynb"
-    submitted.parent.mkdir()
-    shutil.copyfile(paths.student_notebook(paths.LAB_2), submitted)
-    size = r"needs MovieLens 1M's size \(at least 1,000,000 ratings\) and .*ml-1m has [\d,]+: on fewer, correct answers"
-    with pytest.raises(LabError, match=f"^grading movielens_lab_2 {size}"):
-        grade(submitted.parent, out=tmp_path / "out", data_dir=small_twin.parent)
-    with pytest.raises(LabError, match=f"^checking movielens_lab_2 {size}"):
-        check(submitted, data_dir=small_twin.parent)
-    assert not (tmp_path / "out").exists()

@@ -107,21 +107,6 @@ def recognise(folder: Path) -> Dataset:
     return Dataset(folder, Kind.HAND_PLACED)
 
 
-def rating_count(data: Path) -> int | None:
-    """The ratings in data folder ``data`` (lines of its ``ml-1m/ratings.dat``); None when it has none yet."""
-    path = Path(data) / movielens.FOLDER / "ratings.dat"
-    return _count_lines(path) if path.is_file() else None
-
-
-def require_ratings(data: Path, fewest: int, task: str) -> None:
-    """A one-line LabError when data folder ``data`` holds fewer than ``fewest`` ratings, which ``task`` needs."""
-    count = rating_count(data) if fewest > 0 else None  # counting reads the whole file: only when it matters
-    if count is not None and count < fewest:
-        raise LabError(f"{task} needs MovieLens 1M's size (at least {fewest:,} ratings) and "
-                       f"{Path(data) / movielens.FOLDER} has {count:,}: on fewer, correct answers would lose points; "
-                       "use MovieLens 1M or the full-scale twin (`python -m movielens_lab data twin` without --scale)")
-
-
 def find(data: Path) -> Dataset | None:
     """The dataset in data folder ``data``, recognised; None when it has no ``ml-1m`` or an empty one."""
     folder = Path(data) / movielens.FOLDER
