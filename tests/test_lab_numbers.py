@@ -94,3 +94,12 @@ def test_stats_table_shows_every_lab_number_ok(numbers: dict) -> None:
     assert all(row.ok for row in rows), table
     for label in ("movie-mean MAE", "final train loss", "final test loss", "lowest test loss", "mean > 4.8"):
         assert label in table
+
+
+def test_each_lesson_says_whether_this_data_shows_it(numbers: dict, part2_numbers: dict) -> None:
+    """On the full twin every lesson shows; the same rows say "weak on this data" where an effect is too small."""
+    rows = lab_numbers.lesson_rows(numbers, part2_numbers)
+    assert len(rows) == 9 and all(row.ok and row.target == "shows it" for row in rows), [vars(r) for r in rows]
+    flat = dict(numbers, sweep={d: (0.70, 0.71 + 0.001 * (d == 8)) for d in range(9)})
+    overfit = next(r for r in lab_numbers.lesson_rows(flat) if "over-fitting" in r.measure)
+    assert (overfit.ok, overfit.target) == (False, "weak on this data") and "+0.001" in overfit.value

@@ -32,6 +32,8 @@ PART2_KEYS = ("mae_mae", "rmse_mae", "rmse_mse", "plain_last", "l2_last", "mae_r
 """Part 2's numbers whose references and tolerances live in grader_config.py (``movielens_lab_2``)."""
 OVERFIT = 0.01
 """LAB_SPEC_PART2 section 2: without a penalty the largest emb_dim's test MAE is at least this much worse."""
+VISIBLE = 0.005
+"""An effect on the test MAE smaller than this is too weak for a student to see in the numbers the notebook prints."""
 LAB_KEYS = ("mae_movie", "mae_user", "mae_bias", "train_loss", "test_loss", "best_emb_dim")
 """The lab numbers whose references and tolerances live in grader_config.py."""
 
@@ -173,4 +175,41 @@ def part2_rows(n: dict[str, object]) -> list[Row]:
                     f"{p['model']:.3f} / {p['popularity']:.3f} / {p['random']:.3f}",
                     f"random < model < popularity; model >= {RANKING_OVER_RANDOM:g}x random",
                     ranking_ok(n["ranking"])))
+    return rows
+
+
+def _lesson(lesson: str, effect: float, measured: str) -> Row:
+    """A lesson's row: what this data shows of it, and whether that is large enough to see."""
+    return Row(lesson, measured, "shows it" if effect >= VISIBLE else "weak on this data", effect >= VISIBLE)
+
+
+def lesson_rows(n1: dict[str, object], n2: dict[str, object] | None = None) -> list[Row]:
+    """Per lesson the notebooks teach, whether this data set shows it (so an instructor knows what students will see).
+
+    The grade never depends on it: every check compares with the judge's own computation on the same data.
+    """
+    sweep, four = n1["sweep"], lab_model.EMB_DIM
+    best = min(sweep, key=lambda d: sweep[d][1])
+    last = max(sweep)
+    rows = [_lesson("part 1: movie means predict better than user means", n1["mae_user"] - n1["mae_movie"],
+                    f"{n1['mae_movie']:.3f} against {n1['mae_user']:.3f}"),
+            _lesson("part 1: the low-rank model beats the movie means", n1["mae_movie"] - n1["test_loss"],
+                    f"{n1['test_loss']:.3f} against {n1['mae_movie']:.3f}"),
+            _lesson(f"part 1: over-fitting past emb_dim {best}", sweep[last][1] - sweep[best][1],
+                    f"test loss +{sweep[last][1] - sweep[best][1]:.3f} from emb_dim {best} to {last}"),
+            _lesson("part 1: more dimensions fit the training ratings better", sweep[0][0] - sweep[last][0],
+                    f"training loss {sweep[0][0]:.3f} at emb_dim 0, {sweep[last][0]:.3f} at {last}")]
+    if n2 is not None:
+        plain, l2, top = n2["plain"], n2["l2"], lab_model.PART2_DIMS[-1]
+        p = _precisions(n2["ranking"])
+        rows += [_lesson("part 2: the MSE loss lowers the RMSE", n2["rmse_mae"] - n2["rmse_mse"],
+                         f"{n2['rmse_mse']:.3f} against {n2['rmse_mae']:.3f}"),
+                 _lesson(f"part 2: over-fitting without a penalty, emb_dim {four} to {top}", plain[top] - plain[four],
+                         f"test MAE {plain[top] - plain[four]:+.3f}"),
+                 _lesson("part 2: the L2 penalty flattens the curve", (plain[top] - plain[four]) - (l2[top] - l2[four]),
+                         f"test MAE {l2[top] - l2[four]:+.3f} with it, {plain[top] - plain[four]:+.3f} without"),
+                 _lesson("part 2: the model ranks better than random", p["model"] - p["random"],
+                         f"precision@10 {p['model']:.3f} against {p['random']:.3f} ({p['model'] / max(p['random'], 1e-9):.1f}x)"),
+                 _lesson("part 2: popularity ranks better than the model", p["popularity"] - p["model"],
+                         f"precision@10 {p['popularity']:.3f} against {p['model']:.3f}")]
     return rows

@@ -34,7 +34,14 @@ def print_stats(folder: Path, *, model: bool = True) -> None:
         dims = lab_numbers.SWEEP_DIMS
         print(f"training the Keras model for emb_dim {dims[0]}..{dims[-1]} "
               "(about 10 s each on 2 cores at full scale)...", flush=True)
-        rows += lab_numbers.lab_rows(lab_numbers.lab_numbers(ratings))
+        part1 = lab_numbers.lab_numbers(ratings)
+        rows += lab_numbers.lab_rows(part1)
         print("training part 2's seven models (a few seconds each)...", flush=True)
-        rows += lab_numbers.part2_rows(lab_numbers.part2_numbers(ratings))
+        part2 = lab_numbers.part2_numbers(ratings)
+        rows += lab_numbers.part2_rows(part2)
     print(format_table(rows))
+    if model:
+        print("\nwhat this data set shows of each lesson (the grade never depends on it: every check compares with "
+              "the grader's own computation on the same data)")
+        print(tables.render(["lesson", "on this data", "shows it?"],
+                            [[r.measure, r.value, r.target] for r in lab_numbers.lesson_rows(part1, part2)], "<<<"))
