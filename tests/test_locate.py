@@ -82,3 +82,14 @@ def test_find_in_a_data_folder(small_twin: Path, tmp_path: Path) -> None:
     (tmp_path / ml.FOLDER).write_text("not a folder")
     with pytest.raises(LabError, match="it is not a folder"):
         locate.find(tmp_path)
+
+
+def test_a_folder_is_described_as_what_it_is(small_twin: Path, hand_placed: Path, tmp_path: Path) -> None:
+    """run.json and the report name the data: the twin, MovieLens 1M by its published sizes, or other data by its
+    counts, never as MovieLens 1M."""
+    assert locate.describe(small_twin.parent) == locate.TWIN_NAME
+    assert locate.describe(hand_placed.parent) == "real MovieLens 1M (placed by hand, its published sizes)"
+    other = tmp_path / "other" / "ml-1m"
+    other.mkdir(parents=True)
+    (other / "ratings.dat").write_text("1::10::5::1\n1::11::3::2\n2::10::4::3\n")
+    assert locate.describe(other.parent) == "other data in the MovieLens 1M layout (3 ratings, 2 users, 2 movies)"

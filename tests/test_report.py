@@ -96,7 +96,8 @@ def test_grade_writes_the_report_and_the_canvas_import(tmp_path: Path):
                  roster=roster) == 0
     facts = RunFacts.read(out)
     assert facts is not None and (facts.students, facts.graded, facts.jobs) == (2, 2, 1)
-    assert facts.dataset == "real MovieLens 1M" and facts.assignment == "fixture_lab" and not facts.sandboxed
+    assert facts.dataset == "other data in the MovieLens 1M layout (1 ratings, 1 users, 1 movies)"  # never "MovieLens 1M"
+    assert facts.assignment == "fixture_lab" and not facts.sandboxed
     assert (out / "canvas_import.csv").read_text().splitlines() == [
         "Student,ID,SIS User ID,SIS Login ID,Section,fixture_lab", '"Doe, Jane",103,,jdoe,A,6', '"Roe, Rick",104,,,A,']
     md = (out / "report.md").read_text()

@@ -107,6 +107,26 @@ def recognise(folder: Path) -> Dataset:
     return Dataset(folder, Kind.HAND_PLACED)
 
 
+def describe(data: Path) -> str:
+    """What data folder ``data`` holds, for run.json and the report: MovieLens 1M (downloaded, or placed by hand
+    with its published sizes), the twin, or other data, named by its counts (never as MovieLens 1M)."""
+    folder = Path(data) / movielens.FOLDER
+    if is_fetched(folder, registry.DATASETS["ml-1m"]):
+        return f"{REAL_NAME} (verified download)"
+    if is_twin(folder):
+        return TWIN_NAME
+    if not _unlike_movielens(folder):
+        return f"{REAL_NAME} (placed by hand, its published sizes)"
+    try:
+        with open(folder / "ratings.dat", "rb") as fh:
+            rows = [line.split(b"::")[:2] for line in fh if line.strip()]
+        users, movies = {r[0] for r in rows}, {r[1] for r in rows if len(r) > 1}
+    except OSError:
+        return "other data (no readable ratings.dat)"
+    return (f"other data in the MovieLens 1M layout ({len(rows):,} ratings, {len(users):,} users, "
+            f"{len(movies):,} movies)")
+
+
 def find(data: Path) -> Dataset | None:
     """The dataset in data folder ``data``, recognised; None when it has no ``ml-1m`` or an empty one."""
     folder = Path(data) / movielens.FOLDER

@@ -49,7 +49,7 @@ from .judge.spec import judge_spec
 from .rebuild import InvalidSubmission, read_cells, rebuild, student_cells
 from .records import Outcome, TestResult
 from .results import read_results, run_problems
-from .runfacts import RunFacts, dataset_name, finished_now
+from .runfacts import RunFacts, finished_now
 from .sandbox.client import Limits, limits_reached, memory_bound_note, require_sandbox, write_kernelspec
 from .shards import Member, Shard, start
 from .worker import REPORT, SETTINGS, VERDICT
@@ -177,7 +177,7 @@ def grade_submissions(subs: list[Submission], settings: LabGrader, known: Assign
     by_id = {s.student: Member.of(s) for s in subs}
     if part is not None:
         subs = part.own(subs)
-    run = RunFacts(course.assignment, len(subs), 0, 0.0, jobs, dataset_name(data), str(data), not unsafe, "")
+    run = RunFacts(course.assignment, len(subs), 0, 0.0, jobs, locate.describe(data), str(data), not unsafe, "")
     manifest = start(out, part, list(by_id.values()), key, settings, run) if part else None
     outcomes = {s.student: found for s in subs
                 if (found := cached(batch.student_dir(s.student), s.sha256, key)) is not None}

@@ -7,8 +7,6 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..data import movielens
-from ..data.locate import REAL_NAME, TWIN_NAME, is_twin
 from ..files import atomic_write
 
 RUN_FILE = "run.json"
@@ -43,11 +41,6 @@ class RunFacts:
             return cls(**json.loads((Path(folder) / RUN_FILE).read_text()))
         except (OSError, ValueError, TypeError):
             return None
-
-
-def dataset_name(data_dir: Path) -> str:
-    """Which data a run graded on: the synthetic twin (its README says so) or MovieLens 1M."""
-    return TWIN_NAME if is_twin(Path(data_dir) / movielens.FOLDER) else REAL_NAME
 
 
 def finished_now() -> str:
