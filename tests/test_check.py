@@ -63,6 +63,34 @@ def test_a_broken_notebook_is_a_one_line_error(released, tmp_path: Path):
     broken = tmp_path / "broken.ipynb"
     broken.write_text("{ not json")
     with pytest.raises(LabError, match="cannot be graded: not a notebook: invalid JSON"):
-        check(broken, data_dir=tmp_path, template=template, config=CONFIG)
+        check(broken, data_dir=data_folder(tmp_path / "data"), template=template, config=CONFIG)
     with pytest.raises(LabError, match="not found"):
         check(tmp_path / "missing.ipynb", data_dir=tmp_path, template=template, config=CONFIG)
+
+
+def test_check_reads_the_data_beside_the_notebook_wherever_it_is_run(released, tmp_path: Path, monkeypatch, capsys):
+    """The notebook's own rule: with no --data-dir and no $MOVIELENS_DIR, the nearest data/ above the notebook."""
+    template, student = released
+    monkeypatch.delenv("MOVIELENS_DIR", raising=False)
+    notebooks = tmp_path / "project" / "notebooks"
+    data = data_folder(notebooks / "data")
+    reads = f"import os\nassert os.environ['MOVIELENS_DIR'] == {str(data)!r}\ndef square(x):\n    return x * x"
+    notebook = write(filled(student, square=reads), notebooks / "mine.ipynb")
+    monkeypatch.chdir(tmp_path / "project")
+    assert check(Path("notebooks/mine.ipynb"), template=template, config=CONFIG) == 0
+    assert "3 of 3 sections passed" in capsys.readouterr().out
+    assert notebook.is_file()
+
+
+def test_check_without_data_stops_before_running_with_one_line(released, tmp_path: Path, monkeypatch, capsys):
+    template, student = released
+    monkeypatch.delenv("MOVIELENS_DIR", raising=False)
+    notebook = write(filled(student), tmp_path / "notebooks" / "mine.ipynb")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(LabError) as caught:
+        check(notebook, template=template, config=CONFIG)
+    message = str(caught.value)
+    assert "\n" not in message and message.startswith("no MovieLens data for checking fixture_lab: ")
+    assert f"in {notebook.parent}, {tmp_path} or a folder above" in message
+    assert f"data twin --data-dir {notebook.parent / 'data'}" in message
+    assert "sections passed" not in capsys.readouterr().out  # nothing was run

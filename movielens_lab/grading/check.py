@@ -86,7 +86,7 @@ def check(notebook: Path, *, assignment: str | None = None, data_dir: Path | Non
         raise LabError(f"{notebook} not found; pass the path of your notebook")
     data = notebook.read_bytes()
     settings = _settings(notebook, data, assignment, Path(config))
-    data_dir = locate.data_folder(data_dir)
+    data_dir = locate.where(data_dir, notebook.parent).require(f"checking {settings.assignment}")
     locate.require_ratings(data_dir, settings.min_ratings, f"checking {settings.assignment}")
     template = paths.student_notebook(settings.assignment) if template is None else Path(template)
     if not template.is_file():
