@@ -11,8 +11,9 @@ import pytest
 from fixtures.submissions import CONFIG, SETTINGS, SOURCE, cell, data_folder, filled, write
 from movielens_lab.errors import LabError
 from movielens_lab.grading.batch import grade
-from movielens_lab.grading.check import check
+from movielens_lab.grading.check import check, report
 from movielens_lab.grading.course import build_course
+from movielens_lab.grading import records
 
 
 @pytest.fixture(scope="module")
@@ -94,3 +95,23 @@ def test_check_without_data_stops_before_running_with_one_line(released, tmp_pat
     assert f"in {notebook.parent}, {tmp_path} or a folder above" in message
     assert f"data twin --data-dir {notebook.parent / 'data'}" in message
     assert "sections passed" not in capsys.readouterr().out  # nothing was run
+
+
+def test_check_names_cells_by_their_sections_not_by_internal_ids(released, tmp_path: Path, capsys):
+    template, student = released
+    notebook = write(filled(student, square="def square(x):\n    return x * x\n1 / 0"), tmp_path / "mine.ipynb")
+    check(notebook, data_dir=data_folder(tmp_path / "data"), template=template, config=CONFIG)
+    out = capsys.readouterr().out
+    assert "note: errors in the TODO cell of 1. Square (ZeroDivisionError)" in out, out
+    assert "3. Bonus\n" not in out and "3. Bonus " in out and "(bonus)" not in out  # its title says it already
+
+
+def test_the_report_names_each_section_by_its_title_once() -> None:
+    results = [records.TestResult("test_a", 1.0, 2.0, "1. A: 1/2 points, some checks failed\n  - a hint", error=True,
+                                  title="1. A"),
+               records.TestResult("test_b", 1.0, 1.0, "", bonus=True, title="2. Bonus: more"),
+               records.TestResult("test_c", 1.0, 1.0, "", bonus=True, title="3. Extra")]
+    lines = report(results, {"test_a": 3, "test_b": 1, "test_c": 1}).splitlines()
+    assert [line.split("  ")[0] for line in lines if not line.startswith(" ")] == ["1. A", "2. Bonus: more",
+                                                                                   "3. Extra (bonus)"]
+    assert lines[1].strip() == "- a hint" and lines[0].endswith("FAILED  + 1 hidden")

@@ -10,6 +10,7 @@ the very code the grader runs before its hidden part.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
@@ -17,6 +18,8 @@ from typing import Iterator
 
 import nbformat
 from nbclient.exceptions import DeadKernelError
+from nbformat.notebooknode import NotebookNode
+from nbgrader import utils
 from nbgrader.preprocessors import Execute
 
 from .. import paths
@@ -25,7 +28,7 @@ from ..data import locate
 from ..errors import LabError
 from ..kernels import LoggedKernelManager
 from .assignments import Assignments, cells_of
-from .judging import JudgeFailed, instrument, is_grader_cell, judge_limits, judge_spec, start_judge
+from .judging import HEADING, JudgeFailed, instrument, is_grader_cell, judge_limits, judge_spec, start_judge
 from .rebuild import InvalidSubmission, read_cells, rebuild
 from .records import TestResult
 from .results import run_problems
@@ -44,11 +47,13 @@ def _environ(**values: str) -> Iterator[None]:
 
 
 def report(results: list[TestResult], points: dict[str, float]) -> str:
-    """Per section: visible points earned of the visible points, the hint of what failed, the hidden points left."""
-    width = max([len(r.title or r.grade_id) for r in results] + [7]) + 8
+    """Per section, by its title as its test cell names it: visible points earned of the visible points, the hint
+    of what failed, the hidden points left."""
+    names = [(r.title or r.grade_id) + (" (bonus)" if r.bonus and "bonus" not in r.title.lower() else "")
+             for r in results]
+    width = max([len(name) for name in names] + [7]) + 4
     lines = []
-    for r in results:
-        name = (r.title or r.grade_id) + (" (bonus)" if r.bonus else "")
+    for r, name in zip(results, names):
         hidden = points.get(r.grade_id, r.max_score) - r.max_score
         extra = f"  + {hidden:g} hidden" if hidden > 0 else ""
         lines.append(f"{name:<{width}} {r.score:>4g} / {r.max_score:<4g} {'passed' if r.passed else 'FAILED'}{extra}")
@@ -56,6 +61,28 @@ def report(results: list[TestResult], points: dict[str, float]) -> str:
             lines += [f"    {line}" for line in r.output.splitlines() if line.strip().startswith("- ")
                       or "Error" in line][:6] or [f"    {r.output.splitlines()[-1]}" if r.output else ""]
     return "\n".join(lines)
+
+
+def cell_names(nb: NotebookNode) -> dict[str, str]:
+    """What a student calls each cell with a grade_id: its kind and its section ("the TODO cell of 9. ...")."""
+    names, section = {}, ""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            headings = HEADING.findall(cell.source)
+            section = headings[-1].strip() if headings else section
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id:
+            kind = "TODO" if utils.is_solution(cell) else "test" if utils.is_grade(cell) else "given"
+            names[grade_id] = f"the {kind} cell of {section}" if section else f"the {kind} cell {grade_id}"
+    return names
+
+
+def named(note: str, names: dict[str, str]) -> str:
+    """``note`` with the cells it calls by their grade_ids ("answer cell existing_user") named as students know them."""
+    if not names:
+        return note
+    ids = "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
+    return re.sub(rf"\b(?:(?:answer|test|given) )?(?:cell )?({ids})\b", lambda m: names[m.group(1)], note)
 
 
 def _settings(notebook: Path, data: bytes, assignment: str | None, config: Path) -> LabGrader:
@@ -97,8 +124,9 @@ def check(notebook: Path, *, assignment: str | None = None, data_dir: Path | Non
         nb, notes = rebuild(read_cells(data), released)
     except InvalidSubmission as why:
         raise LabError(f"{notebook} cannot be graded: {why}") from None
+    names = cell_names(released)
     for note in notes:
-        print(f"note: {note}")
+        print(f"note: {named(note, names)}")
     spec = judge_spec(released, settings.points, settings.bonus)
     nb = instrument(nb, spec)
     sandboxed = probe() is None
@@ -124,7 +152,7 @@ def check(notebook: Path, *, assignment: str | None = None, data_dir: Path | Non
             raise LabError(str(why)) from None
     nb.cells = [c for c in nb.cells if not is_grader_cell(c)]
     for note in run_problems(nb, settings.cell_timeout)[1]:
-        print(f"note: {note}")
+        print(f"note: {named(note, names)}")
     print(report(results, settings.points))
     failed = [r for r in results if not r.passed]
     earned, visible = sum(r.score for r in results), sum(r.max_score for r in results)

@@ -203,3 +203,7 @@ def release(*, assignment: str | None = None, course_dir: Path = Path("course"),
     student.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(course.student_notebook, student)
     print(f"released {course.assignment}: course folder {course.root}, student notebook {student}")
+    if settings.reveals:
+        earlier = " and ".join(settings.reveals)
+        print(f"note: {course.assignment}'s given cells hold working answers to {earlier}: hand it out to students "
+              f"only after {earlier}'s deadline")
