@@ -72,3 +72,13 @@ def test_release_says_when_an_assignment_holds_the_answers_of_an_earlier_one(tmp
 
 def test_part_2_is_configured_as_holding_part_1s_answers() -> None:
     assert lab_settings(assignment=LAB_2).reveals == [LAB] and not lab_settings(assignment=LAB).reveals
+
+
+def test_a_released_notebook_records_this_environments_kernel_as_jupyterlab_would(tmp_path: Path):
+    """JupyterLab writes the kernel's language_info into a notebook when its kernel starts: with it already there,
+    the notebook does not open modified (tests/test_browser.py opens one)."""
+    from ipykernel.ipkernel import IPythonKernel
+
+    release(course_dir=tmp_path / "course", source=SOURCE, config=CONFIG, student=tmp_path / "student.ipynb")
+    info = nbformat.read(tmp_path / "student.ipynb", as_version=4).metadata.language_info
+    assert info == IPythonKernel.language_info and info["version"].count(".") == 2
