@@ -36,6 +36,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
 from corpus import CASES, POINTS, completed
+from fixtures.offline import offline_env
 from movielens_lab.config import lab_settings
 from movielens_lab.grading.batch import grade
 from movielens_lab.grading.course import release
@@ -331,9 +332,7 @@ def first_contact(browser: WebDriver,
     for assignment in (LAB, LAB_2):
         release(assignment=assignment, course_dir=tmp_path_factory.mktemp("course"),
                 student=root / "notebooks" / f"{assignment}.ipynb")
-    closed = f"http://127.0.0.1:{_free_port()}"
-    proc, url = _start_lab(root, home, f"notebooks/{NOTEBOOK}", HTTP_PROXY=closed, HTTPS_PROXY=closed,
-                           http_proxy=closed, https_proxy=closed)
+    proc, url = _start_lab(root, home, f"notebooks/{NOTEBOOK}", **offline_env())
     try:
         yield browser, root, lambda name: url.replace(f"/{NOTEBOOK}?", f"/{name}?")
     finally:
