@@ -169,6 +169,30 @@ def _run_all(driver: WebDriver) -> None:
     _wait(driver, lambda d: not any(p.startswith("[*]") for p in _prompts(d)), RUN_TIMEOUT, "Run All finishing")
 
 
+CURRENT = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"
+"""The notebook on show (JupyterLab keeps the other open notebooks' cells in the page, hidden)."""
+CHECK_LINE = re.compile(r"^\d+\. .+ \d+(?:\.\d+)? / \d+(?:\.\d+)?\s+(passed|FAILED)")
+
+
+def _code_cells(driver: WebDriver) -> list[WebElement]:
+    return driver.find_elements(By.CSS_SELECTOR, CURRENT + " .jp-CodeCell")
+
+
+def _outputs(cell: WebElement) -> list[tuple[str | None, str]]:
+    """A cell's outputs: (mime type, text) each."""
+    return [(o.get_attribute("data-mime-type"), o.text)
+            for o in cell.find_elements(By.CSS_SELECTOR, ".jp-OutputArea-output")]
+
+
+def _open(driver: WebDriver, url: str) -> None:
+    """Open a notebook and wait until its kernel is idle and the page has settled."""
+    driver.get(url)
+    _wait(driver, lambda d: len(_code_cells(d)) > 5, 120, "the notebook opening")
+    _wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".jp-Notebook-ExecutionIndicator[data-status='idle']"),
+          120, "the kernel starting")
+    time.sleep(2)  # the kernel's info (its language_info) reaches the notebook's model
+
+
 @pytest.fixture(scope="module")
 def lab_page(browser: WebDriver, small_twin: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
     """The completed lab, opened in JupyterLab and run from its Run menu."""
@@ -206,6 +230,15 @@ def test_every_test_cell_shows_full_points(lab_page: WebDriver) -> None:
     scores = SCORE.findall("\n".join(_texts(lab_page, OUTPUT)))
     assert [int(number) for number, *_ in scores] == list(range(1, 12)), scores
     assert all(got == total and verdict == "all checks passed" for _, got, total, verdict in scores), scores
+
+
+def test_each_test_cell_shows_its_summary_once_and_no_stray_number(lab_page: WebDriver) -> None:
+    """The points are the test cell's value, which nbgrader reads (a number) and JupyterLab shows as the summary."""
+    outputs = [_outputs(cell) for cell in lab_page.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-CodeCell")]
+    tests = [shown for shown in outputs if any(SCORE.search(text) for _, text in shown)]
+    assert len(tests) == len(POINTS)
+    assert all([mime for mime, _ in shown] == ["text/html"] and SCORE.fullmatch(shown[0][1].strip()) for shown in tests)
+    assert not [text for shown in outputs for _, text in shown if re.fullmatch(r"\d+(\.\d+)?", text.strip())]
 
 
 def test_the_three_figures_render_as_images(lab_page: WebDriver, screenshots: Path) -> None:
@@ -296,30 +329,6 @@ def test_the_class_report_opens_from_disk_with_its_figures_and_the_common_mistak
     resources = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
     assert not [r for r in resources if not r.startswith("data:")]
 
-
-
-CURRENT = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"
-"""The notebook on show (JupyterLab keeps the other open notebooks' cells in the page, hidden)."""
-CHECK_LINE = re.compile(r"^\d+\. .+ \d+(?:\.\d+)? / \d+(?:\.\d+)?\s+(passed|FAILED)")
-
-
-def _code_cells(driver: WebDriver) -> list[WebElement]:
-    return driver.find_elements(By.CSS_SELECTOR, CURRENT + " .jp-CodeCell")
-
-
-def _outputs(cell: WebElement) -> list[tuple[str | None, str]]:
-    """A cell's outputs: (mime type, text) each."""
-    return [(o.get_attribute("data-mime-type"), o.text)
-            for o in cell.find_elements(By.CSS_SELECTOR, ".jp-OutputArea-output")]
-
-
-def _open(driver: WebDriver, url: str) -> None:
-    """Open a notebook and wait until its kernel is idle and the page has settled."""
-    driver.get(url)
-    _wait(driver, lambda d: len(_code_cells(d)) > 5, 120, "the notebook opening")
-    _wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".jp-Notebook-ExecutionIndicator[data-status='idle']"),
-          120, "the kernel starting")
-    time.sleep(2)  # the kernel's info (its language_info) reaches the notebook's model
 
 
 @pytest.fixture(scope="module")
