@@ -31,12 +31,14 @@ from selenium.common.exceptions import (NoSuchElementException, StaleElementRefe
                                         WebDriverException)
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
 from corpus import CASES, POINTS, completed
 from fixtures.offline import offline_env
+from test_student_notebook import RESTART
 from movielens_lab.config import lab_settings
 from movielens_lab.grading.batch import grade
 from movielens_lab.grading.course import release
@@ -363,6 +365,10 @@ def test_a_released_notebook_opens_unmodified_and_without_instructor_tools(first
     titles = driver.execute_script("return Array.from(document.querySelectorAll('.lm-TabBar-tab'), "
                                    "e => e.getAttribute('title') || '')")
     assert any(t.startswith("Table of Contents") for t in titles) and not [t for t in titles if "Assignment" in t]
+    menu, item = RESTART.split(" → ")
+    _click(driver, By.XPATH, f"//div[contains(@class, 'lm-MenuBar-itemLabel') and text()='{menu}']")
+    assert item in _texts(driver, ".lm-Menu .lm-Menu-itemLabel")  # the notebooks' prose names it so
+    driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
 
 
 @pytest.mark.parametrize("assignment", [LAB, LAB_2])

@@ -127,3 +127,40 @@ def test_the_data_cell_finds_the_data_folder_as_the_commands_do(assignment: str,
                 "To work offline, write the synthetic twin of the data set where this notebook reads it; "
                 "in a terminal:"]), fix, "then run this cell again (or set MOVIELENS_DIR to a folder that holds ml-1m/)."]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["elsewhere", "project"]  # no data/ left behind
+
+
+RESTART = "Kernel → Restart Kernel and Run All Cells…"
+"""The menu item as JupyterLab 4 and Notebook 7 name it (tests/test_browser.py reads it from the menu)."""
+
+
+def test_each_test_cell_names_its_section_by_the_sections_title(student, assignment: str) -> None:
+    """The test cells' summaries, `check` and the feedback all name a section by its heading."""
+    titles = section_titles(student)
+    named = {cell.metadata.nbgrader["grade_id"]: re.search(r'_LabCheck\("([^"]+)"\)', cell.source).group(1)
+             for cell in filter(is_test, student.cells)}
+    assert named == titles
+
+
+def test_the_notebook_names_the_restart_menu_item_as_jupyter_does(student) -> None:
+    text = "\n".join(cell.source for cell in student.cells if cell.cell_type == "markdown")
+    assert "Restart & Run All" not in text and text.count(RESTART) == 2
+
+
+def _section(nb: nbformat.NotebookNode, heading: str) -> str:
+    """The markdown of the section that starts with ``heading``, up to the next section."""
+    text = "\n".join(cell.source for cell in nb.cells if cell.cell_type == "markdown")
+    return text.split(heading, 1)[1].split("\n## ", 1)[0]
+
+
+def test_section_7_asks_for_the_setting_it_explains() -> None:
+    """steps_per_execution=100 makes training (and the bonus sweep, trained as section 7) several times faster."""
+    section = _section(nbformat.read(student_notebook(LAB), as_version=4), "## 7. Training")
+    assert section.count("steps_per_execution=100") == 2 and "**TODO.**" in section
+    assert "steps_per_execution=100" in section.split("**TODO.**", 1)[1]
+
+
+def test_section_1_shows_the_first_row_of_the_twin_too(full_twin: Path) -> None:
+    first = (full_twin / "movies.dat").read_text(encoding="latin-1").splitlines()[0].split("::")
+    section = _section(nbformat.read(student_notebook(LAB), as_version=4), "## 1. Movies")
+    assert "`1, Toy Story (1995), Animation|Children's|Comedy`" in section
+    assert "On the offline twin" in section and f"`{', '.join(first)}`" in section
