@@ -28,7 +28,7 @@ from ..data import locate
 from ..errors import LabError
 from ..kernels import LoggedKernelManager
 from .assignments import Assignments, cells_of
-from .judging import HEADING, JudgeFailed, instrument, is_grader_cell, judge_limits, judge_spec, start_judge
+from .judging import JudgeFailed, cell_sections, instrument, is_grader_cell, judge_limits, judge_spec, start_judge
 from .rebuild import InvalidSubmission, read_cells, rebuild
 from .records import TestResult
 from .results import run_problems
@@ -65,15 +65,11 @@ def report(results: list[TestResult], points: dict[str, float]) -> str:
 
 def cell_names(nb: NotebookNode) -> dict[str, str]:
     """What a student calls each cell with a grade_id: its kind and its section ("the TODO cell of 9. ...")."""
-    names, section = {}, ""
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            headings = HEADING.findall(cell.source)
-            section = headings[-1].strip() if headings else section
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if grade_id:
-            kind = "TODO" if utils.is_solution(cell) else "test" if utils.is_grade(cell) else "given"
-            names[grade_id] = f"the {kind} cell of {section}" if section else f"the {kind} cell {grade_id}"
+    names, cells = {}, {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}
+    for grade_id, section in cell_sections(nb).items():
+        cell = cells[grade_id]
+        kind = "TODO" if utils.is_solution(cell) else "test" if utils.is_grade(cell) else "given"
+        names[grade_id] = f"the {kind} cell of {section}" if section else f"the {kind} cell {grade_id}"
     return names
 
 
