@@ -234,11 +234,15 @@ def test_every_test_cell_shows_full_points(lab_page: WebDriver) -> None:
     assert all(got == total and verdict == "all checks passed" for _, got, total, verdict in scores), scores
 
 
-def test_each_test_cell_shows_its_summary_once_and_no_stray_number(lab_page: WebDriver) -> None:
+def test_each_test_cell_shows_its_summary_once_and_no_stray_number(lab_page: WebDriver, screenshots: Path) -> None:
     """The points are the test cell's value, which nbgrader reads (a number) and JupyterLab shows as the summary."""
-    outputs = [_outputs(cell) for cell in lab_page.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-CodeCell")]
+    cells = lab_page.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-CodeCell")
+    outputs = [_outputs(cell) for cell in cells]
     tests = [shown for shown in outputs if any(SCORE.search(text) for _, text in shown)]
     assert len(tests) == len(POINTS)
+    first = cells[outputs.index(tests[0])]
+    lab_page.execute_script("arguments[0].scrollIntoView({block: 'center'})", first)
+    first.screenshot(str(screenshots / "test_cell.png"))
     assert all([mime for mime, _ in shown] == ["text/html"] and SCORE.fullmatch(shown[0][1].strip()) for shown in tests)
     assert not [text for shown in outputs for _, text in shown if re.fullmatch(r"\d+(\.\d+)?", text.strip())]
 
