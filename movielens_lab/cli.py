@@ -20,7 +20,8 @@ from typing import Any
 from .errors import LabError
 
 PROG = "python -m movielens_lab"
-DATA_DIR_HELP = "data folder (default: $MOVIELENS_DIR, else ./data)"
+DATA_DIR_HELP = ("data folder (default: $MOVIELENS_DIR, else the nearest data/ holding ml-1m/ in the current "
+                 "folder or above, else ./data)")
 ASSIGNMENT_HELP = "which assignment of grader_config.py (default: the first it lists)"
 INFERRED_HELP = ("which assignment of grader_config.py (default: the one the notebooks' cells are, else their "
                  "file names; else the first it lists)")
@@ -158,7 +159,8 @@ def _check(parser: argparse.ArgumentParser) -> Function:
     parser.add_argument("notebook", type=Path)
     add = options(parser, check)
     add("--assignment", metavar="NAME", help=INFERRED_HELP)
-    add("--data-dir", type=Path, help=DATA_DIR_HELP)
+    add("--data-dir", type=Path, help="data folder (default: $MOVIELENS_DIR, else the nearest data/ holding ml-1m/ "
+                                      "in the notebook's folder or above, else in the current folder or above)")
     return check
 
 

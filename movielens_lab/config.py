@@ -38,6 +38,8 @@ class LabGrader(Configurable):
     leaderboard = List(Dict(), help="Gradescope leaderboard columns, each {'name', 'test' (a grade_id), 'value' "
                                     "(an expression the judge evaluates after that test), 'order' ('asc' where lower "
                                     "is better)}; empty: no leaderboard").tag(config=True)
+    reveals = List(Unicode(), help="assignments whose answers this one's given cells hold: `release` says to hand it "
+                                   "out only after their deadline").tag(config=True)
     assignments = Dict(value_trait=Dict(), help="the course's assignments, by name, in order (the first is the "
                                                 "default): each one's LabGrader settings that differ from the "
                                                 "values above; empty: the one `assignment`").tag(config=True)

@@ -386,6 +386,11 @@ def _cases() -> dict[str, Case]:
             "curves": [(_answers()["curves"].split("\n\nplot_learning_curves(hist.history)")[0], PLOTTER)],
             "existing_user": [(_answers()["existing_user"].split('movies")\n', 1)[1].rsplit("\nclipped(top10)", 1)[0],
                                TENSOR_AND_PARTIAL)]})),
+        # A baseline drawn before the curves (the prose does not forbid it): the curves are found by their data.
+        "variant_baseline_line_first": Case(lambda: full({"curves": [
+            ('    ax.plot(epochs, history["loss"], "o-", label="training")',
+             '    ax.plot(epochs, [0.78] * len(epochs), "k:", label="movie-mean baseline")\n'
+             '    ax.plot(epochs, history["loss"], "o-", label="training")')]})),
         "variant_scratch_cells": Case(lambda: added(added(full(), "test_movies", code("print(movies.shape)")),
                                                     "test_bonus_sweep", code("print('done', test_loss.min())"),
                                                     markdown("Notes to self."))),
@@ -441,6 +446,12 @@ MISTAKES: dict[str, tuple[Edits, str, float, str]] = {
     "global_mean_for_every_movie": ({"baselines": [("ymean = np.where(ycnt > 0, ysum / np.maximum(ycnt, 1), y0)",
                                                     "ymean = np.full(nmovies + 1, y0)")]},
                                     "test_baselines", 6, "same for every movie"),
+    "ymean_nan_for_unrated_movies": ({"baselines": [("ymean = np.where(ycnt > 0, ysum / np.maximum(ycnt, 1), y0)",
+                                                     "ymean = ysum / ycnt")]},
+                                     "test_baselines", 7, "NaN or inf in ymean"),
+    "frac_rated_over_rated_movies": ({"ratings": [("frac_rated = nratings / (nusers * nmovies)",
+                                                   "frac_rated = nratings / (nusers * len(np.unique(movie)))")]},
+                                     "test_ratings", 2, "frac_rated is the average fraction"),
     "input_dim_training_rows": ({"model": [("input_dim=int(input_dim)", "input_dim=len(ytr)")]},
                                 "test_model", 4, "not the number of training ratings"),
     "numpy_int_input_dim": ({"ratings": [("nusers, nmovies, nratings = int(user.max()), int(movie.max()), len(y)",

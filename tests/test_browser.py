@@ -2,7 +2,10 @@
 
 A student opens the notebook (answered as the solution answers), runs every cell from the
 Run menu and reads the page; then opens the feedback page that ``grade`` wrote for one
-submission. Screenshots go to ``$MOVIELENS_SCREENSHOTS`` (default ``out/screenshots``).
+submission. And a student's first contact, offline, with no data: the freshly released
+notebooks open unmodified and without nbgrader's instructor tools, their data cells end with one
+clean message, whose command writes the twin where the notebook and ``check`` (run from the
+project's root) then find it. Screenshots go to ``$MOVIELENS_SCREENSHOTS`` (default ``out/screenshots``).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import json
 import os
 import re
 import secrets
+import shlex
 import socket
 import subprocess
 import sys
@@ -27,16 +31,20 @@ from selenium.common.exceptions import (NoSuchElementException, StaleElementRefe
                                         WebDriverException)
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
 from corpus import CASES, POINTS, completed
+from fixtures.offline import offline_env
+from test_student_notebook import RESTART
 from movielens_lab.config import lab_settings
 from movielens_lab.grading.batch import grade
+from movielens_lab.grading.course import release
 from movielens_lab.grading.judge.spec import section_titles, split_hidden
 from movielens_lab.grading.results import is_test
-from movielens_lab.paths import LAB, SOLUTION_NOTEBOOK
+from movielens_lab.paths import LAB, LAB_2, SOLUTION_NOTEBOOK
 
 pytestmark = pytest.mark.slow  # JupyterLab runs the whole lab in Chromium: minutes
 
@@ -79,7 +87,8 @@ def _default_env(**extra: str) -> dict[str, str]:
 
     (ipykernel stops forwarding what is written to file descriptor 2 into the cells under pytest.)
     """
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "PYTEST_")) and k != "PYTHONWARNINGS"}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("TF_", "PYTEST_")) and k not in ("PYTHONWARNINGS", "MOVIELENS_DIR")}
     return {**env, "PATH": os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]), **extra}
 
 
@@ -107,15 +116,16 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
     driver.quit()
 
 
-def _start_lab(folder: Path, data: Path, home: Path) -> tuple[subprocess.Popen, str]:
-    """JupyterLab serving ``folder`` on a free port of 127.0.0.1, and the notebook's URL with its token."""
+def _start_lab(folder: Path, home: Path, notebook: str = NOTEBOOK, **env: str) -> tuple[subprocess.Popen, str]:
+    """JupyterLab serving ``folder`` on a free port of 127.0.0.1 (with ``env`` on top of a student's environment),
+    and the URL of ``notebook`` (a path in ``folder``) with its token."""
     for name, values in LAB_SETTINGS.items():
         path = home / "lab-settings" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values))
     port, token = _free_port(), secrets.token_hex(16)
-    env = _default_env(MOVIELENS_DIR=str(data), JUPYTERLAB_SETTINGS_DIR=str(home / "lab-settings"),
-                       JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_RUNTIME_DIR=str(home / "runtime"))
+    env = _default_env(JUPYTERLAB_SETTINGS_DIR=str(home / "lab-settings"), JUPYTER_CONFIG_DIR=str(home / "config"),
+                       JUPYTER_RUNTIME_DIR=str(home / "runtime"), **env)
     proc = subprocess.Popen(
         [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
          f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
@@ -126,7 +136,7 @@ def _start_lab(folder: Path, data: Path, home: Path) -> tuple[subprocess.Popen, 
     while time.monotonic() < deadline and proc.poll() is None:
         try:
             if requests.get(f"{base}/api/status", params={"token": token}, timeout=2).ok:
-                return proc, f"{base}/lab/tree/{NOTEBOOK}?token={token}"
+                return proc, f"{base}/lab/tree/{notebook}?token={token}"
         except requests.ConnectionError:
             time.sleep(0.5)
     proc.kill()
@@ -153,10 +163,36 @@ def _run_all(driver: WebDriver) -> None:
     """Run ▸ Run All Cells, as a student does; wait until no cell is queued or running."""
     _wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".jp-Notebook-ExecutionIndicator[data-status='idle']"),
           120, "the kernel starting")
+    before = _prompts(driver)
     _click(driver, By.XPATH, "//div[contains(@class, 'lm-MenuBar-itemLabel') and text()='Run']")
     _click(driver, By.CSS_SELECTOR, "li.lm-Menu-item[data-command='runmenu:run-all']")
-    _wait(driver, lambda d: any(p.startswith("[*]") for p in _prompts(d)), 30, "Run All starting the cells")
+    _wait(driver, lambda d: any(p.startswith("[*]") for p in _prompts(d)) or _prompts(d) != before, 30,
+          "Run All starting the cells")  # a run that stops at once may end between two looks
     _wait(driver, lambda d: not any(p.startswith("[*]") for p in _prompts(d)), RUN_TIMEOUT, "Run All finishing")
+
+
+CURRENT = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"
+"""The notebook on show (JupyterLab keeps the other open notebooks' cells in the page, hidden)."""
+CHECK_LINE = re.compile(r"^\d+\. .+ \d+(?:\.\d+)? / \d+(?:\.\d+)?\s+(passed|FAILED)")
+
+
+def _code_cells(driver: WebDriver) -> list[WebElement]:
+    return driver.find_elements(By.CSS_SELECTOR, CURRENT + " .jp-CodeCell")
+
+
+def _outputs(cell: WebElement) -> list[tuple[str | None, str]]:
+    """A cell's outputs: (mime type, text) each."""
+    return [(o.get_attribute("data-mime-type"), o.text)
+            for o in cell.find_elements(By.CSS_SELECTOR, ".jp-OutputArea-output")]
+
+
+def _open(driver: WebDriver, url: str) -> None:
+    """Open a notebook and wait until its kernel is idle and the page has settled."""
+    driver.get(url)
+    _wait(driver, lambda d: len(_code_cells(d)) > 5, 120, "the notebook opening")
+    _wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".jp-Notebook-ExecutionIndicator[data-status='idle']"),
+          120, "the kernel starting")
+    time.sleep(2)  # the kernel's info (its language_info) reaches the notebook's model
 
 
 @pytest.fixture(scope="module")
@@ -164,7 +200,7 @@ def lab_page(browser: WebDriver, small_twin: Path, tmp_path_factory: pytest.Temp
     """The completed lab, opened in JupyterLab and run from its Run menu."""
     folder, home = tmp_path_factory.mktemp("student"), tmp_path_factory.mktemp("jupyter-home")
     nbformat.write(completed(), folder / NOTEBOOK)
-    proc, url = _start_lab(folder, small_twin.parent, home)
+    proc, url = _start_lab(folder, home, MOVIELENS_DIR=str(small_twin.parent))
     try:
         browser.get(url)
         _wait(browser, lambda d: len(_prompts(d)) > 10, 120, "the notebook opening")
@@ -196,6 +232,19 @@ def test_every_test_cell_shows_full_points(lab_page: WebDriver) -> None:
     scores = SCORE.findall("\n".join(_texts(lab_page, OUTPUT)))
     assert [int(number) for number, *_ in scores] == list(range(1, 12)), scores
     assert all(got == total and verdict == "all checks passed" for _, got, total, verdict in scores), scores
+
+
+def test_each_test_cell_shows_its_summary_once_and_no_stray_number(lab_page: WebDriver, screenshots: Path) -> None:
+    """The points are the test cell's value, which nbgrader reads (a number) and JupyterLab shows as the summary."""
+    cells = lab_page.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-CodeCell")
+    outputs = [_outputs(cell) for cell in cells]
+    tests = [shown for shown in outputs if any(SCORE.search(text) for _, text in shown)]
+    assert len(tests) == len(POINTS)
+    first = cells[outputs.index(tests[0])]
+    lab_page.execute_script("arguments[0].scrollIntoView({block: 'center'})", first)
+    first.screenshot(str(screenshots / "test_cell.png"))
+    assert all([mime for mime, _ in shown] == ["text/html"] and SCORE.fullmatch(shown[0][1].strip()) for shown in tests)
+    assert not [text for shown in outputs for _, text in shown if re.fullmatch(r"\d+(\.\d+)?", text.strip())]
 
 
 def test_the_three_figures_render_as_images(lab_page: WebDriver, screenshots: Path) -> None:
@@ -285,3 +334,98 @@ def test_the_class_report_opens_from_disk_with_its_figures_and_the_common_mistak
     assert hint in text and "students 2" in text and "graded by the last run 2" in text and "offline twin (synthetic)" in text
     resources = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
     assert not [r for r in resources if not r.startswith("data:")]
+
+
+
+@pytest.fixture(scope="module")
+def first_contact(browser: WebDriver,
+                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[WebDriver, Path, Callable[[str], str]]]:
+    """A student's copy of the project, offline and without data: the notebooks just released into notebooks/,
+    JupyterLab started at the project's root, no $MOVIELENS_DIR, every download refused (a proxy on a closed port
+    of 127.0.0.1). The browser, the project's root, and the URL of a notebook of notebooks/ by its name."""
+    root, home = tmp_path_factory.mktemp("project").resolve(), tmp_path_factory.mktemp("jupyter-home")
+    for assignment in (LAB, LAB_2):
+        release(assignment=assignment, course_dir=tmp_path_factory.mktemp("course"),
+                student=root / "notebooks" / f"{assignment}.ipynb")
+    proc, url = _start_lab(root, home, f"notebooks/{NOTEBOOK}", **offline_env())
+    try:
+        yield browser, root, lambda name: url.replace(f"/{NOTEBOOK}?", f"/{name}?")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_a_released_notebook_opens_unmodified_and_without_instructor_tools(first_contact, screenshots: Path) -> None:
+    """nbgrader's Validate (which calls every section failed: a released test cell holds only the visible checks),
+    its menu and its Create Assignment panel are not in the student's JupyterLab; `check` is the student's."""
+    driver, _, url = first_contact
+    _open(driver, url(NOTEBOOK))
+    driver.save_screenshot(screenshots / "first_contact_opened.png")
+    assert not driver.find_elements(By.CSS_SELECTOR, ".lm-TabBar-tab.jp-mod-dirty")  # no unsaved-changes dot
+    menus = _texts(driver, ".lm-MenuBar-itemLabel")
+    assert "Kernel" in menus and "Nbgrader" not in menus, menus
+    toolbar = [text.strip() for text in _texts(driver, ".jp-NotebookPanel-toolbar .jp-Toolbar-item")]
+    assert "Python 3 (ipykernel)" in toolbar and "Validate" not in toolbar, toolbar
+    titles = driver.execute_script("return Array.from(document.querySelectorAll('.lm-TabBar-tab'), "
+                                   "e => e.getAttribute('title') || '')")
+    assert any(t.startswith("Table of Contents") for t in titles) and not [t for t in titles if "Assignment" in t]
+    menu, item = RESTART.split(" → ")
+    _click(driver, By.XPATH, f"//div[contains(@class, 'lm-MenuBar-itemLabel') and text()='{menu}']")
+    assert item in _texts(driver, ".lm-Menu .lm-Menu-itemLabel")  # the notebooks' prose names it so
+    driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
+
+
+@pytest.mark.parametrize("assignment", [LAB, LAB_2])
+def test_offline_without_data_the_data_cell_ends_with_one_clean_message(first_contact, screenshots: Path,
+                                                                        assignment: str) -> None:
+    driver, root, url = first_contact
+    _open(driver, url(f"{assignment}.ipynb"))
+    _run_all(driver)
+    setup, data, *later = _code_cells(driver)
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})",
+                          data.find_element(By.CSS_SELECTOR, ".jp-OutputArea"))
+    driver.save_screenshot(screenshots / f"first_contact_offline_{assignment}.png")
+    folder = root / "notebooks" / "data"
+    ((mime, message),) = _outputs(data)  # one output: the message, nothing else
+    assert mime == "application/vnd.jupyter.stderr"
+    assert message.splitlines() == [
+        "MovieLens 1M is not here, and it could not be downloaded from GroupLens (ProxyError).",
+        f"This cell looked for ml-1m/ in a data/ folder in {root / 'notebooks'} or in a folder above it "
+        "(MOVIELENS_DIR is not set).",
+        "To work offline, write the synthetic twin of the data set where this notebook reads it; in a terminal:",
+        f"    python -m movielens_lab data twin --data-dir {folder}",
+        "then run this cell again (or set MOVIELENS_DIR to a folder that holds ml-1m/)."]
+    shown = "\n".join(_texts(driver, CURRENT + " .jp-OutputArea-output"))
+    for noise in ("Traceback", "SystemExit", "%tb", "UserWarning", "To exit", "Error:"):
+        assert noise not in shown
+    assert _outputs(setup) and all(cell.find_element(By.CSS_SELECTOR, ".jp-InputPrompt").text.strip() == "[ ]:"
+                                   for cell in later)  # Run All stopped there
+    assert not folder.exists() and not (root / "data").exists()  # no empty folder left behind
+
+
+def test_the_messages_command_gives_the_notebook_and_check_from_the_root_the_same_data(first_contact,
+                                                                                     screenshots: Path) -> None:
+    """The student runs the command the data cell printed and runs the notebook again, then `check` from the
+    project's root exactly as README says: both read the twin beside the notebook, and check grades the notebook."""
+    driver, root, url = first_contact
+    _open(driver, url(NOTEBOOK))
+    _run_all(driver)
+    message = _outputs(_code_cells(driver)[1])[0][1]
+    command = shlex.split(message.split("in a terminal:\n", 1)[1].splitlines()[0])
+    env = _default_env()
+    subprocess.run(command, cwd=root, env=env, check=True, capture_output=True, timeout=300)
+    _run_all(driver)  # from the top again: the data cell finds the twin now
+    data = _code_cells(driver)[1]
+    ((_, text),) = _outputs(data)
+    assert text.startswith(f"Data folder: {root / 'notebooks' / 'data' / 'ml-1m'}\n"
+                           "SYNTHETIC offline twin of MovieLens 1M"), text
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", data.find_element(By.CSS_SELECTOR,
+                                                                                             ".jp-OutputArea"))
+    driver.save_screenshot(screenshots / "first_contact_with_the_twin.png")
+    checked = subprocess.run([sys.executable, "-m", "movielens_lab", "check", f"notebooks/{NOTEBOOK}"], cwd=root,
+                             env=env, capture_output=True, text=True, timeout=1200)
+    assert checked.returncode == 1, checked.stderr  # graded: the released notebook's TODOs fail their tests
+    sections = [line for line in checked.stdout.splitlines() if CHECK_LINE.match(line)]
+    assert len(sections) == len(POINTS) and all("FAILED" in line for line in sections), checked.stdout
+    assert "movies needs the columns MovieID, Title, Genres" in checked.stdout  # the tests ran on the data
+    assert "_LabCheck" not in checked.stdout and "could not be downloaded" not in checked.stdout

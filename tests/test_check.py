@@ -11,8 +11,9 @@ import pytest
 from fixtures.submissions import CONFIG, SETTINGS, SOURCE, cell, data_folder, filled, write
 from movielens_lab.errors import LabError
 from movielens_lab.grading.batch import grade
-from movielens_lab.grading.check import check
+from movielens_lab.grading.check import check, report
 from movielens_lab.grading.course import build_course
+from movielens_lab.grading import records
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +64,54 @@ def test_a_broken_notebook_is_a_one_line_error(released, tmp_path: Path):
     broken = tmp_path / "broken.ipynb"
     broken.write_text("{ not json")
     with pytest.raises(LabError, match="cannot be graded: not a notebook: invalid JSON"):
-        check(broken, data_dir=tmp_path, template=template, config=CONFIG)
+        check(broken, data_dir=data_folder(tmp_path / "data"), template=template, config=CONFIG)
     with pytest.raises(LabError, match="not found"):
         check(tmp_path / "missing.ipynb", data_dir=tmp_path, template=template, config=CONFIG)
+
+
+def test_check_reads_the_data_beside_the_notebook_wherever_it_is_run(released, tmp_path: Path, monkeypatch, capsys):
+    """The notebook's own rule: with no --data-dir and no $MOVIELENS_DIR, the nearest data/ above the notebook."""
+    template, student = released
+    monkeypatch.delenv("MOVIELENS_DIR", raising=False)
+    notebooks = tmp_path / "project" / "notebooks"
+    data = data_folder(notebooks / "data")
+    reads = f"import os\nassert os.environ['MOVIELENS_DIR'] == {str(data)!r}\ndef square(x):\n    return x * x"
+    notebook = write(filled(student, square=reads), notebooks / "mine.ipynb")
+    monkeypatch.chdir(tmp_path / "project")
+    assert check(Path("notebooks/mine.ipynb"), template=template, config=CONFIG) == 0
+    assert "3 of 3 sections passed" in capsys.readouterr().out
+    assert notebook.is_file()
+
+
+def test_check_without_data_stops_before_running_with_one_line(released, tmp_path: Path, monkeypatch, capsys):
+    template, student = released
+    monkeypatch.delenv("MOVIELENS_DIR", raising=False)
+    notebook = write(filled(student), tmp_path / "notebooks" / "mine.ipynb")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(LabError) as caught:
+        check(notebook, template=template, config=CONFIG)
+    message = str(caught.value)
+    assert "\n" not in message and message.startswith("no MovieLens data for checking fixture_lab: ")
+    assert f"in {notebook.parent}, {tmp_path} or a folder above" in message
+    assert f"data twin --data-dir {notebook.parent / 'data'}" in message
+    assert "sections passed" not in capsys.readouterr().out  # nothing was run
+
+
+def test_check_names_cells_by_their_sections_not_by_internal_ids(released, tmp_path: Path, capsys):
+    template, student = released
+    notebook = write(filled(student, square="def square(x):\n    return x * x\n1 / 0"), tmp_path / "mine.ipynb")
+    check(notebook, data_dir=data_folder(tmp_path / "data"), template=template, config=CONFIG)
+    out = capsys.readouterr().out
+    assert "note: errors in the TODO cell of 1. Square (ZeroDivisionError)" in out, out
+    assert "3. Bonus\n" not in out and "3. Bonus " in out and "(bonus)" not in out  # its title says it already
+
+
+def test_the_report_names_each_section_by_its_title_once() -> None:
+    results = [records.TestResult("test_a", 1.0, 2.0, "1. A: 1/2 points, some checks failed\n  - a hint", error=True,
+                                  title="1. A"),
+               records.TestResult("test_b", 1.0, 1.0, "", bonus=True, title="2. Bonus: more"),
+               records.TestResult("test_c", 1.0, 1.0, "", bonus=True, title="3. Extra")]
+    lines = report(results, {"test_a": 3, "test_b": 1, "test_c": 1}).splitlines()
+    assert [line.split("  ")[0] for line in lines if not line.startswith(" ")] == ["1. A", "2. Bonus: more",
+                                                                                   "3. Extra (bonus)"]
+    assert lines[1].strip() == "- a hint" and lines[0].endswith("FAILED  + 1 hidden")

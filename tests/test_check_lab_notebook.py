@@ -11,7 +11,7 @@ import corpus_2
 from corpus import CASES, POINTS, blank, completed
 from movielens_lab.cli import main
 
-pytestmark = pytest.mark.slow  # runs the real labs five times (test_check.py is the fast one)
+pytestmark = pytest.mark.slow  # runs the real labs six times (test_check.py is the fast one)
 
 SECTIONS = len(POINTS)
 
@@ -44,7 +44,8 @@ def test_the_blank_lab_fails_every_section(small_twin: Path, tmp_path: Path, cap
     assert f"0 of {SECTIONS} sections passed" in lines[-1]
 
 
-@pytest.mark.parametrize("name, number", [("first_75_percent", "4."), ("top10_sorted_ascending", "9.")])
+@pytest.mark.parametrize("name, number", [("first_75_percent", "4."), ("top10_sorted_ascending", "9."),
+                                          ("ymean_nan_for_unrated_movies", "5.")])
 def test_one_mistake_fails_exactly_its_section_with_its_hint(small_twin: Path, tmp_path: Path, capsys,
                                                              name: str, number: str) -> None:
     case = CASES[name]

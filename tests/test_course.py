@@ -7,9 +7,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from fixtures.submissions import CONFIG, SETTINGS, SOURCE
+from fixtures.submissions import CONFIG, COURSE, SETTINGS, SOURCE, SOURCE_2
+from movielens_lab.config import lab_settings
 from movielens_lab.errors import LabError
 from movielens_lab.grading.course import build_course, release
+from movielens_lab.paths import LAB, LAB_2
 
 
 def test_release_is_deterministic_and_hides_solutions(tmp_path: Path):
@@ -53,3 +55,30 @@ def test_points_must_match_the_test_cells(tmp_path: Path):
     config.write_text(CONFIG.read_text().replace('"test_mean": 3', '"test_median": 3'))
     with pytest.raises(LabError, match="no points for: test_mean; no such cell: test_median"):
         release(course_dir=tmp_path / "course", source=SOURCE, config=config, student=tmp_path / "student.ipynb")
+
+
+def test_release_says_when_an_assignment_holds_the_answers_of_an_earlier_one(tmp_path: Path, capsys):
+    config = tmp_path / "grader_config.py"
+    config.write_text(COURSE.read_text().replace('"fixture_lab_2": {', '"fixture_lab_2": {"reveals": ["fixture_lab"],'))
+    release(assignment="fixture_lab", course_dir=tmp_path / "course", source=SOURCE, config=config,
+            student=tmp_path / "fixture_lab.ipynb")
+    assert "note:" not in capsys.readouterr().out
+    release(assignment="fixture_lab_2", course_dir=tmp_path / "course", source=SOURCE_2, config=config,
+            student=tmp_path / "fixture_lab_2.ipynb")
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert last == ("note: fixture_lab_2's given cells hold working answers to fixture_lab: hand it out to students "
+                    "only after fixture_lab's deadline")
+
+
+def test_part_2_is_configured_as_holding_part_1s_answers() -> None:
+    assert lab_settings(assignment=LAB_2).reveals == [LAB] and not lab_settings(assignment=LAB).reveals
+
+
+def test_a_released_notebook_records_this_environments_kernel_as_jupyterlab_would(tmp_path: Path):
+    """JupyterLab writes the kernel's language_info into a notebook when its kernel starts: with it already there,
+    the notebook does not open modified (tests/test_browser.py opens one)."""
+    from ipykernel.ipkernel import IPythonKernel
+
+    release(course_dir=tmp_path / "course", source=SOURCE, config=CONFIG, student=tmp_path / "student.ipynb")
+    info = nbformat.read(tmp_path / "student.ipynb", as_version=4).metadata.language_info
+    assert info == IPythonKernel.language_info and info["version"].count(".") == 2

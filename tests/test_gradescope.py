@@ -64,6 +64,10 @@ def test_zip_contents(autograder: Path):
     assert (source / "solutions" / "fixture_lab.ipynb").read_bytes() == SOURCE.read_bytes()
     assert (source / "grader_config.py").read_bytes() == CONFIG.read_bytes()
     assert 'gradescope "$ROOT" fixture_lab\n' in (source / "run_autograder").read_text()
+    local = [line.split()[-1] for line in (source / "requirements.txt").read_text().splitlines()
+             if line.split() and line.split()[-1].startswith(".")]
+    assert local == [".", "./jupyter-config"] and all((source / path / "pyproject.toml").is_file() for path in local)
+    assert (source / "jupyter-config" / "movielens-lab.json").is_file()  # what setup.sh's pip install needs
 
 
 @pytest.mark.slow  # grades through run_autograder (its failure path stays fast)

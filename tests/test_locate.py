@@ -24,6 +24,63 @@ def test_data_folder_is_the_option_else_the_variable_else_data(tmp_path: Path, m
     assert locate.data_folder("~/lab-data") == tmp_path / "home" / "lab-data"
 
 
+def _dataset(folder: Path) -> Path:
+    """``folder`` made a data folder the rule accepts (an ``ml-1m/ratings.dat``)."""
+    (folder / ml.FOLDER).mkdir(parents=True)
+    (folder / ml.FOLDER / "ratings.dat").write_text("1::1::5::978300760\n")
+    return folder
+
+
+def test_without_option_or_variable_the_nearest_data_folder_above_the_notebook_is_used(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A notebook in notebooks/ reads the project's data/, as `data twin` run at the project root writes it."""
+    monkeypatch.delenv("MOVIELENS_DIR", raising=False)
+    project, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
+    notebooks = project / "notebooks"
+    notebooks.mkdir(parents=True)
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert locate.where(near=notebooks) == locate.Where(notebooks / "data", "search", (notebooks, elsewhere))
+    _dataset(project / "data")
+    assert locate.data_folder(near=notebooks) == project / "data"  # the folder above the notebook's
+    _dataset(notebooks / "data")
+    assert locate.data_folder(near=notebooks) == notebooks / "data"  # the nearest first
+    monkeypatch.chdir(project)
+    assert locate.data_folder() == project / "data"  # a command without a notebook: from the current folder
+    monkeypatch.setenv("MOVIELENS_DIR", str(elsewhere))
+    assert locate.where(near=notebooks) == locate.Where(elsewhere, "$MOVIELENS_DIR")  # the variable comes first
+
+
+def test_a_notebook_without_data_nearby_falls_back_on_the_current_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MOVIELENS_DIR", raising=False)
+    (tmp_path / "downloads").mkdir()
+    monkeypatch.chdir(_dataset(tmp_path / "project" / "data").parent)
+    assert locate.data_folder(near=tmp_path / "downloads") == tmp_path / "project" / "data"
+
+
+def test_no_data_is_one_line_naming_where_it_looked_and_how_to_point_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MOVIELENS_DIR", raising=False)
+    notebooks = tmp_path / "my lab" / "notebooks"
+    notebooks.mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(LabError) as caught:
+        locate.where(near=notebooks).require("checking movielens_lab")
+    message = str(caught.value)
+    assert "\n" not in message and message.startswith("no MovieLens data for checking movielens_lab: ")
+    assert f"in {notebooks}, {tmp_path} or a folder above" in message and "$MOVIELENS_DIR is not set" in message
+    assert f"`python -m movielens_lab data twin --data-dir '{notebooks / 'data'}'`" in message
+    assert "--data-dir" in message.rsplit("`", 1)[1]
+    monkeypatch.setenv("MOVIELENS_DIR", str(tmp_path / "empty"))
+    with pytest.raises(LabError, match=r"empty \(\$MOVIELENS_DIR\) has no ml-1m/ratings.dat; write the offline twin "
+                                       r"there with .*, or point \$MOVIELENS_DIR at a folder"):
+        locate.where().require("grading")
+    with pytest.raises(LabError, match=r"given \(--data-dir\) has no ml-1m/ratings.dat"):
+        locate.where(tmp_path / "given").require("grading")
+    assert locate.where(_dataset(tmp_path / "given")).require("grading") == tmp_path / "given"
+
+
 def test_the_twin_is_recognised_by_its_readme(small_twin: Path) -> None:
     found = locate.recognise(small_twin)
     assert found == locate.Dataset(small_twin, locate.Kind.TWIN)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ from movielens_lab import model
 from movielens_lab.config import lab_settings
 from movielens_lab.data import lab_numbers
 from movielens_lab.data.loaders import load_ratings
-from movielens_lab.paths import LAB, LAB_2
+from movielens_lab.paths import LAB, LAB_2, student_notebook
 
 
 @pytest.fixture(scope="module")
@@ -126,3 +127,20 @@ def test_package_reference_gives_part_2s_numbers(demo_run, part2_numbers: dict) 
         assert numbers[key] == pytest.approx(values[key], abs=1e-4), key
     assert numbers["precision_model"] == pytest.approx(values["precision_model"], abs=1e-3)
     assert numbers["precision_popularity"] == pytest.approx(values["precision_popularity"], abs=1e-3)
+
+
+@pytest.mark.slow
+def test_what_section_11_says_of_the_twin_is_what_the_twin_shows(demo_run) -> None:
+    """The sweep's training loss falls by and large, not steadily: each size is a single training run."""
+    _, out = demo_run
+    values = json.loads((out / LAB / "key_numbers.json").read_text())
+    student = nbformat.read(student_notebook(LAB), as_version=4)
+    text = "\n".join(cell.source for cell in student.cells if cell.cell_type == "markdown")
+    said = re.search(r"training loss goes from about (\d\.\d+) at `emb_dim` 0 to (\d\.\d+) at 8, a little\s+up at "
+                     r"(\d) and at (\d), and the test loss is lowest at (\d)", text)
+    assert said, "section 11 says what the twin shows"
+    first, last, up, up_again, best = said.groups()
+    train = values["sweep_train"]
+    assert abs(train[0] - float(first)) < 0.005 and abs(train[8] - float(last)) < 0.005, train
+    rises = [d for d in range(1, 9) if train[d] > train[d - 1]]
+    assert rises == [int(up), int(up_again)] and values["best_emb_dim"] == int(best), (train, values["best_emb_dim"])

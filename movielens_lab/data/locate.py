@@ -1,8 +1,11 @@
 """Where the dataset is and what it is: the one rule for the commands and the notebook.
 
-The data folder is ``--data-dir``, else ``$MOVIELENS_DIR``, else ``./data`` (``data_folder``, for
-every command; the notebook reads the same variable). The dataset is its ``ml-1m`` folder, which
-``demo`` and ``data stats`` recognise as one of:
+The data folder (``where``, ``data_folder``) is ``--data-dir``, else ``$MOVIELENS_DIR``, else the
+nearest folder named ``data`` that holds ``ml-1m/ratings.dat``, in the notebook's folder (for
+``check``; the current folder for the other commands) or a folder above it, else ``data`` there
+(where new data goes). The notebooks' data cells follow the same rule from the kernel's folder,
+the notebook's own, so that ``data twin``, the notebook and ``check`` agree. The dataset is its
+``ml-1m`` folder, which ``demo`` and ``data stats`` recognise as one of:
 
 - a verified download: ``data fetch`` wrote its marker (the zip's SHA-256) there;
 - MovieLens 1M placed by hand (the zip unzipped by a person): its files have ml-1m's
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import enum
 import os
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,10 +55,52 @@ class Dataset:
         return TWIN_NAME if self.kind is Kind.TWIN else REAL_NAME
 
 
-def data_folder(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """The data folder, absolute: ``explicit`` (``--data-dir``), else ``$MOVIELENS_DIR``, else ``./data``."""
-    chosen = explicit or os.environ.get(DATA_ENV) or "data"
-    return Path(chosen).expanduser().resolve()
+def has_data(folder: Path) -> bool:
+    """Whether data folder ``folder`` holds a dataset (its ``ml-1m/ratings.dat``), as the notebooks test it."""
+    return (Path(folder) / movielens.FOLDER / "ratings.dat").is_file()
+
+
+@dataclass(frozen=True)
+class Where:
+    """The data folder the rule chose, and how: ``--data-dir``, ``$MOVIELENS_DIR``, or the search from ``starts``."""
+
+    folder: Path
+    how: str
+    starts: tuple[Path, ...] = ()
+
+    def require(self, task: str) -> Path:
+        """The folder, when it holds a dataset; else a one-line LabError saying where it looked and how to point it."""
+        if has_data(self.folder):
+            return self.folder
+        twin = f"`python -m movielens_lab data twin --data-dir {shlex.quote(str(self.folder))}`"
+        if self.starts:
+            looked = ", ".join(str(start) for start in self.starts)
+            raise LabError(f"no MovieLens data for {task}: ${DATA_ENV} is not set and no folder data/ holds "
+                           f"ml-1m/ratings.dat in {looked} or a folder above; write the offline twin with {twin}, "
+                           f"or pass --data-dir (or set ${DATA_ENV}) to a folder that holds ml-1m/")
+        raise LabError(f"no MovieLens data for {task}: {self.folder} ({self.how}) has no ml-1m/ratings.dat; write the "
+                       f"offline twin there with {twin}, or point {self.how} at a folder that holds ml-1m/")
+
+
+def where(explicit: str | os.PathLike[str] | None = None, near: Path | None = None) -> Where:
+    """The data folder by the rule: ``explicit`` (``--data-dir``), else ``$MOVIELENS_DIR``, else the nearest
+    ``data/`` holding ``ml-1m/ratings.dat`` in ``near`` (a notebook's folder), the current folder or a folder above
+    either, else ``data`` in the first of them; absolute."""
+    if explicit:
+        return Where(Path(explicit).expanduser().resolve(), "--data-dir")
+    if os.environ.get(DATA_ENV):
+        return Where(Path(os.environ[DATA_ENV]).expanduser().resolve(), f"${DATA_ENV}")
+    starts = tuple(dict.fromkeys(p.resolve() for p in ([Path(near)] if near is not None else []) + [Path.cwd()]))
+    for start in starts:
+        for folder in (start, *start.parents):
+            if has_data(folder / "data"):
+                return Where(folder / "data", "search", starts)
+    return Where(starts[0] / "data", "search", starts)
+
+
+def data_folder(explicit: str | os.PathLike[str] | None = None, near: Path | None = None) -> Path:
+    """The data folder, absolute (see :func:`where`)."""
+    return where(explicit, near).folder
 
 
 def is_fetched(folder: Path, entry: registry.Dataset) -> bool:

@@ -107,12 +107,9 @@ class Batch:
 
 
 def data_folder(explicit: Path | None) -> Path:
-    """The instructor's data folder (absolute), which the kernels read through $MOVIELENS_DIR."""
-    folder = locate.data_folder(explicit)
-    if not (folder / "ml-1m" / "ratings.dat").is_file():
-        raise LabError(f"no ml-1m/ratings.dat in data folder {folder}; run `python -m movielens_lab data fetch` "
-                       "(or `data twin`), or pass --data-dir")
-    return folder
+    """The instructor's data folder (absolute), which the kernels read through $MOVIELENS_DIR; a one-line
+    LabError, before anything runs, when it holds no data set."""
+    return locate.where(explicit).require("grading")
 
 
 def grade(submissions: Path, *, assignment: str | None = None, out: Path = Path("grading"), jobs: int = 1,

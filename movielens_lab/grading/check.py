@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
@@ -18,6 +19,8 @@ from typing import Iterator
 
 import nbformat
 from nbclient.exceptions import DeadKernelError
+from nbformat.notebooknode import NotebookNode
+from nbgrader import utils
 
 from .. import paths
 from ..config import LabGrader, course_settings, pick
@@ -27,7 +30,7 @@ from ..kernels import LoggedKernelManager
 from .assignments import Assignments, cells_of
 from .judge.sealed import SealedExecute, Verdict
 from .judge.session import judge_limits
-from .judge.spec import judge_spec
+from .judge.spec import cell_sections, judge_spec
 from .rebuild import InvalidSubmission, read_cells, rebuild
 from .records import TestResult
 from .results import run_problems
@@ -46,11 +49,13 @@ def _environ(**values: str) -> Iterator[None]:
 
 
 def report(results: list[TestResult], points: dict[str, float]) -> str:
-    """Per section: visible points earned of the visible points, the hint of what failed, the hidden points left."""
-    width = max([len(r.title or r.grade_id) for r in results] + [7]) + 8
+    """Per section, by its title as its test cell names it: visible points earned of the visible points, the hint
+    of what failed, the hidden points left."""
+    names = [(r.title or r.grade_id) + (" (bonus)" if r.bonus and "bonus" not in r.title.lower() else "")
+             for r in results]
+    width = max([len(name) for name in names] + [7]) + 4
     lines = []
-    for r in results:
-        name = (r.title or r.grade_id) + (" (bonus)" if r.bonus else "")
+    for r, name in zip(results, names):
         hidden = points.get(r.grade_id, r.max_score) - r.max_score
         extra = f"  + {hidden:g} hidden" if hidden > 0 else ""
         lines.append(f"{name:<{width}} {r.score:>4g} / {r.max_score:<4g} {'passed' if r.passed else 'FAILED'}{extra}")
@@ -58,6 +63,24 @@ def report(results: list[TestResult], points: dict[str, float]) -> str:
             lines += [f"    {line}" for line in r.output.splitlines() if line.strip().startswith("- ")
                       or "Error" in line][:6] or [f"    {r.output.splitlines()[-1]}" if r.output else ""]
     return "\n".join(lines)
+
+
+def cell_names(nb: NotebookNode) -> dict[str, str]:
+    """What a student calls each cell with a grade_id: its kind and its section ("the TODO cell of 9. ...")."""
+    names, cells = {}, {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}
+    for grade_id, section in cell_sections(nb).items():
+        cell = cells[grade_id]
+        kind = "TODO" if utils.is_solution(cell) else "test" if utils.is_grade(cell) else "given"
+        names[grade_id] = f"the {kind} cell of {section}" if section else f"the {kind} cell {grade_id}"
+    return names
+
+
+def named(note: str, names: dict[str, str]) -> str:
+    """``note`` with the cells it calls by their grade_ids ("answer cell existing_user") named as students know them."""
+    if not names:
+        return note
+    ids = "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
+    return re.sub(rf"\b(?:(?:answer|test|given) )?(?:cell )?({ids})\b", lambda m: names[m.group(1)], note)
 
 
 def _settings(notebook: Path, data: bytes, assignment: str | None, config: Path) -> LabGrader:
@@ -116,7 +139,7 @@ def check(notebook: Path, *, assignment: str | None = None, data_dir: Path | Non
         raise LabError(f"{notebook} not found; pass the path of your notebook")
     data = notebook.read_bytes()
     settings = _settings(notebook, data, assignment, Path(config))
-    data_dir = locate.data_folder(data_dir)
+    data_dir = locate.where(data_dir, notebook.parent).require(f"checking {settings.assignment}")
     template = paths.student_notebook(settings.assignment) if template is None else Path(template)
     if not template.is_file():
         raise LabError(f"released notebook {template} not found; run `python -m movielens_lab release "
@@ -126,14 +149,15 @@ def check(notebook: Path, *, assignment: str | None = None, data_dir: Path | Non
         nb, notes = rebuild(read_cells(data), released)
     except InvalidSubmission as why:
         raise LabError(f"{notebook} cannot be graded: {why}") from None
+    names = cell_names(released)
     for note in notes:
-        print(f"note: {note}")
+        print(f"note: {named(note, names)}")
     verdict, nb = judged(nb, released, settings, data_dir)
     for note in verdict.notes:
-        print(f"note: {note}")
+        print(f"note: {named(note, names)}")
     results = verdict.tests
     for note in run_problems(nb, settings.cell_timeout)[1]:
-        print(f"note: {note}")
+        print(f"note: {named(note, names)}")
     print(report(results, settings.points))
     failed = [r for r in results if not r.passed]
     earned, visible = sum(r.score for r in results), sum(r.max_score for r in results)

@@ -111,15 +111,24 @@ def read_source(source: Path) -> nbformat.NotebookNode:
         raise LabError(f"source notebook {source} cannot be read ({type(err).__name__}); fix or restore it") from err
 
 
+def kernel_language_info() -> dict:
+    """The ``language_info`` this environment's Python kernel reports: JupyterLab writes it into a notebook as soon
+    as its kernel starts, so a notebook released with it opens unmodified where the kernel is the same Python."""
+    from ipykernel.ipkernel import IPythonKernel
+
+    return dict(IPythonKernel.language_info)
+
+
 def build_course(root: Path, source: Path, settings: LabGrader) -> Course:
     """Release ``source`` as ``settings``' assignment into the course folder ``root`` (skipped when up to date).
 
-    Writes ``nbgrader_config.py`` from ``settings``, copies the source with the configured points
-    into ``source/<assignment>/`` and runs ``nbgrader generate_assignment``, the assignment fresh in
-    the gradebook; the course's other assignments stay as they are.
+    Writes ``nbgrader_config.py`` from ``settings``, copies the source with the configured points (and this
+    environment's ``kernel_language_info``) into ``source/<assignment>/`` and runs ``nbgrader
+    generate_assignment``, the assignment fresh in the gradebook; the course's other assignments stay as they are.
     """
     nb = read_source(Path(source))
     ApplyPoints(points=settings.points).preprocess(nb, {})
+    nb.metadata["language_info"] = kernel_language_info()
     source_text = nbformat.writes(nb) + "\n"
     config_text = nbgrader_config_text(settings)
     stamp = fingerprint(source_text.encode(), config_text.encode(), json.dumps(settings.bonus).encode(),
@@ -203,3 +212,7 @@ def release(*, assignment: str | None = None, course_dir: Path = Path("course"),
     student.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(course.student_notebook, student)
     print(f"released {course.assignment}: course folder {course.root}, student notebook {student}")
+    if settings.reveals:
+        earlier = " and ".join(settings.reveals)
+        print(f"note: {course.assignment}'s given cells hold working answers to {earlier}: hand it out to students "
+              f"only after {earlier}'s deadline")

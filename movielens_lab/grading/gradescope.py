@@ -60,6 +60,7 @@ def _package_files() -> list[tuple[str, Path]]:
     files = [(p.relative_to(root).as_posix(), p) for p in sorted((root / "movielens_lab").rglob("*.py"))]
     files += [(name, root / name) for name in ("pyproject.toml", "requirements.txt", "README.md")
               if (root / name).is_file()]
+    files += [(p.relative_to(root).as_posix(), p) for p in sorted((root / "jupyter-config").glob("*")) if p.is_file()]
     return files
 
 

@@ -126,16 +126,23 @@ def read_names(code: str) -> set[str]:
     return {name for name, read in visitor.first.items() if read and (name in top_level or name in nested)}
 
 
-def section_titles(nb: NotebookNode) -> dict[str, str]:
-    """Each test cell's section: the last markdown heading above it."""
-    titles, current = {}, ""
+def cell_sections(nb: NotebookNode) -> dict[str, str]:
+    """Each code cell with a grade_id: its section, the last markdown heading above it ("" above the first)."""
+    sections, current = {}, ""
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             headings = HEADING.findall(cell.source)
             current = headings[-1].strip() if headings else current
-        elif is_test(cell):
-            titles[cell.metadata.nbgrader["grade_id"]] = current or cell.metadata.nbgrader["grade_id"]
-    return titles
+        elif cell.metadata.get("nbgrader", {}).get("grade_id"):
+            sections[cell.metadata.nbgrader["grade_id"]] = current
+    return sections
+
+
+def section_titles(nb: NotebookNode) -> dict[str, str]:
+    """Each test cell's section: the last markdown heading above it."""
+    sections = cell_sections(nb)
+    return {cell.metadata.nbgrader["grade_id"]: sections[cell.metadata.nbgrader["grade_id"]]
+            or cell.metadata.nbgrader["grade_id"] for cell in nb.cells if is_test(cell)}
 
 
 def judge_spec(nb: NotebookNode, points: dict[str, float], bonus: list[str], leaderboard: list[dict] = ()) -> dict:
