@@ -53,12 +53,15 @@ def graded(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.mark.parametrize("shape", list(SHAPES))
 @pytest.mark.parametrize("assignment", [LAB, LAB_2])
-def test_every_point_for_the_solution_and_exactly_its_section_for_a_mistake(graded, shape: str,
-                                                                            assignment: str) -> None:
+def test_every_point_for_the_solution_and_exactly_its_sections_for_a_mistake(graded, shape: str,
+                                                                             assignment: str) -> None:
+    """How much of its section a mistake costs may depend on the data (a mistake in ranking also shows in the random
+    row where users rated a larger share of the movies); that it costs its sections and no other never does."""
     rows = graded(shape, assignment)
     for name, case in CASES[assignment].items():
         got = {g: float(rows[name][g]) for g in case.points}
-        assert got == case.expected(), (name, rows[name]["reason"])
+        lost = {g for g, p in case.points.items() if got[g] < p}
+        assert lost == set(case.lost), (name, got, rows[name]["reason"])
 
 
 def test_the_shapes_differ_in_what_they_show(tmp_path: Path) -> None:
