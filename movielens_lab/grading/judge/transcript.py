@@ -77,13 +77,21 @@ class Transcript:
         """The transcript kept in ``folder`` (None when there is none, or it or a blob of it is damaged)."""
         try:
             data = json.loads((folder / TRANSCRIPT).read_text())
-            text = json.dumps(data)
-            blobs = {name: (store / name).read_bytes() for name in set(BLOB_REFERENCE.findall(text))}
-        except (OSError, ValueError):
+            blobs = {name: (store / name).read_bytes() for name in _names(data["tests"])}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
         if any(plaindata.digest(data) != name for name, data in blobs.items()):
             return None
         return cls(data["tests"], blobs, list(data.get("notes", [])))
+
+
+def _names(tests: dict) -> set[str]:
+    """The blobs a transcript's tests name: in the texts the kernel sent, and in the judge's requests and repairs."""
+    texts = [text for entry in tests.values() for text in [entry["body"], *(c["answer"] for c in entry["calls"])]
+             if text]
+    texts += [json.dumps([c["request"] for c in entry["calls"]]) + json.dumps(entry["repairs"])
+              for entry in tests.values()]
+    return {name for text in texts for name in BLOB_REFERENCE.findall(text)}
 
 
 def _replay(entry: dict, blobs: dict[str, bytes]) -> Iterator:
