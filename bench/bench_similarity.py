@@ -1,0 +1,184 @@
+"""Similar submissions benchmark: the class report's comparison of 1,000 synthetic submissions, 60 s budget.
+
+    python bench/bench_similarity.py [--students 1000] [--runs 3] [--baseline-students 200]
+
+The grading folder is written as ``grade`` leaves it: each student's ``executed/STUDENT.ipynb``
+(the notebook rebuilt by the grader's own ``rebuild``, with three 40 kB figures as outputs, as
+the lab's executed notebooks have), the records and grades.csv (``tests/fixtures/gradingdir.py``)
+and the released notebook. Each student answers every cell of the lab in one of the styles of
+the submission corpus (``tests/corpus.py``: the solution half the time, else a correct variant
+or a classic mistake, with its hint in the record), adds scratch cells drawn from a pool of 400
+(each shared by a few students: fragments that count, but make no pair) and one in 25 copies an
+earlier student with renamed names and reordered added cells. Rows:
+
+- ``similarity.compare_class`` on ``--students`` (reading the notebooks, normalising,
+  fingerprinting, the index, then the candidate pairs cell by cell) against the 60 s budget:
+  target >= 1x;
+- on ``--baseline-students``, the same against copydetect's own all-pairs way
+  (``CopyDetector``'s loop: ``compare_files`` on every pair of students, cell by cell, on the
+  same fingerprints, timed after they are made) measured in the same run: context, no target.
+
+Exits 1 when the budget is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import re
+import sys
+import tempfile
+import time
+from itertools import combinations
+from pathlib import Path
+
+import nbformat
+import numpy as np
+from copydetect import compare_files
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the corpus and the folder writer
+
+from corpus import CASES, completed  # noqa: E402
+from fixtures.gradingdir import Known, write_grading_folder  # noqa: E402
+from fixtures.similarclass import sections  # noqa: E402
+from movielens_lab.benchmark import Row, median_seconds, table  # noqa: E402
+from movielens_lab.grading import similarity  # noqa: E402
+from movielens_lab.grading.classresults import read_class  # noqa: E402
+from movielens_lab.grading.rebuild import read_cells, rebuild  # noqa: E402
+from movielens_lab.paths import LAB, student_notebook  # noqa: E402
+
+BUDGET = 60.0
+"""Seconds the comparison of 1,000 submissions may take on 2 cores."""
+THRESHOLD = 0.5
+COPY_EVERY = 25
+SNIPPETS = 400
+FIGURE = base64.b64encode(np.random.default_rng(1).bytes(30_000)).decode()
+"""A figure's worth of base64 (about 40 kB)."""
+
+
+def _answer(nb: nbformat.NotebookNode, grade_id: str) -> str | None:
+    return next((c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id), None)
+
+
+def styles() -> dict[str, list[tuple[str, str, str]]]:
+    """Per answer cell, the corpus's ways of writing it: (source, the test it fails or '', its hint)."""
+    solution = completed()
+    ids = [c.metadata.nbgrader["grade_id"] for c in solution.cells if c.metadata.get("nbgrader", {}).get("solution")]
+    found: dict[str, dict[str, tuple[str, str, str]]] = {g: {_answer(solution, g): ("", "")} for g in ids}
+    for name, case in CASES.items():
+        if case.flagged or name.startswith("cheat"):
+            continue
+        nb = case.build()
+        for gid in ids:
+            source = _answer(nb, gid)
+            if source is not None and source not in found[gid]:
+                lost = [test for test, points in case.lost.items() if points]
+                hint = " ".join(case.hints.get(lost[0], ())) if lost and len(case.lost) == 1 else ""
+                found[gid][source] = (lost[0] if hint else "", f"{hint}: {name}" if hint else "")
+    return {gid: [(source, *why) for source, why in options.items()] for gid, options in found.items()}
+
+
+def _snippets(rng: np.random.Generator) -> list[str]:
+    """Scratch cells: a few lines of inspection code, each with numbers of its own."""
+    calls = ["np.mean", "np.median", "np.percentile", "len", "print", "np.std", "np.unique", "sorted"]
+    names = ["ytr", "yts", "ymean", "umean", "movie_ids", "titles", "hist.history['loss']", "top10"]
+    out = []
+    for _ in range(SNIPPETS):
+        lines = []
+        for _ in range(rng.integers(2, 5)):
+            call, name = rng.choice(calls), rng.choice(names)
+            lines.append(f"{call}({name}[:{rng.integers(2, 500)}]) * {rng.integers(1, 99)}"
+                         if rng.random() < 0.5 else f"print({call}({name}), {rng.random():.3f})")
+        out.append("\n".join(lines))
+    return out
+
+
+def _renamed(source: str, rng: np.random.Generator) -> str:
+    words = sorted(set(re.findall(r"\b[a-z_][a-z0-9_]{3,}\b", source)))
+    picked = set(rng.choice(words, size=min(5, len(words)), replace=False)) if words else set()
+    return re.sub(r"\b[a-z_][a-z0-9_]{3,}\b", lambda m: m.group(0) + "_x" if m.group(0) in picked else m.group(0),
+                  source)
+
+
+def synthetic_class(folder: Path, students: int) -> Path:
+    """A grading folder of ``students`` submissions of the lab, some of them copies (see the module's doc)."""
+    rng = np.random.default_rng(0)
+    options, pool = styles(), _snippets(rng)
+    released = nbformat.read(student_notebook(LAB), as_version=4)
+    titles = sections()
+    chosen: list[tuple[dict[str, tuple[str, str, str]], list[str]]] = []
+    known = []
+    (folder / "executed").mkdir(parents=True)
+    for k in range(students):
+        if k >= COPY_EVERY and k % COPY_EVERY == 0:
+            answers, scratch = chosen[int(rng.integers(0, k))]
+            answers = {gid: (_renamed(src, rng), *why) for gid, (src, *why) in answers.items()}
+            scratch = [_renamed(s, rng) for s in rng.permutation(scratch)]
+        else:
+            answers = {gid: ways[0] if rng.random() < 0.5 or len(ways) == 1 else ways[int(rng.integers(1, len(ways)))]
+                       for gid, ways in options.items()}
+            scratch = [pool[int(i)] for i in rng.integers(0, SNIPPETS, rng.integers(0, 3))]
+        chosen.append((answers, scratch))
+        nb = completed()
+        for cell in nb.cells:
+            gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if gid in answers:
+                cell.source = answers[gid][0]
+        nb.cells[5:5] = [nbformat.v4.new_code_cell(s) for s in scratch]
+        executed, _ = rebuild(read_cells(nbformat.writes(nb).encode()), released)
+        for cell in [c for c in executed.cells if c.cell_type == "code"][-3:]:
+            cell.outputs = [nbformat.v4.new_output("display_data", {"image/png": FIGURE, "text/plain": "<Figure>"})]
+        nbformat.write(executed, folder / "executed" / f"student{k:04d}.ipynb")
+        lost = {test: (titles[test][1] / 2, [hint]) for _, test, hint in answers.values() if test}
+        known.append(Known(f"student{k:04d}", lost))
+    write_grading_folder(folder, known, titles, ["test_bonus_sweep"], LAB)
+    release = similarity.released_notebook(folder, LAB)
+    release.parent.mkdir(parents=True)
+    nbformat.write(released, release)
+    return folder
+
+
+def all_pairs(folder: Path) -> float:
+    """Seconds the comparison takes the all-pairs way: the same reading and fingerprints, then every pair."""
+    start = time.perf_counter()
+    results = read_class(folder)
+    students = [row.student for row in results.rows]
+    cells = [similarity.read_cells(folder / similarity.EXECUTED / f"{s}.ipynb") or [] for s in students]
+    given = similarity.read_given(similarity.released_notebook(folder, LAB)) or similarity.Given()
+    index = similarity.ClassIndex(students, cells, given, similarity.common_limit(len(students)))
+    prints = [index.prints(s) for s in range(len(students))]
+    for a, b in combinations(range(len(students)), 2):
+        for p in prints[a]:
+            for q in prints[b]:
+                if p.cell.slot == q.cell.slot:
+                    compare_files(p, q)
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--baseline-students", type=int, default=200)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="mlk-bench-similarity-") as tmp:
+        big = synthetic_class(Path(tmp) / "big", args.students)
+        small = synthetic_class(Path(tmp) / "small", args.baseline_students)
+        results = read_class(big)
+        found = similarity.compare_class(results, THRESHOLD)
+        seconds = median_seconds(lambda: similarity.compare_class(results, THRESHOLD), args.runs)
+        small_results = read_class(small)
+        ours_small = median_seconds(lambda: similarity.compare_class(small_results, THRESHOLD), args.runs)
+        baseline_small = all_pairs(small)
+    copies = args.students // COPY_EVERY - 1
+    rows = [Row(f"similar submissions of {args.students} synthetic students (read, fingerprint, index, compare "
+                f"candidates; {len(found.pairs)} pairs found, {copies} copies made) vs the {BUDGET:g} s budget",
+                seconds, BUDGET, 1.0, f"{args.runs} / -"),
+            Row(f"the same on {args.baseline_students} students vs copydetect's all-pairs comparison (same "
+                "fingerprints, every pair cell by cell)", ours_small, baseline_small, None, f"{args.runs} / 1")]
+    print(table(rows))
+    return 0 if rows[0].met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
