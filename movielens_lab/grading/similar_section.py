@@ -72,11 +72,14 @@ def pairs_csv(found: Similarity, names: dict[str, str], titles: dict[str, str]) 
 def _method(found: Similarity) -> str:
     given = ("the code the released notebook gives" if found.given else
              "nothing the released notebook gives (it was not in the grading folder's course/release/)")
+    students, limit = len(found.compared), found.common_limit
+    common = (f"code more than {limit} of the {students} students compared share (what every answer has)"
+              if students > limit else f"no code as common (that takes more than {limit} students; {students} "
+                                       "were compared)")
     return (f"Each answer cell of a student is compared with the same answer cell of every other student, and the "
             f"cells they added with each other, as MOSS and Dolos do: names and strings abstracted (copydetect's "
-            f"tokenizer), every run of {K} normalised characters fingerprinted. Left out: {given}, and code more "
-            f"than {found.common_limit} of the {len(found.compared)} students compared share (what every answer "
-            f"has); a fragment shared by a few counts for less than one shared by two. A pair's similarity is the "
+            f"tokenizer), every run of {K} normalised characters fingerprinted. Left out: {given}, and {common}; "
+            f"a fragment shared by a few counts for less than one shared by two. A pair's similarity is the "
             f"share of their own code that matches (each counted as at least {MIN_OWN} characters), plus up to "
             f"{FAILURE_WEIGHT:g} for each failed check both got with the same hint in the same section (less the "
             f"more students got it), at most 1.")

@@ -52,8 +52,8 @@ COMMON_SHARE, COMMON_MIN, COMMON_MAX = 0.1, 4, 10
 """Code more than a tenth of the class shares is common and left out (more than 4 students at least, more than 10,
 MOSS's default, at most)."""
 MIN_OWN = 300
-"""A student's own code counts as at least this many normalised characters (about ten lines): a few shared lines
-do not make a pair."""
+"""A student's own code counts as at least this many normalised characters (about fifteen lines of the lab's code):
+a few shared lines do not make a pair."""
 FAILURE_WEIGHT = 0.2
 """What one failed check, with the same hint in the same section, adds when only the two students got it."""
 PARALLEL_FROM = 100
