@@ -8,8 +8,9 @@ the lab's executed notebooks have), the records and grades.csv (``tests/fixtures
 and the released notebook. Each student answers every cell of the lab in one of the styles of
 the submission corpus (``tests/corpus.py``: the solution half the time, else a correct variant
 or a classic mistake, with its hint in the record), adds scratch cells drawn from a pool of 400
-(each shared by a few students: fragments that count, but make no pair) and one in 25 copies an
-earlier student with renamed names and reordered added cells. Rows:
+(each shared by a few students: fragments that count, but make no pair) and one to three helper
+cells of its own (random functions of a dozen statement shapes, 10-20 lines each), and one in 25
+copies an earlier student with five names renamed per cell and its added cells reordered. Rows:
 
 - ``similarity.compare_class`` on ``--students`` (reading the notebooks, normalising,
   fingerprinting, the index, then the candidate pairs cell by cell) against the 60 s budget:
@@ -25,6 +26,8 @@ from __future__ import annotations
 
 import argparse
 import base64
+import builtins
+import keyword
 import re
 import sys
 import tempfile
@@ -42,9 +45,9 @@ from corpus import CASES, completed  # noqa: E402
 from fixtures.gradingdir import Known, write_grading_folder  # noqa: E402
 from fixtures.similarclass import sections  # noqa: E402
 from movielens_lab.benchmark import Row, median_seconds, table  # noqa: E402
-from movielens_lab.grading import similarity  # noqa: E402
+from movielens_lab.grading import similarity, studentcode  # noqa: E402
 from movielens_lab.grading.classresults import read_class  # noqa: E402
-from movielens_lab.grading.rebuild import read_cells, rebuild  # noqa: E402
+from movielens_lab.grading.rebuild import ADDED, read_cells, rebuild  # noqa: E402
 from movielens_lab.paths import LAB, student_notebook  # noqa: E402
 
 BUDGET = 60.0
@@ -93,10 +96,39 @@ def _snippets(rng: np.random.Generator) -> list[str]:
     return out
 
 
+def _own_cell(rng: np.random.Generator) -> str:
+    """A helper cell of a student's own: a function of 4 to 8 statements drawn from a dozen shapes."""
+    def pick(options: list[str]) -> str:
+        return str(options[int(rng.integers(len(options)))])
+
+    def fill(shape: str) -> str:
+        return shape.format(v=pick(OWN_NAMES), w=pick(OWN_NAMES), f=pick(NUMPY), a=pick(LAB_NAMES),
+                            op=pick(["+", "-", "*", "/"]), cmp=pick(["<", ">", "<=", ">="]),
+                            n=int(rng.integers(2, 300)), x=f"{rng.random():.2f}")
+    lines = [fill(pick(SHAPES)) for _ in range(int(rng.integers(4, 9)))]
+    body = "\n".join("    " + line.replace("\n", "\n    ") for line in lines)
+    return f"def {pick(OWN_NAMES)}_{pick(OWN_NAMES)}({pick(OWN_NAMES)}, {pick(OWN_NAMES)}):\n{body}\n    return {pick(OWN_NAMES)}"
+
+
+SHAPES = ["{v} = np.{f}({a}[:{n}]) {op} {x}", "{v} = [{w} {op} {x} for {w} in {a} if {w} {cmp} {n}]",
+          "for {w} in range({n}):\n    {v} = {v} {op} {a}[{w}] if {w} {cmp} {x} else {v}",
+          "if len({a}) {cmp} {n}:\n    print({a}[:{n}], {x})", "{v} = {{{w}: {a}[{w}] {op} {x} for {w} in range({n})}}",
+          "while {v} {cmp} {x}:\n    {v} = {v} / {n} {op} 1", "{v}, {w} = {a}.shape[0] {op} {n}, np.{f}({a})",
+          "assert {v} {cmp} {x}, ({v}, {n})", "{v} = sorted({a}, key=lambda {w}: {w} {op} {x})[:{n}]",
+          "{v} = np.where({a} {cmp} {x}, {a} {op} {n}, {v})", "try:\n    {v} = {a}[{n}]\nexcept IndexError:\n    {v} = {x}",
+          "{v} += sum({w} {op} {x} for {w} in {a}[{n}:])"]
+"""The statements of students' own helper cells."""
+OWN_NAMES = ["total", "best", "acc", "row", "col", "val", "tmp", "out", "res", "idx", "cnt", "mask", "part", "step"]
+NUMPY = ["mean", "median", "std", "max", "min", "sum", "argmax", "argsort", "cumsum", "abs"]
+LAB_NAMES = ["ytr", "yts", "ymean", "umean", "usertr", "movietr", "movie_ids", "yhat_user"]
+
+
 def _renamed(source: str, rng: np.random.Generator) -> str:
-    words = sorted(set(re.findall(r"\b[a-z_][a-z0-9_]{3,}\b", source)))
-    picked = set(rng.choice(words, size=min(5, len(words)), replace=False)) if words else set()
-    return re.sub(r"\b[a-z_][a-z0-9_]{3,}\b", lambda m: m.group(0) + "_x" if m.group(0) in picked else m.group(0),
+    """``source`` with five of its own names (neither keywords nor builtins) renamed."""
+    names = sorted({w for w in re.findall(r"(?<![.\w])[a-z_][a-z0-9_]*\b", source)
+                    if not keyword.iskeyword(w) and w not in dir(builtins)})
+    picked = set(rng.choice(names, size=min(5, len(names)), replace=False)) if names else set()
+    return re.sub(r"(?<![.\w])[a-z_][a-z0-9_]*\b", lambda m: m.group(0) + "_x" if m.group(0) in picked else m.group(0),
                   source)
 
 
@@ -113,11 +145,12 @@ def synthetic_class(folder: Path, students: int) -> Path:
         if k >= COPY_EVERY and k % COPY_EVERY == 0:
             answers, scratch = chosen[int(rng.integers(0, k))]
             answers = {gid: (_renamed(src, rng), *why) for gid, (src, *why) in answers.items()}
-            scratch = [_renamed(s, rng) for s in rng.permutation(scratch)]
+            scratch = [_renamed(str(s), rng) for s in rng.permutation(scratch)]
         else:
             answers = {gid: ways[0] if rng.random() < 0.5 or len(ways) == 1 else ways[int(rng.integers(1, len(ways)))]
                        for gid, ways in options.items()}
-            scratch = [pool[int(i)] for i in rng.integers(0, SNIPPETS, rng.integers(0, 3))]
+            scratch = ([pool[int(i)] for i in rng.integers(0, SNIPPETS, rng.integers(0, 3))]
+                       + [_own_cell(rng) for _ in range(int(rng.integers(1, 4)))])
         chosen.append((answers, scratch))
         nb = completed()
         for cell in nb.cells:
@@ -143,7 +176,7 @@ def all_pairs(folder: Path) -> float:
     start = time.perf_counter()
     results = read_class(folder)
     students = [row.student for row in results.rows]
-    cells = [similarity.read_cells(folder / similarity.EXECUTED / f"{s}.ipynb") or [] for s in students]
+    cells = [studentcode.read_cells(folder / similarity.EXECUTED / f"{s}.ipynb", ADDED) or [] for s in students]
     given = similarity.read_given(similarity.released_notebook(folder, LAB)) or similarity.Given()
     index = similarity.ClassIndex(students, cells, given, similarity.common_limit(len(students)))
     prints = [index.prints(s) for s in range(len(students))]

@@ -16,6 +16,7 @@ from movielens_lab.grading import similarity
 from movielens_lab.grading.classresults import read_class
 from movielens_lab.grading.rebuild import read_cells, rebuild
 from movielens_lab.grading.similarity import FAILURE_WEIGHT, SharedFailure, compare_class
+from movielens_lab.grading.studentcode import ADDED_SLOT
 from movielens_lab.paths import LAB, student_notebook
 
 THRESHOLD = 0.5
@@ -47,7 +48,7 @@ def test_renamed_names_and_reordered_helper_cells_still_match_cell_by_cell(every
     pair = every_pair.pairs[0]
     assert (pair.left, pair.right) == ("helpers_a", "helpers_b") and pair.code > 0.9
     helpers = [(m.left.source.split("(")[0], m.right.source.split("(")[0]) for m in pair.matches
-               if m.left.slot == similarity.ADDED_SLOT]
+               if m.left.slot == ADDED_SLOT]
     assert helpers == [("def mean_per_id", "def average_by_key"), ("def absolute_error", "def mae_of"),
                        ("def best_rows", "def top_by")]  # in the first's order, each with its renamed copy
     (baselines,) = [m for m in pair.matches if m.left.slot == "baselines"]
@@ -103,22 +104,3 @@ def test_a_student_without_an_executed_notebook_is_left_out(graded: Path, tmp_pa
     (out / "executed" / "helpers_b.ipynb").write_text("not JSON")
     found = compare_class(read_class(out), THRESHOLD)
     assert found.left_out == ["helpers_b", "mistake_b"] and not found.pairs
-
-
-@pytest.mark.slow  # starts two processes that import the grader (seconds each on a busy machine)
-def test_reading_in_processes_finds_the_same_pairs(graded: Path, every_pair: similarity.Similarity,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(similarity, "PARALLEL_FROM", 2)
-    found = compare_class(read_class(graded), 1e-9, jobs=2)
-    assert [(p.left, p.right, round(p.score, 9)) for p in found.pairs] == [
-        (p.left, p.right, round(p.score, 9)) for p in every_pair.pairs]
-
-
-def test_cells_are_read_with_their_sections_and_slots(graded: Path) -> None:
-    cells = similarity.read_cells(graded / "executed" / "helpers_b.ipynb")
-    assert cells is not None
-    added = [(c.section, c.source.split("(")[0]) for c in cells if c.slot == similarity.ADDED_SLOT]
-    assert added == [("test_sparse", "def top_by"), ("test_split", "def mae_of"), ("test_split", "def average_by_key")]
-    answers = [(c.slot, c.section) for c in cells if c.slot != similarity.ADDED_SLOT]
-    assert answers[:2] == [("movies", "test_movies"), ("ratings", "test_ratings")] and len(answers) == 11
-    assert all(c.normalised and "V" in c.normalised for c in cells)

@@ -18,7 +18,8 @@ from ..files import atomic_write
 from ..tables import csv_safe
 from .classresults import ClassResults
 from .document import Block, Bullets, Heading, Listing, Paragraph, SideBySide, Table
-from .similarity import ADDED_SLOT, FAILURE_WEIGHT, K, MIN_OWN, Cell, Pair, Similarity, compare_class
+from .similarity import FAILURE_WEIGHT, K, MIN_OWN, Pair, Similarity, compare_class
+from .studentcode import ADDED_SLOT, Cell
 
 CSV_FILE = "similar_submissions.csv"
 SHOWN = 30

@@ -1,47 +1,45 @@
 """Similar submissions: pairs of students whose answers are more alike than independent work usually is.
 
 Read from a grading folder after grading, so that ``report`` can redo it: each student's answer
-cells and added cells from ``executed/STUDENT.ipynb`` (the rebuilt notebook as it ran; answer
-cells keep their nbgrader metadata, added cells ``rebuild.ADDED``), the released notebook from
-``course/release/``, and the failed checks from the records (``ClassResults``).
+cells and added cells from ``executed/STUDENT.ipynb`` (``studentcode``), the released notebook
+from ``course/release/``, and the failed checks from the records (``ClassResults``).
 
 How (MOSS's and Dolos's method, with copydetect's tokenizer and fingerprints):
 
-1. Each cell is normalised by ``copydetect.utils.filter_code`` (Pygments tokens; names become
-   V, F or O, strings S; spaces and comments go) and fingerprinted
-   (``get_document_fingerprints``): every k-gram of ``K`` normalised characters (window 1: all
+1. Each cell, normalised (``studentcode``), is fingerprinted (``get_document_fingerprints``): every k-gram of ``K`` normalised characters (window 1: all
    of them, so the result does not depend on Python's per-process string hashes).
 2. The fingerprints of the released notebook's code (what it gives) are dropped, and those more
    than ``common_limit`` students share (the code every correct answer has). What is left is a
    student's own code.
 3. An index of the own fingerprints, per answer cell (a student's added cells form one slot, so
-   helpers moved about still meet), counts what each pair shares; only the pairs whose count
-   could reach the threshold are compared cell by cell (``copydetect.compare_files``), which
-   gives the matching stretches of code.
-4. A pair's similarity is the share of their own code that matches the other's, plus
-   ``FAILURE_WEIGHT / (n - 1)`` for every failed check both got in the same section with the
-   same hint, ``n`` students having got it (the rarer, the stronger), at most 1.
+   helpers moved about still meet), sums for every pair the fingerprints both hold, each
+   counted ``discount(n)`` (1 / sqrt(n - 1)) when ``n`` students hold it: a fragment shared by
+   two counts fully, one shared by a few less. Over the two students' own code, that is the
+   pair's code similarity. Only the pairs that reach the threshold are then compared cell by
+   cell (``copydetect.compare_files``), for the matching stretches of code the report shows.
+4. A pair's similarity is its code similarity plus ``FAILURE_WEIGHT * discount(n)`` for every
+   failed check both got in the same section with the same hint, ``n`` students having got it
+   (the rarer, the stronger), at most 1.
 """
 
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 from collections import defaultdict
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
 
 import numpy as np
 from copydetect import compare_files
-from copydetect.utils import filter_code, get_document_fingerprints, get_token_coverage
+from copydetect.utils import get_document_fingerprints, get_token_coverage
 
 from .classresults import ClassResults
 from .hints import UNGRADED, hints_of
 from .rebuild import ADDED
+from .studentcode import Cell, normalised, read_all, source_of
 
 EXECUTED = "executed"
 """The grading folder's executed notebooks (``batch.EXECUTED``)."""
@@ -56,24 +54,6 @@ MIN_OWN = 300
 a few shared lines do not make a pair."""
 FAILURE_WEIGHT = 0.2
 """What one failed check, with the same hint in the same section, adds when only the two students got it."""
-PARALLEL_FROM = 100
-"""From this many students on, the notebooks are read and normalised by one process per core."""
-ADDED_SLOT = ""
-"""The slot of the cells a student added (answer cells' slots are their grade_ids)."""
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One cell of a student's own code, normalised."""
-
-    slot: str
-    """The answer cell's grade_id, or ``ADDED_SLOT``."""
-    section: str
-    """The grade_id of the test cell after it (its section); empty after the last test."""
-    source: str
-    normalised: str
-    offsets: np.ndarray = field(compare=False, repr=False)
-    """copydetect's map from positions in ``normalised`` back to ``source``."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -148,47 +128,6 @@ def released_notebook(folder: Path, assignment: str) -> Path:
     return folder / "course" / "release" / assignment / f"{assignment}.ipynb"
 
 
-def _nbgrader(cell: dict) -> dict:
-    meta = cell.get("metadata")
-    value = meta.get("nbgrader") if isinstance(meta, dict) else None
-    return value if isinstance(value, dict) else {}
-
-
-def _source(cell: dict) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else str(source)
-
-
-def _normalised(code: str) -> tuple[str, np.ndarray]:
-    return filter_code(code, "cell.py", "python")
-
-
-def student_cells(nb: dict) -> list[Cell]:
-    """A rebuilt notebook's answer and added code cells (its JSON), with the section each belongs to."""
-    cells, pending = [], []
-    for raw in nb.get("cells", []):
-        if not isinstance(raw, dict) or raw.get("cell_type") != "code":
-            continue
-        meta = _nbgrader(raw)
-        if meta.get("grade"):
-            cells += [(slot, meta.get("grade_id", ""), source) for slot, source in pending]
-            pending = []
-        elif meta.get("solution") or (raw.get("metadata") or {}).get(ADDED):
-            slot = meta.get("grade_id") if meta.get("solution") else ADDED_SLOT
-            pending.append((str(slot), _source(raw)))
-    cells += [(slot, "", source) for slot, source in pending]
-    return [Cell(slot, section, source, *_normalised(source)) for slot, section, source in cells if source.strip()]
-
-
-def read_cells(path: Path) -> list[Cell] | None:
-    """The student cells of the executed notebook at ``path``; None when there is none (or it is not JSON)."""
-    try:
-        nb = json.loads(path.read_bytes())
-    except (OSError, ValueError):
-        return None
-    return student_cells(nb) if isinstance(nb, dict) else None
-
-
 @dataclass(frozen=True)
 class Given:
     """What the released notebook gives: the fingerprints and the lines of its code cells."""
@@ -204,8 +143,8 @@ def read_given(released: Path) -> Given | None:
         nb = json.loads(released.read_bytes())
     except (OSError, ValueError):
         return None
-    code = [_source(cell) for cell in nb.get("cells", []) if cell.get("cell_type") == "code"]
-    return Given(frozenset().union(*(get_document_fingerprints(_normalised(c)[0], K, 1)[0] for c in code)),
+    code = [source_of(cell) for cell in nb.get("cells", []) if cell.get("cell_type") == "code"]
+    return Given(frozenset().union(*(get_document_fingerprints(normalised(c)[0], K, 1)[0] for c in code)),
                  frozenset(line.strip() for c in code for line in c.splitlines()))
 
 
@@ -221,7 +160,7 @@ def _failures(results: ClassResults) -> dict[str, set[tuple[str, str]]]:
             for row in results.rows}
 
 
-def discount(students: int) -> float:
+def discount(students: int | np.ndarray) -> float | np.ndarray:
     """What a fragment or a failed check that ``students`` share says about any two of them (2: everything)."""
     return (students - 1) ** -0.5
 
@@ -235,11 +174,12 @@ class ClassIndex:
         self.salts: dict[str, int] = {}
         keys, owners = [], []
         for s, row in enumerate(cells):
-            mine = set()
+            parts = [np.zeros(0, np.int64)]
             for cell, (hashes, _) in zip(row, self.raw[s]):
-                salt = self.salts.setdefault(cell.slot, hash(("slot", cell.slot)) & 0x7FFFFFFFFFFFFFFF)
-                mine.update(h ^ salt for h in hashes if h not in given.hashes)
-            keys.append(np.fromiter(mine, np.int64, len(mine)))
+                own = hashes - given.hashes
+                parts.append(np.fromiter(own, np.int64, len(own)) ^ self._salt(cell.slot))
+            mine = np.unique(np.concatenate(parts))
+            keys.append(mine)
             owners.append(np.full(len(mine), s, np.int64))
         key, owner = (np.concatenate(keys), np.concatenate(owners)) if keys else (np.zeros(0, np.int64),) * 2
         unique, inverse, df = np.unique(key, return_inverse=True, return_counts=True)
@@ -249,6 +189,10 @@ class ClassIndex:
         rare = (posting_df >= 2) & (posting_df <= limit)
         self.shared = _pair_weights(inverse[rare], owner[rare], discount(posting_df[rare]), len(students))
         self._prints: dict[int, list[Print]] = {}
+
+    def _salt(self, slot: str) -> int:
+        """What a slot's fingerprints are XORed with in the index, so that only the same slot's match."""
+        return self.salts.setdefault(slot, hash(("slot", slot)) & 0x7FFFFFFFFFFFFFFF)
 
     def code_shares(self) -> dict[tuple[int, int], float]:
         """Each pair that shares own code (by position, the first first), with the share of their own code it is,
@@ -262,7 +206,7 @@ class ClassIndex:
         return self._prints[s]
 
     def _own(self, cell: Cell, hashes: set[int], where: dict[int, list[int]]) -> Print:
-        salt = self.salts[cell.slot]
+        salt = self._salt(cell.slot)
         own = {h for h in hashes if h not in self.given.hashes and h ^ salt not in self.common}
         idx = {h: where[h] for h in own}
         return Print(cell, own, idx, int(get_token_coverage(idx, K, len(cell.normalised))))
@@ -338,14 +282,6 @@ def failure_score(failures: Iterable[SharedFailure]) -> float:
     return sum(FAILURE_WEIGHT * discount(f.students) for f in failures)
 
 
-def _read_all(paths: list[Path], jobs: int) -> list[list[Cell] | None]:
-    """``read_cells`` of every path, by ``jobs`` processes for a large class (Pygments' tokenizer takes the time)."""
-    if jobs < 2 or len(paths) < PARALLEL_FROM:
-        return [read_cells(path) for path in paths]
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return list(pool.map(read_cells, paths, chunksize=max(1, len(paths) // (4 * jobs))))
-
-
 def compare_class(results: ClassResults, threshold: float, jobs: int | None = None) -> Similarity:
     """The pairs of ``results``' students whose similarity reaches ``threshold``, most similar first.
 
@@ -354,7 +290,7 @@ def compare_class(results: ClassResults, threshold: float, jobs: int | None = No
     folder = results.folder
     graded = [row.student for row in results.rows if row.status != "invalid"]
     jobs = len(os.sched_getaffinity(0)) if jobs is None else jobs
-    code = dict(zip(graded, _read_all([folder / EXECUTED / f"{s}.ipynb" for s in graded], jobs)))
+    code = dict(zip(graded, read_all([folder / EXECUTED / f"{s}.ipynb" for s in graded], ADDED, jobs)))
     students = [s for s, cells in code.items() if cells is not None]
     left_out = [row.student for row in results.rows if code.get(row.student) is None]
     given = read_given(released_notebook(folder, results.assignment))
