@@ -116,10 +116,10 @@ def _blocks(found: Similarity, names: dict[str, str], titles: dict[str, str]) ->
             blocks += [Paragraph("Failed checks both got, with the same hint:"),
                        Bullets([_failure(f.section, f.hint, f.students, titles) for f in pair.failures])]
         for match in pair.matches:
+            moved = (match.right.section, match.right.slot) != (match.left.section, match.left.slot)
             blocks.append(SideBySide(_cell(match.left, titles),
                                      Listing(left, match.left.source.splitlines(), match.left_lines),
-                                     Listing(f"{right}: {_cell(match.right, titles)}" if match.right.section
-                                             != match.left.section or match.right.slot != match.left.slot else right,
+                                     Listing(f"{right}: {_cell(match.right, titles)}" if moved else right,
                                              match.right.source.splitlines(), match.right_lines)))
     if len(found.pairs) > SHOWN:
         blocks.append(Paragraph(f"The other {len(found.pairs) - SHOWN} pairs are in the table above and in "

@@ -38,7 +38,6 @@ from copydetect.utils import get_document_fingerprints, get_token_coverage
 
 from .classresults import ClassResults
 from .hints import UNGRADED, hints_of
-from .rebuild import ADDED
 from .studentcode import Cell, normalised, read_all, source_of
 
 EXECUTED = "executed"
@@ -282,6 +281,11 @@ def failure_score(failures: Iterable[SharedFailure]) -> float:
     return sum(FAILURE_WEIGHT * discount(f.students) for f in failures)
 
 
+def default_jobs() -> int:
+    """The processes that read a class: one per core this process may use."""
+    return len(os.sched_getaffinity(0))
+
+
 def compare_class(results: ClassResults, threshold: float, jobs: int | None = None) -> Similarity:
     """The pairs of ``results``' students whose similarity reaches ``threshold``, most similar first.
 
@@ -289,8 +293,8 @@ def compare_class(results: ClassResults, threshold: float, jobs: int | None = No
     """
     folder = results.folder
     graded = [row.student for row in results.rows if row.status != "invalid"]
-    jobs = len(os.sched_getaffinity(0)) if jobs is None else jobs
-    code = dict(zip(graded, read_all([folder / EXECUTED / f"{s}.ipynb" for s in graded], ADDED, jobs)))
+    jobs = default_jobs() if jobs is None else jobs
+    code = dict(zip(graded, read_all([folder / EXECUTED / f"{s}.ipynb" for s in graded], jobs)))
     students = [s for s, cells in code.items() if cells is not None]
     left_out = [row.student for row in results.rows if code.get(row.student) is None]
     given = read_given(released_notebook(folder, results.assignment))

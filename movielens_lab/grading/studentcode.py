@@ -2,10 +2,8 @@
 
 An executed notebook is the student's notebook rebuilt by the grader as it ran: its answer cells
 keep their nbgrader metadata (``solution``, ``grade_id``) and the cells the student added a
-metadata key of their own (``rebuild.ADDED``, passed in: this module imports nothing of the
-grader, so that the processes that read a large class start fast). Normalised by
-``copydetect.utils.filter_code``: Pygments tokens, names become V, F or O and strings S, spaces
-and comments go.
+metadata key of their own (``rebuild.ADDED``). Normalised by ``copydetect.utils.filter_code``:
+Pygments tokens, names become V, F or O and strings S, spaces and comments go.
 """
 
 from __future__ import annotations
@@ -14,17 +12,17 @@ import json
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 
 import numpy as np
 from copydetect.utils import filter_code
 
+from .rebuild import ADDED
+
 ADDED_SLOT = ""
 """The slot of the cells a student added (answer cells' slots are their grade_ids)."""
-PARALLEL_FROM = 300
-"""From this many notebooks on, they are read by one process per core (Pygments' tokenizer takes the time; a
-process takes a second or two to start)."""
+PARALLEL_FROM = 100
+"""From this many notebooks on, they are read by one forked process per core (Pygments' tokenizer takes the time)."""
 
 
 @dataclass(frozen=True)
@@ -58,9 +56,9 @@ def normalised(code: str) -> tuple[str, np.ndarray]:
     return filter_code(code, "cell.py", "python")
 
 
-def student_cells(nb: dict, added: str) -> list[Cell]:
-    """A rebuilt notebook's (its JSON) non-empty answer cells and code cells added (metadata key ``added``), with
-    the section each belongs to."""
+def student_cells(nb: dict) -> list[Cell]:
+    """A rebuilt notebook's (its JSON) non-empty answer cells and the code cells the student added, with the section
+    each belongs to."""
     cells, pending = [], []
     for raw in nb.get("cells", []):
         if not isinstance(raw, dict) or raw.get("cell_type") != "code":
@@ -69,26 +67,26 @@ def student_cells(nb: dict, added: str) -> list[Cell]:
         if meta.get("grade"):
             cells += [(slot, str(meta.get("grade_id", "")), source) for slot, source in pending]
             pending = []
-        elif meta.get("solution") or (raw.get("metadata") or {}).get(added):
+        elif meta.get("solution") or (raw.get("metadata") or {}).get(ADDED):
             slot = meta.get("grade_id") if meta.get("solution") else ADDED_SLOT
             pending.append((str(slot), source_of(raw)))
     cells += [(slot, "", source) for slot, source in pending]
     return [Cell(slot, section, source, *normalised(source)) for slot, section, source in cells if source.strip()]
 
 
-def read_cells(path: Path, added: str) -> list[Cell] | None:
+def read_cells(path: Path) -> list[Cell] | None:
     """``student_cells`` of the executed notebook at ``path``; None when there is none (or it is not JSON)."""
     try:
         nb = json.loads(path.read_bytes())
     except (OSError, ValueError):
         return None
-    return student_cells(nb, added) if isinstance(nb, dict) else None
+    return student_cells(nb) if isinstance(nb, dict) else None
 
 
-def read_all(paths: list[Path], added: str, jobs: int) -> list[list[Cell] | None]:
-    """``read_cells`` of every path; by ``jobs`` processes from ``PARALLEL_FROM`` paths on."""
-    read = partial(read_cells, added=added)
-    if jobs < 2 or len(paths) < PARALLEL_FROM:
-        return [read(path) for path in paths]
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return list(pool.map(read, paths, chunksize=max(1, len(paths) // (4 * jobs))))
+def read_all(paths: list[Path], jobs: int) -> list[list[Cell] | None]:
+    """``read_cells`` of every path; by ``jobs`` processes from ``PARALLEL_FROM`` paths on, where processes can be
+    forked (they start at once, with all this one has imported, and need no ``__main__`` guard of the caller)."""
+    if jobs < 2 or len(paths) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+        return [read_cells(path) for path in paths]
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(read_cells, paths, chunksize=max(1, len(paths) // (4 * jobs))))
