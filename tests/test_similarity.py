@@ -11,12 +11,12 @@ import pytest
 
 from corpus import blank
 from fixtures.gradingdir import Known, write_grading_folder
-from fixtures.similarclass import COPIES, OTHER_USER, STUDENTS, sections, write_similar_class
+from fixtures.similarclass import COPIES, HELPER_BASELINES, HELPERS, LOOP_CURVES, OTHER_USER, STUDENTS, sections, write_similar_class
 from movielens_lab.grading import similarity
 from movielens_lab.grading.classresults import read_class
 from movielens_lab.grading.rebuild import read_cells, rebuild
 from movielens_lab.grading.similarity import FAILURE_WEIGHT, SharedFailure, compare_class
-from movielens_lab.grading.studentcode import ADDED_SLOT
+from movielens_lab.grading.studentcode import ADDED_SLOT, Cell, normalised
 from movielens_lab.paths import LAB, student_notebook
 
 THRESHOLD = 0.5
@@ -104,3 +104,12 @@ def test_a_student_without_an_executed_notebook_is_left_out(graded: Path, tmp_pa
     (out / "executed" / "helpers_b.ipynb").write_text("not JSON")
     found = compare_class(read_class(out), THRESHOLD)
     assert found.left_out == ["helpers_b", "mistake_b"] and not found.pairs
+
+
+def test_a_fragment_more_students_share_counts_for_less() -> None:
+    code = "\n\n".join([*HELPERS, HELPER_BASELINES, LOOP_CURVES])
+    helpers = [Cell(ADDED_SLOT, "", code, *normalised(code))]
+    two = similarity.ClassIndex(["a", "b"], [helpers] * 2, similarity.Given(), 10).code_shares()
+    three = similarity.ClassIndex(["a", "b", "c"], [helpers] * 3, similarity.Given(), 10).code_shares()
+    assert two == {(0, 1): pytest.approx(1.0)}  # all their own code, and more than MIN_OWN of it
+    assert three == {pair: pytest.approx(2 ** -0.5) for pair in [(0, 1), (0, 2), (1, 2)]}
