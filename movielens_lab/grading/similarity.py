@@ -143,7 +143,7 @@ def read_given(released: Path) -> Given | None:
     except (OSError, ValueError):
         return None
     code = [source_of(cell) for cell in nb.get("cells", []) if cell.get("cell_type") == "code"]
-    return Given(frozenset().union(*(get_document_fingerprints(normalised(c)[0], K, 1)[0] for c in code)),
+    return Given(frozenset().union(*(_fingerprints(normalised(c)[0])[0] for c in code)),
                  frozenset(line.strip() for c in code for line in c.splitlines()))
 
 
@@ -168,14 +168,13 @@ class ClassIndex:
     """The own fingerprints of a class, the index of what each pair shares, and the cells two students match in."""
 
     def __init__(self, students: list[str], cells: list[list[Cell]], given: Given, limit: int):
-        self.cells, self.given, self.limit = cells, given, limit
-        self.raw = [[get_document_fingerprints(c.normalised, K, 1) for c in row] for row in cells]
+        self.cells, self.given = cells, given
         self.salts: dict[str, int] = {}
         keys, owners = [], []
         for s, row in enumerate(cells):
             parts = [np.zeros(0, np.int64)]
-            for cell, (hashes, _) in zip(row, self.raw[s]):
-                own = hashes - given.hashes
+            for cell in row:
+                own = _fingerprints(cell.normalised)[0] - given.hashes
                 parts.append(np.fromiter(own, np.int64, len(own)) ^ self._salt(cell.slot))
             mine = np.unique(np.concatenate(parts))
             keys.append(mine)
@@ -199,12 +198,13 @@ class ClassIndex:
         return {(a, b): 2 * weight / (self.own[a] + self.own[b]) for (a, b), weight in self.shared.items()}
 
     def prints(self, s: int) -> list[Print]:
-        """Student ``s``'s cells, with their own fingerprints only."""
+        """Student ``s``'s cells, with their own fingerprints only (made again: the index keeps only its keys)."""
         if s not in self._prints:
-            self._prints[s] = [self._own(cell, *raw) for cell, raw in zip(self.cells[s], self.raw[s])]
+            self._prints[s] = [self._own(cell) for cell in self.cells[s]]
         return self._prints[s]
 
-    def _own(self, cell: Cell, hashes: set[int], where: dict[int, list[int]]) -> Print:
+    def _own(self, cell: Cell) -> Print:
+        hashes, where = _fingerprints(cell.normalised)
         salt = self._salt(cell.slot)
         own = {h for h in hashes if h not in self.given.hashes and h ^ salt not in self.common}
         idx = {h: where[h] for h in own}
@@ -238,6 +238,11 @@ class ClassIndex:
             touched.update(range(first, source.count("\n", 0, max(int(end) - 1, int(start))) + 1))
         return frozenset(k for k in touched if k < len(lines) and lines[k].strip()
                          and lines[k].strip() not in self.given.lines)
+
+
+def _fingerprints(code: str) -> tuple[set[int], dict[int, list[int]]]:
+    """The hash of every k-gram of normalised ``code``, and where each is."""
+    return get_document_fingerprints(code, K, 1)
 
 
 def _pair_weights(keys: np.ndarray, owners: np.ndarray, weights: np.ndarray, students: int
