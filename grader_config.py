@@ -10,6 +10,11 @@ c.LabGrader.memory_limit_mb = 4096
 # All a submission may write (its working folder and /tmp, a tmpfs: held in memory), with room for
 # the grader's export of its variables (up to ~150 MB on the full data set).
 c.LabGrader.disk_limit_mb = 1024
+# After grading, the class report compares the students' answers and lists the pairs whose similarity
+# (0 to 1: the share of their own code that matches, plus their rare shared mistakes) reaches the
+# threshold, also in similar_submissions.csv: a reason to look, not a verdict. False: no comparison.
+c.LabGrader.similarity = True
+c.LabGrader.similarity_threshold = 0.5
 
 # The course's assignments, in order; the first is the default of every command's --assignment.
 # Each is named like its notebooks (solutions/<name>.ipynb, the nbgrader source; notebooks/<name>.ipynb,

@@ -11,7 +11,7 @@ import copy
 import difflib
 from pathlib import Path
 
-from traitlets import Dict, Float, Integer, List, Unicode
+from traitlets import Bool, Dict, Float, Integer, List, Unicode
 from traitlets.config import Config, Configurable
 from traitlets.config.loader import PyFileConfigLoader
 
@@ -40,6 +40,10 @@ class LabGrader(Configurable):
                                     "is better)}; empty: no leaderboard").tag(config=True)
     reveals = List(Unicode(), help="assignments whose answers this one's given cells hold: `release` says to hand it "
                                    "out only after their deadline").tag(config=True)
+    similarity = Bool(True, help="compare the class's answers after grading: the class report's Similar submissions "
+                                 "and similar_submissions.csv (False: neither)").tag(config=True)
+    similarity_threshold = Float(0.5, help="the similarity, from 0 to 1, from which the report lists a pair of "
+                                           "students").tag(config=True)
     assignments = Dict(value_trait=Dict(), help="the course's assignments, by name, in order (the first is the "
                                                 "default): each one's LabGrader settings that differ from the "
                                                 "values above; empty: the one `assignment`").tag(config=True)

@@ -1,4 +1,4 @@
-"""The package's one table renderer: rows of cells as a markdown table or as aligned text."""
+"""The package's one table renderer: rows of cells as a markdown table or as aligned text; CSV cells made safe."""
 
 from __future__ import annotations
 
@@ -21,3 +21,12 @@ def render(header: Sequence[str], rows: Iterable[Sequence[str]], align: str = ""
     widths = [max(len(cells[i]) for cells in lines) for i in range(len(header))]
     text = ["  ".join(f"{c:{a}{w}}" for c, a, w in zip(cells, align, widths)).rstrip() for cells in lines]
     return "\n".join([text[0], "-" * len(text[0]), *text[1:]])
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet read a CSV cell as a formula."""
+
+
+def csv_safe(cell: str) -> str:
+    """``cell`` as a spreadsheet shows it as text: a leading ' before a start that would make it a formula."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell

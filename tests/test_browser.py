@@ -5,7 +5,8 @@ Run menu and reads the page; then opens the feedback page that ``grade`` wrote f
 submission. And a student's first contact, offline, with no data: the freshly released
 notebooks open unmodified and without nbgrader's instructor tools, their data cells end with one
 clean message, whose command writes the twin where the notebook and ``check`` (run from the
-project's root) then find it. Screenshots go to ``$MOVIELENS_SCREENSHOTS`` (default ``out/screenshots``).
+project's root) then find it. The instructor opens the class report, and the similar submissions of a class
+with two pairs of copies. Screenshots go to ``$MOVIELENS_SCREENSHOTS`` (default ``out/screenshots``).
 """
 
 from __future__ import annotations
@@ -38,11 +39,13 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from corpus import CASES, POINTS, completed
 from fixtures.offline import offline_env
+from fixtures.similarclass import write_similar_class
 from test_student_notebook import RESTART
 from movielens_lab.config import lab_settings
 from movielens_lab.grading.batch import grade
 from movielens_lab.grading.course import release
 from movielens_lab.grading.judge.spec import section_titles, split_hidden
+from movielens_lab.grading.report import report
 from movielens_lab.grading.results import is_test
 from movielens_lab.paths import LAB, LAB_2, SOLUTION_NOTEBOOK
 
@@ -429,3 +432,44 @@ def test_the_messages_command_gives_the_notebook_and_check_from_the_root_the_sam
     assert len(sections) == len(POINTS) and all("FAILED" in line for line in sections), checked.stdout
     assert "movies needs the columns MovieID, Title, Genres" in checked.stdout  # the tests ran on the data
     assert "_LabCheck" not in checked.stdout and "could not be downloaded" not in checked.stdout
+
+
+@pytest.fixture(scope="module")
+def similar_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The report of a graded class of corpus styles with two pairs of copies (``fixtures.similarclass``)."""
+    folder = write_similar_class(tmp_path_factory.mktemp("similar") / "grading")
+    report(folder)
+    return folder / "report.html"
+
+
+def test_similar_submissions_show_the_copies_side_by_side_with_the_matching_lines_marked(
+        browser: WebDriver, similar_report: Path, screenshots: Path) -> None:
+    browser.get(similar_report.as_uri())
+    heading = browser.find_element(By.XPATH, "//h2[starts-with(., 'Similar submissions')]")
+    assert heading.text == "Similar submissions (2)"
+    assert "a reason to look at the two notebooks, not a verdict" in browser.find_element(By.TAG_NAME, "body").text
+    table = heading.find_element(By.XPATH, "following::table[1]")
+    assert [[td.text for td in row.find_elements(By.TAG_NAME, "td")][:4]
+            for row in table.find_elements(By.CSS_SELECTOR, "tbody tr")] == [
+        ["1", "helpers_a", "helpers_b", "0.99"], ["2", "mistake_a", "mistake_b", "0.95"]]
+    pairs = browser.find_elements(By.CSS_SELECTOR, "figure.side-by-side")
+    assert len(pairs) == 7
+    left, right = pairs[0].find_elements(By.CSS_SELECTOR, ".listing")
+    assert abs(left.location["y"] - right.location["y"]) < 2  # side by side, not one under the other
+    assert left.location["x"] + left.size["width"] <= right.location["x"]
+    assert left.find_element(By.TAG_NAME, "p").text == "helpers_a"
+    assert right.find_element(By.TAG_NAME, "p").text.startswith("helpers_b: 4. Training and test sets")
+    marks = [m.text for m in left.find_elements(By.TAG_NAME, "mark")]
+    assert marks[0] == "def mean_per_id(ids, values, size, fallback):" and len(marks) == 10
+    assert right.find_elements(By.TAG_NAME, "mark")[0].text == "def average_by_key(keys, vals, length, default):"
+    colour = browser.execute_script("return getComputedStyle(arguments[0]).backgroundColor",
+                                     left.find_element(By.TAG_NAME, "mark"))
+    assert colour == "rgb(255, 224, 138)"
+    mistake = browser.find_element(By.XPATH, "//h3[starts-with(., '2. mistake_a and mistake_b')]")
+    assert "predictions for a different user do not match (2 students got it)" in mistake.find_element(
+        By.XPATH, "following::ul[1]").text
+    browser.execute_script("arguments[0].scrollIntoView()", heading)
+    browser.save_screenshot(screenshots / "similar_submissions.png")
+    browser.execute_script("arguments[0].scrollIntoView()", mistake)
+    browser.save_screenshot(screenshots / "similar_mistake_pair.png")
+    pairs[0].screenshot(str(screenshots / "similar_pair.png"))

@@ -1,8 +1,8 @@
-"""The one table renderer: markdown for the benchmarks' READMEs, aligned text for the terminal."""
+"""The one table renderer: markdown for the benchmarks' READMEs, aligned text for the terminal; safe CSV cells."""
 
 from __future__ import annotations
 
-from movielens_lab.tables import render
+from movielens_lab.tables import csv_safe, render
 
 HEADER = ["task", "seconds", "met"]
 ROWS = [["parse", "0.14", "yes"], ["per-movie means", "12.5", "NO"]]
@@ -25,3 +25,8 @@ def test_text_aligns_each_column_to_its_widest_cell() -> None:
 def test_text_has_no_trailing_spaces() -> None:
     assert render(["", "this run", "reference"], [["ratings", "1,000", ""]], ">>>").splitlines() == [
         "         this run  reference", "-" * 28, "ratings     1,000"]
+
+
+def test_csv_safe_neutralises_what_a_spreadsheet_would_run() -> None:
+    assert [csv_safe(c) for c in ["=SUM(A1)", "+1", "-2+3", "@cmd", "\tx", "\rx", "plain", "a=b", ""]] == [
+        "'=SUM(A1)", "'+1", "'-2+3", "'@cmd", "'\tx", "'\rx", "plain", "a=b", ""]

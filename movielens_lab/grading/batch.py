@@ -198,7 +198,7 @@ def grade_submissions(subs: list[Submission], settings: LabGrader, known: Assign
     run = replace(run, graded=len(todo), seconds=time.monotonic() - started, finished=finished_now())
     rows = [with_collect_notes(o, by_id[o.student]) for o in everyone]
     if manifest is None:
-        publish(out, rows, batch.settings.points, batch.settings.bonus, run, roster)
+        publish(out, rows, batch.settings.points, batch.settings.bonus, run, roster, batch.settings)
     else:
         print(summary_table(rows, max_total(batch.settings.points, batch.settings.bonus)))
         manifest.finish(out, run)
@@ -208,11 +208,12 @@ def grade_submissions(subs: list[Submission], settings: LabGrader, known: Assign
 
 
 def publish(out: Path, rows: list[Outcome], points: dict[str, float], bonus: list[str], run: RunFacts,
-            roster: Path | None) -> None:
-    """The end of grading a whole class: print the summary table, write run.json and the report."""
+            roster: Path | None, settings: LabGrader) -> None:
+    """The end of grading a whole class: print the summary table, write run.json and the report (``settings``:
+    the assignment's, for its similar submissions)."""
     print(summary_table(rows, max_total(points, bonus)))
     print(f"{run.assignment}: grades: {out / 'grades.csv'}; feedback and results.json: {out / 'students'}/<student>/")
-    report.finish(out, run, roster)
+    report.finish(out, run, settings, roster)
 
 
 def grading_secret(out: Path) -> str:

@@ -2,13 +2,15 @@
 
 HTML embeds figures as base64 PNG ``data:`` URIs with their alt text, and carries its own
 style: it opens from disk with no network. Markdown gives each figure's alt text in its place
-(the table beside every figure holds its numbers).
+(the table beside every figure holds its numbers). Code listings to compare stand side by side in
+HTML, their marked lines highlighted, and one after the other in Markdown.
 """
 
 from __future__ import annotations
 
 import base64
 import html
+import re
 from dataclasses import dataclass
 
 STYLE = """
@@ -18,6 +20,12 @@ th, td { border: 1px solid #bbb; padding: 0.25rem 0.5rem; text-align: left; vert
 caption { text-align: left; font-weight: bold; padding: 0.25rem 0; }
 img { max-width: 100%; height: auto; }
 figcaption { font-style: italic; }
+.side-by-side { display: grid; grid-template-columns: 1fr 1fr; gap: 0.75rem; margin: 0.5rem 0 1.5rem; }
+.side-by-side > figcaption { grid-column: 1 / -1; }
+.listing p { margin: 0 0 0.25rem; font-weight: bold; }
+.listing pre { margin: 0; padding: 0.5rem; background: #f6f6f6; font-size: 0.8rem; white-space: pre-wrap;
+               overflow-wrap: anywhere; }
+.listing mark { display: inline-block; width: 100%; background: #ffe08a; box-shadow: -0.5rem 0 0 #b8860b; }
 """
 
 
@@ -52,7 +60,26 @@ class Figure:
     caption: str
 
 
-Block = Heading | Paragraph | Bullets | Table | Figure
+@dataclass(frozen=True)
+class Listing:
+    """Code with some of its lines marked."""
+
+    caption: str
+    lines: list[str]
+    marked: frozenset[int]
+    """Indices of the marked lines."""
+
+
+@dataclass(frozen=True)
+class SideBySide:
+    """Two listings to compare: side by side in HTML, one after the other in Markdown (marked lines start with »)."""
+
+    caption: str
+    left: Listing
+    right: Listing
+
+
+Block = Heading | Paragraph | Bullets | Table | Figure | SideBySide
 
 
 def to_markdown(title: str, blocks: list[Block]) -> str:
@@ -68,6 +95,12 @@ def to_markdown(title: str, blocks: list[Block]) -> str:
         elif isinstance(block, Table):
             lines += [f"**{block.caption}**", "", _md_row(block.header), _md_row(["---"] * len(block.header))]
             lines += [_md_row(row) for row in block.rows] + [""]
+        elif isinstance(block, SideBySide):
+            lines += [f"**{block.caption}**", ""]
+            for listing in (block.left, block.right):
+                fence = "~" * max([3, *(len(run) + 1 for line in listing.lines for run in re.findall("~+", line))])
+                lines += [f"{listing.caption}:", "", fence, *(("» " if k in listing.marked else "  ") + line
+                                                              for k, line in enumerate(listing.lines)), fence, ""]
         else:
             lines += [f"*{block.caption}* (figure in report.html): {block.alt}", ""]
     return "\n".join(lines)
@@ -94,6 +127,13 @@ def to_html(title: str, blocks: list[Block]) -> str:
             body = "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in block.rows)
             parts.append(f"<table><caption>{e(block.caption)}</caption><thead><tr>{head}</tr></thead>"
                          f"<tbody>{body}</tbody></table>")
+        elif isinstance(block, SideBySide):
+            listings = "".join(
+                f'<div class="listing"><p>{e(side.caption)}</p><pre><code>'
+                + "\n".join(f"<mark>{e(line)}</mark>" if k in side.marked else e(line)
+                            for k, line in enumerate(side.lines))
+                + "</code></pre></div>" for side in (block.left, block.right))
+            parts.append(f'<figure class="side-by-side"><figcaption>{e(block.caption)}</figcaption>{listings}</figure>')
         else:
             data = base64.b64encode(block.png).decode("ascii")
             parts.append(f'<figure><img src="data:image/png;base64,{data}" alt="{e(block.alt)}">'

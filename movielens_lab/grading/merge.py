@@ -53,7 +53,7 @@ def merge(out: Path, *, roster: Path | None = None, config: Path = paths.GRADER_
     with suppress(OSError):
         (out / "work").rmdir()  # the shards' worker folders, once all are gone
     rows = [with_collect_notes(o, by_id[o.student]) for o in outcomes]
-    publish(out, rows, last.points, last.bonus, _facts(ours, len(outcomes)), roster)
+    publish(out, rows, last.points, last.bonus, _facts(ours, len(outcomes)), roster, settings)
     return 0
 
 

@@ -3,8 +3,8 @@
 Built from what ``grade`` wrote (grades.csv, each student's record.json, run.json), so that
 ``python -m movielens_lab report GRADING_DIR`` rebuilds it without grading again. It gives
 the run's facts, the points per section and the totals (figures with their numbers), the
-hints the class got most, the rows that need a person and, with a Canvas roster, who could
-not be matched.
+hints the class got most, the rows that need a person, the pairs of similar submissions
+(``similar_section``) and, with a Canvas roster, who could not be matched.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import lab_settings
+from .. import paths
+from ..config import LabGrader, course_settings, load_config, pick
 from . import canvas, figures
 from .attention import needs_a_person
 from .classresults import ClassResults, Section, read_class
@@ -23,37 +24,51 @@ from ..files import atomic_write
 from .records import STATUSES
 from .hints import common_mistakes
 from .runfacts import RunFacts
+from .similar_section import similar_submissions
 
 HTML_FILE, MD_FILE = "report.html", "report.md"
 BINS = 10
 """Bins of the histogram of totals."""
 
 
-def report(grading_dir: Path, *, roster: Path | None = None) -> int:
+def report(grading_dir: Path, *, roster: Path | None = None, config: Path = paths.GRADER_CONFIG) -> int:
     """Rebuild report.html and report.md in ``grading_dir`` from what ``grade`` wrote there.
 
     With ``roster`` (a Canvas gradebook export), also write canvas_import.csv and list who
-    could not be matched, in the report and on screen.
+    could not be matched, in the report and on screen. ``config``: grader_config.py, whose
+    settings of the folder's assignment say whether and from what similarity to list similar
+    submissions (an assignment it does not list gets its course-wide ``c.LabGrader`` settings).
     """
     results = read_class(Path(grading_dir))
+    return write_report(results, _settings(Path(config), results.assignment), roster)
+
+
+def _settings(config: Path, assignment: str) -> LabGrader:
+    course = course_settings(config)
+    return course.get(assignment) or (pick(course) if not assignment else LabGrader(config=load_config(config)))
+
+
+def write_report(results: ClassResults, settings: LabGrader, roster: Path | None = None) -> int:
+    """Write the report of ``results`` (and, with ``roster``, the Canvas import) with ``settings``."""
     roster_blocks: list[Block] = []
     roster_lines: list[str] = []
-    assignment = results.assignment or lab_settings().assignment
+    assignment = results.assignment or settings.assignment
     if roster is not None:
         matched, column = canvas.write_import(canvas.read_roster(roster), results, assignment)
         roster_blocks, roster_lines = _roster(matched, column), _roster_lines(matched)
     title = f"Class report: {assignment}"
-    blocks = [*_facts(results), *_scores(results), *_mistakes(results), *_review(results), *roster_blocks]
+    blocks = [*_facts(results), *_scores(results), *_mistakes(results), *_review(results),
+              *similar_submissions(results, settings), *roster_blocks]
     atomic_write(results.folder / HTML_FILE, to_html(title, blocks))
     atomic_write(results.folder / MD_FILE, to_markdown(title, blocks))
     print("\n".join([f"class report: {results.folder / HTML_FILE} (and {MD_FILE})", *roster_lines]))
     return 0
 
 
-def finish(grading_dir: Path, facts: RunFacts, roster: Path | None = None) -> None:
+def finish(grading_dir: Path, facts: RunFacts, settings: LabGrader, roster: Path | None = None) -> None:
     """What ``grade`` does last: record the run's facts, then write the report (and the Canvas import)."""
     facts.write(grading_dir)
-    report(grading_dir, roster=roster)
+    write_report(read_class(grading_dir), settings, roster)
 
 
 def _num(value: float) -> str:
