@@ -29,6 +29,12 @@ class LabGrader(Configurable):
     memory_limit_mb = Integer(4096, help="memory a submission's kernel may use, in MiB").tag(config=True)
     disk_limit_mb = Integer(1024, help="space a submission may write in all (its folder and /tmp, held in "
                                        "memory), in MiB").tag(config=True)
+    max_notebook_mb = Integer(50, help="the largest notebook file a submission may be, in MiB: a larger one is not "
+                              "read, and its row says it is too large").tag(config=True)
+    max_cells = Integer(2000, help="the most cells a submitted notebook may have (checked before they are "
+                        "parsed)").tag(config=True)
+    max_cell_kb = Integer(256, help="the largest code cell a submitted notebook may have, in KiB (checked before it "
+                          "is parsed)").tag(config=True)
     min_ratings = Integer(0, help="the fewest ratings its checks are calibrated for: grade and check refuse a "
                           "smaller data set (0: any size)").tag(config=True)
     points = Dict(value_trait=Float(), help="points of each autograder-test cell, by grade_id").tag(config=True)

@@ -85,7 +85,7 @@ def _zip(path: Path, files: dict[str, str | bytes], when: tuple = (2024, 3, 1, 1
 
 
 def _rows(subs: list[Submission]) -> list[tuple]:
-    return [(s.student, s.name, s.lms_user_id, s.attempt, s.submitted_at, s.late) for s in subs]
+    return [(s.student, s.name, s.lms_user_id, s.order, s.submitted_at, s.late) for s in subs]
 
 
 def test_canvas_late_files_resubmissions_and_user_ids(tmp_path: Path, capsys):
@@ -97,14 +97,14 @@ def test_canvas_late_files_resubmissions_and_user_ids(tmp_path: Path, capsys):
     })
     subs = collect(archive, "movielens_lab")
     assert _rows(subs) == [
-        ("libo_102", "libo", "102", 2, "", True),
-        ("libo_103", "libo", "103", 1, "", False),
-        ("nunezjose_7", "núñezjosé", "7", 1, "", False),
+        ("libo_102", "libo", "102", 5553, "", True),
+        ("libo_103", "libo", "103", 5555, "", False),
+        ("nunezjose_7", "núñezjosé", "7", 5554, "", False),
     ]
     assert subs[0].data == b"{resubmitted}"
     assert subs[0].notes == ["2 submissions for this student: graded libo_LATE_102_5553_movielens_lab-1.ipynb "
                              "(newest), ignored libo_LATE_102_5552_movielens_lab.ipynb"]
-    assert capsys.readouterr().out == ("submissions: canvas layout (detected): 4 notebook files, 3 students; "
+    assert capsys.readouterr().out == ("submissions: canvas layout (detected): 4 files, 3 students; "
                                        "1 older attempt not graded (listed in the notes of its student's row)\n")
 
 
@@ -198,10 +198,10 @@ def test_layout_option_overrides_the_guess(tmp_path: Path, capsys):
     archive = _zip(tmp_path / "canvas.zip", {"libo_102_1_lab.ipynb": "{}", "libo_102_2_lab-1.ipynb": "{}",
                                               "plain.ipynb": "{}"})
     assert [s.student for s in collect(archive, "movielens_lab")] == ["libo_102", "plain"]
-    assert "canvas layout (detected): 3 notebook files, 2 students; 1 older attempt" in capsys.readouterr().out
+    assert "canvas layout (detected): 3 files, 2 students; 1 older attempt" in capsys.readouterr().out
     subs = collect(archive, "movielens_lab", layout="folder")
     assert [s.student for s in subs] == ["libo_102_1_lab", "libo_102_2_lab-1", "plain"]
-    assert capsys.readouterr().out == "submissions: folder layout (as --layout says): 3 notebook files, 3 students\n"
+    assert capsys.readouterr().out == "submissions: folder layout (as --layout says): 3 files, 3 students\n"
     [plain] = [s for s in collect(archive, "movielens_lab", layout="moodle") if s.student == "plain"]
     assert plain.notes == ["plain.ipynb is not named like the other moodle files: student taken from the file name"]
     with pytest.raises(LabError, match="unknown layout 'd2l'; choose from auto, folder, nbgrader"):

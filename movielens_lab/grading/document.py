@@ -2,7 +2,9 @@
 
 HTML embeds figures as base64 PNG ``data:`` URIs with their alt text, and carries its own
 style: it opens from disk with no network. Markdown gives each figure's alt text in its place
-(the table beside every figure holds its numbers).
+(the table beside every figure holds its numbers). Both escape the text (names and notes come
+from students): HTML everywhere; Markdown its HTML characters and inline links, each text on
+one line.
 """
 
 from __future__ import annotations
@@ -57,24 +59,31 @@ Block = Heading | Paragraph | Bullets | Table | Figure
 
 def to_markdown(title: str, blocks: list[Block]) -> str:
     """The document as Markdown."""
-    lines = [f"# {title}", ""]
+    e = _md
+    lines = [f"# {e(title)}", ""]
     for block in blocks:
         if isinstance(block, Heading):
-            lines += ["#" * block.level + " " + block.text, ""]
+            lines += ["#" * block.level + " " + e(block.text), ""]
         elif isinstance(block, Paragraph):
-            lines += [block.text, ""]
+            lines += [e(block.text), ""]
         elif isinstance(block, Bullets):
-            lines += [f"- {item}" for item in block.items] + [""]
+            lines += [f"- {e(item)}" for item in block.items] + [""]
         elif isinstance(block, Table):
-            lines += [f"**{block.caption}**", "", _md_row(block.header), _md_row(["---"] * len(block.header))]
+            lines += [f"**{e(block.caption)}**", "", _md_row(block.header), _md_row(["---"] * len(block.header))]
             lines += [_md_row(row) for row in block.rows] + [""]
         else:
-            lines += [f"*{block.caption}* (figure in report.html): {block.alt}", ""]
+            lines += [f"*{e(block.caption)}* (figure in report.html): {e(block.alt)}", ""]
     return "\n".join(lines)
 
 
+def _md(text: str) -> str:
+    """``text`` as inline Markdown that shows as written: HTML characters escaped, no inline link or image, one
+    line."""
+    return " ".join(html.escape(text, quote=False).replace("](", "]\\(").splitlines())
+
+
 def _md_row(cells: list[str]) -> str:
-    return "| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |"
+    return "| " + " | ".join(_md(c).replace("|", "\\|") for c in cells) + " |"
 
 
 def to_html(title: str, blocks: list[Block]) -> str:
