@@ -53,9 +53,10 @@ def csv_value(cell: str) -> str:
 
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
-    """A CSV file (``\\n`` line ends) of ``header`` and ``rows``, every cell through :func:`csv_cell`."""
+    """A CSV file of ``header`` and ``rows``, every cell through :func:`csv_cell`; lines end in CRLF (RFC 4180), so
+    that a cell holding a carriage return is quoted too."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([csv_cell(c) for c in header])
     writer.writerows([csv_cell(c) for c in row] for row in rows)
     return buffer.getvalue()

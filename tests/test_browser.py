@@ -2,7 +2,9 @@
 
 A student opens the notebook (answered as the solution answers), runs every cell from the
 Run menu and reads the page; then opens the feedback page that ``grade`` wrote for one
-submission. Screenshots go to ``$MOVIELENS_SCREENSHOTS`` (default ``out/screenshots``).
+submission. An instructor opens a class report and a feedback page written from hostile
+names, notes and hints: nothing in them runs. Screenshots go to ``$MOVIELENS_SCREENSHOTS``
+(default ``out/screenshots``).
 """
 
 from __future__ import annotations
@@ -32,8 +34,12 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
 from corpus import CASES, POINTS, completed
+from fixtures.gradingdir import BONUS, SECTIONS, Known, write_grading_folder
 from movielens_lab.config import lab_settings
+from movielens_lab.files import atomic_write
+from movielens_lab.grading import feedback
 from movielens_lab.grading.batch import grade
+from movielens_lab.grading.report import report
 from movielens_lab.grading.judging import section_titles, split_hidden
 from movielens_lab.grading.results import is_test
 from movielens_lab.paths import LAB, SOLUTION_NOTEBOOK
@@ -285,3 +291,39 @@ def test_the_class_report_opens_from_disk_with_its_figures_and_the_common_mistak
     assert hint in text and "students 2" in text and "graded by the last run 2" in text and "offline twin (synthetic)" in text
     resources = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
     assert not [r for r in resources if not r.startswith("data:")]
+
+
+MARK = "document.documentElement.dataset.pwned"
+HOSTILE = [f"<script>{MARK}='script'</script>", f'<img src=x onerror="{MARK}=\'img\'">',
+           f'"><svg onload="{MARK}=\'svg\'">', f"'><iframe src=\"javascript:parent.{MARK}='iframe'\">",
+           f"</title><script>{MARK}='title'</script>", f"<a href=\"javascript:{MARK}='link'\" id=evil>click</a>",
+           f"[click](javascript:{MARK}='md')"]
+"""Names, notes, flags and hints that would run a script (each sets a mark on the page) if a page let them."""
+
+
+@pytest.fixture(scope="module")
+def hostile_pages(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """A class report and a feedback page, both written from HOSTILE in every field a student's text reaches."""
+    known = [Known(f"s{k}", {"test_movies": (2, [text])}, "invalid" if k % 2 else "graded", [text], [text], [text],
+                   name=text) for k, text in enumerate(HOSTILE)]
+    out = write_grading_folder(tmp_path_factory.mktemp("hostile-pages"), known)
+    report(out)
+    page = out / "students" / "s1" / "feedback.html"
+    atomic_write(page, feedback.render(known[1].outcome(SECTIONS, BONUS), HOSTILE[4]))
+    return [out / "report.html", page]
+
+
+def test_pages_written_from_hostile_names_run_nothing(browser: WebDriver, hostile_pages: list[Path],
+                                                      screenshots: Path) -> None:
+    for page in hostile_pages:
+        browser.get(page.as_uri())
+        if links := browser.find_elements(By.ID, "evil"):
+            links[0].click()
+        time.sleep(1)  # time for an image's onerror, an svg's onload, a frame to load
+        browser.execute_script("Array.from(document.querySelectorAll('li, td')).find(e => e.textContent.includes("
+                               "arguments[0])).scrollIntoView()", HOSTILE[1])
+        browser.save_screenshot(screenshots / f"hostile_{page.stem}.png")
+        assert browser.execute_script(f"return {MARK}") is None, page.name
+        assert not browser.find_elements(By.CSS_SELECTOR, "script, iframe, svg, a, img:not([src^='data:image/png'])")
+        text = browser.find_element(By.TAG_NAME, "body").text
+        assert HOSTILE[1] in text and HOSTILE[4] in text  # shown as the text it is

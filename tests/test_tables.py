@@ -25,3 +25,7 @@ def test_text_aligns_each_column_to_its_widest_cell() -> None:
 def test_text_has_no_trailing_spaces() -> None:
     assert render(["", "this run", "reference"], [["ratings", "1,000", ""]], ">>>").splitlines() == [
         "         this run  reference", "-" * 28, "ratings     1,000"]
+
+
+def test_text_cells_show_control_characters_escaped() -> None:
+    assert render(["name"], [["\x1b[31mred\nline"]]).splitlines() == ["name", "----", "\\x1b[31mred\\x0aline"]

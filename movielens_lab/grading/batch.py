@@ -164,6 +164,7 @@ def grade_submissions(subs: list[Submission], settings: LabGrader, known: Assign
     outcomes = {s.student: found for s in subs
                 if (found := cached(batch.student_dir(s.student), s.sha256, key)) is not None}
     todo = [s for s in subs if s.student not in outcomes]
+    reused = list(outcomes.values())
     with tqdm(total=len(subs), initial=len(outcomes), desc="grading", unit="student") as bar, \
             ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = {pool.submit(_grade_safely, batch, s): s for s in todo}
@@ -179,7 +180,7 @@ def grade_submissions(subs: list[Submission], settings: LabGrader, known: Assign
             _write_outputs(batch, [], [outcomes[s.student] for s in subs if s.student in outcomes], by_id)
             raise
     everyone = [outcomes[s.student] for s in subs]
-    _write_outputs(batch, everyone, everyone, by_id)  # cached students too: their collection notes may differ
+    _write_outputs(batch, reused, everyone, by_id)  # the reused students' notes of collection may differ
     shutil.rmtree(batch.work, ignore_errors=True)
     run = replace(run, graded=len(todo), seconds=time.monotonic() - started, finished=finished_now())
     rows = [with_collect_notes(o, by_id[o.student]) for o in everyone]

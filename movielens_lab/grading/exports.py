@@ -16,8 +16,8 @@ def grades_csv(outcomes: list[Outcome], grade_ids: list[str], assignment: str) -
 
 def summary_table(outcomes: list[Outcome], max_total: float) -> str:
     """The table ``grade`` prints: one line per student; what students wrote has its control characters escaped."""
-    rows = [[o.name, f"{format_points(o.total):>3}/{format_points(max_total):<3}", format_points(o.bonus), o.status,
-             _cut(terminal(o.reason), 70)] for o in outcomes]
+    rows = [[_cut(terminal(o.name), 40), f"{format_points(o.total):>3}/{format_points(max_total):<3}",
+             format_points(o.bonus), o.status, _cut(terminal(o.reason), 70)] for o in outcomes]
     lines = [render(["student", "total", "bonus", "status", "reason"], rows, "<>><<")]
     counts = {s: sum(o.status == s for o in outcomes) for s in STATUSES}
     lines.append(", ".join(f"{n} {s}" for s, n in counts.items() if n))

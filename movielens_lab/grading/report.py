@@ -140,7 +140,7 @@ def _review(results: ClassResults) -> list[Block]:
 
 
 def _roster_lines(matched: canvas.RosterMatch) -> list[str]:
-    scored = len(matched.scores) - len(matched.no_submission)
+    scored = sum(row is not None for _, row in matched.scores)
     lines = [f"canvas: {canvas.IMPORT_FILE}: {scored} of {len(matched.scores)} roster students scored",
              *(f"roster: {note}" for note in matched.roster.notes)]
     if matched.not_in_roster:
