@@ -103,13 +103,14 @@ def test_grades_csv_is_written_once_per_batch(tmp_path: Path, monkeypatch: pytes
 
     monkeypatch.setattr(batch, "_grade", stand_in)
     monkeypatch.setattr(batch, "write_grades", counted)
-    student = nbformat.read(build_course(tmp_path / "course", SOURCE, SETTINGS).student_notebook, as_version=4)
+    out = tmp_path / "out"  # its course released here, as grade releases it (grade finds it current)
+    student = nbformat.read(build_course(out / "course", SOURCE, SETTINGS).student_notebook, as_version=4)
     for k in range(40):
         write(filled(student), tmp_path / "subs" / f"s{k:02d}.ipynb")
-    assert grade(tmp_path / "subs", out=tmp_path / "out", unsafe=True, data_dir=data_folder(tmp_path / "data"),
-                 source=SOURCE, config=CONFIG) == 0
+    assert grade(tmp_path / "subs", out=out, unsafe=True, data_dir=data_folder(tmp_path / "data"), source=SOURCE,
+                 config=CONFIG) == 0
     assert writes == [40]
-    assert (tmp_path / "out" / "grades.csv").read_text().count(",5,1,graded,ok,") == 40
+    assert (out / "grades.csv").read_text().count(",5,1,graded,ok,") == 40
 
 
 def test_cli_errors_are_one_line(tmp_path: Path, capsys):
