@@ -38,8 +38,8 @@ from .canvas import read_roster
 from .collect import Submission, by_student
 from .course import GRADEBOOK, NBGRADER_CONFIG, Course, build_course
 from .exports import grades_csv, gradescope_results, summary_table
-from .judging import JudgeFailed, PendingJudge, instrument, is_grader_cell, judge_limits, judge_spec, start_judge
 from .intake import notebook_files
+from .judging import JudgeFailed, PendingJudge, instrument, is_grader_cell, judge_limits, judge_spec, start_judge
 from .rebuild import InputLimits, InvalidSubmission, read_cells, rebuild, student_cells
 from .records import Outcome, TestResult
 from .results import read_results, run_problems

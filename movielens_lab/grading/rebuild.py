@@ -49,7 +49,8 @@ class InputLimits:
     def widest(cls, course: Iterable[LabGrader]) -> InputLimits:
         """The largest of each limit of the course's assignments (what reading the submissions allows)."""
         limits = [cls.of(settings) for settings in course]
-        return cls(*(max(values) for values in zip(*((x.notebook_bytes, x.cells, x.cell_bytes) for x in limits))))
+        return cls(max(x.notebook_bytes for x in limits), max(x.cells for x in limits),
+                   max(x.cell_bytes for x in limits))
 
 
 DEFAULT_LIMITS = InputLimits.of(LabGrader())
