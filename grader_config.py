@@ -16,13 +16,19 @@ c.LabGrader.disk_limit_mb = 1024
 c.LabGrader.similarity = True
 c.LabGrader.similarity_threshold = 0.5
 
+# How large a submitted notebook may be before the grader parses it (the defaults): a larger file, more
+# cells or a larger code cell gets the row "too large" and is not read further.
+# c.LabGrader.max_notebook_mb = 50
+# c.LabGrader.max_cells = 2000
+# c.LabGrader.max_cell_kb = 256
+
 # The course's assignments, in order; the first is the default of every command's --assignment.
 # Each is named like its notebooks (solutions/<name>.ipynb, the nbgrader source; notebooks/<name>.ipynb,
 # the student notebook `release` writes) and sets its own LabGrader settings: points (one per test
 # cell's grade_id, which no other assignment may use), bonus, objectives, cell_timeout,
-# notebook_timeout, leaderboard, references, tolerances, memory_limit_mb, disk_limit_mb. To add an
-# assignment: write solutions/<name>.ipynb, add its entry "<name>": {"points": {...}, ...} below, then
-# `python -m movielens_lab release --assignment <name>`.
+# notebook_timeout, leaderboard, references, tolerances, memory_limit_mb, disk_limit_mb, max_notebook_mb,
+# max_cells, max_cell_kb. To add an assignment: write solutions/<name>.ipynb, add its entry
+# "<name>": {"points": {...}, ...} below, then `python -m movielens_lab release --assignment <name>`.
 c.LabGrader.assignments = {
     "movielens_lab": {
         # Training cells run for tens of seconds: nbgrader's 30 s default per cell is far too short.

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import LabError
+from .safetext import terminal
 
 PROG = "python -m movielens_lab"
 DATA_DIR_HELP = ("data folder (default: $MOVIELENS_DIR, else the nearest data/ holding ml-1m/ in the current "
@@ -240,7 +241,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = vars(build_parser(chosen(argv)).parse_args(argv))
         result = args.pop("func")(**args)
     except LabError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(terminal(f"error: {err}"), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted; work finished so far is kept", file=sys.stderr)
@@ -248,7 +249,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as err:  # a bug of ours: still one line, the traceback on request
         if os.environ.get("MOVIELENS_DEBUG"):
             raise
-        print(f"error: unexpected {type(err).__name__}: {err} (set MOVIELENS_DEBUG=1 for the traceback)",
+        print(terminal(f"error: unexpected {type(err).__name__}: {err} (set MOVIELENS_DEBUG=1 for the traceback)"),
               file=sys.stderr)
         return 1
     return int(result) if isinstance(result, int) else 0

@@ -29,6 +29,12 @@ class LabGrader(Configurable):
     memory_limit_mb = Integer(4096, help="memory a submission's kernel may use, in MiB").tag(config=True)
     disk_limit_mb = Integer(1024, help="space a submission may write in all (its folder and /tmp, held in "
                                        "memory), in MiB").tag(config=True)
+    max_notebook_mb = Integer(50, help="the largest notebook file a submission may be, in MiB: a larger one is not "
+                              "read, and its row says it is too large").tag(config=True)
+    max_cells = Integer(2000, help="the most cells a submitted notebook may have (checked before they are "
+                        "parsed)").tag(config=True)
+    max_cell_kb = Integer(256, help="the largest code cell a submitted notebook may have, in KiB (checked before it "
+                          "is parsed)").tag(config=True)
     points = Dict(value_trait=Float(), help="points of each autograder-test cell, by grade_id").tag(config=True)
     bonus = List(Unicode(), help="grade_ids of the bonus test cells (reported on top of the total)").tag(config=True)
     tolerances = Dict(value_trait=Float(), help="absolute tolerances of the lab's key values").tag(config=True)

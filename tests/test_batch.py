@@ -15,7 +15,9 @@ import pytest
 from fixtures.submissions import CONFIG, SETTINGS, SOURCE, data_folder, filled, write
 from movielens_lab.cli import main
 from movielens_lab.config import lab_settings
-from movielens_lab.grading.batch import grade
+from fixtures.standin import stand_in
+from movielens_lab.grading import batch
+from movielens_lab.grading.batch import grade, write_grades
 from movielens_lab.grading.course import build_course
 
 
@@ -89,6 +91,26 @@ def test_the_notebook_timeout_stops_a_whole_submission(tmp_path: Path):
     assert time.monotonic() - start < 120
     row = (tmp_path / "out" / "grades.csv").read_text().splitlines()[1]
     assert row == "slow,slow,0,0,0,0,0,timeout,the notebook ran past 8 s in all and was stopped,,,,fixture_lab"
+
+
+def test_grades_csv_is_written_once_per_batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """40 students, their notebook runs stood in for (tests/fixtures/standin.py): one write of grades.csv, not 40."""
+    writes: list[int] = []
+
+    def counted(out, outcomes, *args):
+        writes.append(len(outcomes))
+        write_grades(out, outcomes, *args)
+
+    monkeypatch.setattr(batch, "_grade", stand_in)
+    monkeypatch.setattr(batch, "write_grades", counted)
+    out = tmp_path / "out"  # its course released here, as grade releases it (grade finds it current)
+    student = nbformat.read(build_course(out / "course", SOURCE, SETTINGS).student_notebook, as_version=4)
+    for k in range(40):
+        write(filled(student), tmp_path / "subs" / f"s{k:02d}.ipynb")
+    assert grade(tmp_path / "subs", out=out, unsafe=True, data_dir=data_folder(tmp_path / "data"), source=SOURCE,
+                 config=CONFIG) == 0
+    assert writes == [40]
+    assert (out / "grades.csv").read_text().count(",5,1,graded,ok,") == 40
 
 
 def test_cli_errors_are_one_line(tmp_path: Path, capsys):

@@ -6,7 +6,8 @@ submission. And a student's first contact, offline, with no data: the freshly re
 notebooks open unmodified and without nbgrader's instructor tools, their data cells end with one
 clean message, whose command writes the twin where the notebook and ``check`` (run from the
 project's root) then find it. The instructor opens the class report, and the similar submissions of a class
-with two pairs of copies. Screenshots go to ``$MOVIELENS_SCREENSHOTS`` (default ``out/screenshots``).
+with two pairs of copies, and a class report and a feedback page written from hostile names, notes
+and hints, in which nothing runs. Screenshots go to ``$MOVIELENS_SCREENSHOTS`` (default ``out/screenshots``).
 """
 
 from __future__ import annotations
@@ -38,10 +39,13 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
 from corpus import CASES, POINTS, completed
+from fixtures.gradingdir import BONUS, SECTIONS, Known, write_grading_folder
 from fixtures.offline import offline_env
 from fixtures.similarclass import write_similar_class
 from test_student_notebook import RESTART
 from movielens_lab.config import lab_settings
+from movielens_lab.files import atomic_write
+from movielens_lab.grading import feedback
 from movielens_lab.grading.batch import grade
 from movielens_lab.grading.course import release
 from movielens_lab.grading.judge.spec import section_titles, split_hidden
@@ -473,3 +477,39 @@ def test_similar_submissions_show_the_copies_side_by_side_with_the_matching_line
     browser.execute_script("arguments[0].scrollIntoView()", mistake)
     browser.save_screenshot(screenshots / "similar_mistake_pair.png")
     pairs[0].screenshot(str(screenshots / "similar_pair.png"))
+
+
+MARK = "document.documentElement.dataset.pwned"
+HOSTILE = [f"<script>{MARK}='script'</script>", f'<img src=x onerror="{MARK}=\'img\'">',
+           f'"><svg onload="{MARK}=\'svg\'">', f"'><iframe src=\"javascript:parent.{MARK}='iframe'\">",
+           f"</title><script>{MARK}='title'</script>", f"<a href=\"javascript:{MARK}='link'\" id=evil>click</a>",
+           f"[click](javascript:{MARK}='md')"]
+"""Names, notes, flags and hints that would run a script (each sets a mark on the page) if a page let them."""
+
+
+@pytest.fixture(scope="module")
+def hostile_pages(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """A class report and a feedback page, both written from HOSTILE in every field a student's text reaches."""
+    known = [Known(f"s{k}", {"test_movies": (2, [text])}, "invalid" if k % 2 else "graded", [text], [text], [text],
+                   name=text) for k, text in enumerate(HOSTILE)]
+    out = write_grading_folder(tmp_path_factory.mktemp("hostile-pages"), known)
+    report(out)
+    page = out / "students" / "s1" / "feedback.html"
+    atomic_write(page, feedback.render(known[1].outcome(SECTIONS, BONUS), HOSTILE[4]))
+    return [out / "report.html", page]
+
+
+def test_pages_written_from_hostile_names_run_nothing(browser: WebDriver, hostile_pages: list[Path],
+                                                      screenshots: Path) -> None:
+    for page in hostile_pages:
+        browser.get(page.as_uri())
+        if links := browser.find_elements(By.ID, "evil"):
+            links[0].click()
+        time.sleep(1)  # time for an image's onerror, an svg's onload, a frame to load
+        browser.execute_script("Array.from(document.querySelectorAll('li, td')).find(e => e.textContent.includes("
+                               "arguments[0])).scrollIntoView()", HOSTILE[1])
+        browser.save_screenshot(screenshots / f"hostile_{page.stem}.png")
+        assert browser.execute_script(f"return {MARK}") is None, page.name
+        assert not browser.find_elements(By.CSS_SELECTOR, "script, iframe, svg, a, img:not([src^='data:image/png'])")
+        text = browser.find_element(By.TAG_NAME, "body").text
+        assert HOSTILE[1] in text and HOSTILE[4] in text  # shown as the text it is

@@ -79,3 +79,28 @@ def test_grade_refuses_a_bad_roster_before_grading(tmp_path: Path):
     with pytest.raises(LabError, match="roster .* not found"):
         grade(tmp_path / "nothing", out=tmp_path / "out", roster=tmp_path / "missing.csv")
     assert not (tmp_path / "out").exists()
+
+
+def test_muted_rows_the_test_student_and_an_id_on_two_rows_are_read_as_canvas_exports_them(tmp_path: Path,
+                                                                                         capsys: pytest.CaptureFixture[str]):
+    out = _canvas_class(tmp_path)
+    roster = tmp_path / "roster.csv"
+    roster.write_text("Student,ID,SIS User ID,SIS Login ID,Section,MovieLens Lab (4242)\n"
+                      "    Muted,,,,,Muted\n"
+                      '"Bo, Li",102,S102,lbo,Sec A,\n'
+                      '"Bo, Li",102,S102,lbo,Sec B,\n'
+                      '"Student, Test",999,,,Sec A,\n'
+                      '"=HYPERLINK(""x""), Eve",104,S104,@eve,-Sec,\n', encoding="utf-8")
+    assert report(out, roster=roster) == 0
+    rows = list(csv.reader(io.StringIO((out / "canvas_import.csv").read_text())))
+    assert rows == [["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "MovieLens Lab (4242)"],
+                    ["Bo, Li", "102", "S102", "lbo", "Sec A", "28"], ["Bo, Li", "102", "S102", "lbo", "Sec B", "28"],
+                    ["Student, Test", "999", "", "", "Sec A", ""],
+                    ["'=HYPERLINK(\"x\"), Eve", "104", "S104", "'@eve", "'-Sec", ""]]
+    printed = capsys.readouterr().out
+    assert "2 of 4 roster students scored" in printed
+    assert "roster: the roster's Muted row (Canvas's mark of muted assignments) is not a student: left out" in printed
+    assert ("roster: Student, Test (ID 999) is Canvas's test student (Student View): kept in the import as exported, "
+            "not counted as a student") in printed
+    assert "roster: Canvas ID 102 is on 2 roster rows (Bo, Li, Bo, Li): one Canvas user, every row gets its score" in printed
+    assert "in the roster without a submission (1, score left empty): =HYPERLINK(\"x\"), Eve" in printed

@@ -92,3 +92,9 @@ def test_help_and_mistyped_commands_import_nothing_heavy() -> None:
     assert _modules_after(["data", "--help"]) == []
     assert _modules_after(["grde"]) == []
     assert "nbgrader" in _modules_after(["grade", "--help"])  # the check above can fail
+
+
+def test_an_error_naming_a_hostile_path_is_one_escaped_line(tmp_path: Path, capsys) -> None:
+    assert cli.main(["report", str(tmp_path / "evil\x1b]0;PWNED\x07\nname")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "\x1b" not in err and "evil\\x1b]0;PWNED\\x07\\x0aname" in err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import zipfile
 from pathlib import Path
 
@@ -12,8 +13,9 @@ import pytest
 from fixtures.submissions import CONFIG, SETTINGS, SOURCE, data_folder, filled
 from movielens_lab.errors import LabError
 from movielens_lab.grading.batch import grade
-from movielens_lab.grading.collect import Submission, collect, student_id
+from movielens_lab.grading.collect import MAX_ID, Submission, collect, student_id
 from movielens_lab.grading.course import build_course
+from movielens_lab.grading.rebuild import InvalidSubmission
 
 
 def test_student_ids_are_safe_and_deterministic():
@@ -22,6 +24,13 @@ def test_student_ids_are_safe_and_deterministic():
     assert student_id("../../etc/passwd") == "etc_passwd"
     assert student_id("李雷") == student_id("李雷") != student_id("韩梅梅")
     assert student_id("李雷").startswith("student-")
+
+
+def test_long_names_give_short_unique_ids():
+    legal_255_bytes = "\ufdfa" * 83  # each character spells 18 ASCII letters
+    ids = {student_id(legal_255_bytes), student_id("n" * 300), student_id("n" * 301), student_id("n" * 300, "_102")}
+    assert len(ids) == 4 and all(len(i) <= MAX_ID for i in ids)
+    assert student_id("n" * 300, "_102").endswith("_102")
 
 
 def test_a_zip_is_read_in_memory_without_zip_slip(tmp_path: Path):
@@ -85,7 +94,7 @@ def _zip(path: Path, files: dict[str, str | bytes], when: tuple = (2024, 3, 1, 1
 
 
 def _rows(subs: list[Submission]) -> list[tuple]:
-    return [(s.student, s.name, s.lms_user_id, s.attempt, s.submitted_at, s.late) for s in subs]
+    return [(s.student, s.name, s.lms_user_id, s.order, s.submitted_at, s.late) for s in subs]
 
 
 def test_canvas_late_files_resubmissions_and_user_ids(tmp_path: Path, capsys):
@@ -97,14 +106,14 @@ def test_canvas_late_files_resubmissions_and_user_ids(tmp_path: Path, capsys):
     })
     subs = collect(archive, "movielens_lab")
     assert _rows(subs) == [
-        ("libo_102", "libo", "102", 2, "", True),
-        ("libo_103", "libo", "103", 1, "", False),
-        ("nunezjose_7", "núñezjosé", "7", 1, "", False),
+        ("libo_102", "libo", "102", 5553, "", True),
+        ("libo_103", "libo", "103", 5555, "", False),
+        ("nunezjose_7", "núñezjosé", "7", 5554, "", False),
     ]
     assert subs[0].data == b"{resubmitted}"
     assert subs[0].notes == ["2 submissions for this student: graded libo_LATE_102_5553_movielens_lab-1.ipynb "
                              "(newest), ignored libo_LATE_102_5552_movielens_lab.ipynb"]
-    assert capsys.readouterr().out == ("submissions: canvas layout (detected): 4 notebook files, 3 students; "
+    assert capsys.readouterr().out == ("submissions: canvas layout (detected): 4 files, 3 students; "
                                        "1 older attempt not graded (listed in the notes of its student's row)\n")
 
 
@@ -160,6 +169,68 @@ def _without_utf8_flag(path: Path, names: list[bytes]) -> Path:
     return path
 
 
+def test_a_moodle_student_cannot_name_a_file_into_another_row(tmp_path: Path):
+    archive = _zip(tmp_path / "moodle.zip", {
+        "Ana Lima_5_assignsubmission_file_Bob Roe_101_assignsubmission_file_lab.ipynb": "{ana}",
+        "Bob Roe_101_assignsubmission_file_lab.ipynb": "{bob}",
+        "Cy Dee_7_assignsubmission_file_/Bob Roe_101_assignsubmission_file_/lab.ipynb": "{cy}",
+        "X_9_assignsubmission_file_Y_9_assignsubmission_file_/lab.ipynb": "{x}",  # Moodle's folder: its end counts
+    })
+    subs = {s.lms_user_id: s for s in collect(archive, "movielens_lab")}
+    assert {k: (s.name, s.data) for k, s in subs.items()} == {
+        "5": ("Ana Lima", b"{ana}"), "101": ("Bob Roe", b"{bob}"), "7": ("Cy Dee", b"{cy}"),
+        "9": ("X_9_assignsubmission_file_Y", b"{x}")}
+    assert not subs["101"].notes
+    for user in ("5", "7"):
+        assert subs[user].notes[0].startswith("ambiguous name: ") and "holds a second Moodle prefix" in subs[user].notes[0]
+
+
+def test_a_blackboard_student_cannot_name_a_file_into_another_row(tmp_path: Path):
+    archive = _zip(tmp_path / "blackboard.zip", {
+        "Lab 3_eve_attempt_2024-03-05-10-00-00_Lab 3_victim_attempt_2024-03-09-10-00-00_lab.ipynb": "{eve}",
+        "Lab 3_victim_attempt_2024-03-01-10-00-00_lab.ipynb": "{victim}",
+    })
+    subs = {s.lms_user_id: s for s in collect(archive, "movielens_lab")}
+    assert {k: (s.data, s.submitted_at) for k, s in subs.items()} == {
+        "eve": (b"{eve}", "2024-03-05T10:00:00"), "victim": (b"{victim}", "2024-03-01T10:00:00")}
+    assert "ambiguous name" in subs["eve"].notes[0] and not subs["victim"].notes
+
+
+def test_canvas_attempts_go_by_canvas_file_id_not_by_the_students_file_name(tmp_path: Path):
+    archive = _zip(tmp_path / "canvas.zip", {"libo_102_5552_lab-9.ipynb": "{first}", "libo_102_5560_lab.ipynb": "{new}",
+                                              "bo_103_5570_lab.zip": "PK", "bo_103_5550_lab.ipynb": "{bo}"})
+    bo, libo = collect(archive, "movielens_lab")
+    assert (libo.student, libo.data, libo.order) == ("libo_102", b"{new}", 5560)
+    assert (bo.student, bo.data) == ("bo_103", b"{bo}")  # a notebook, not the newer zip
+    assert "ignored bo_103_5570_lab.zip (not a notebook to grade)" in bo.notes[0]
+
+
+def test_an_nbgrader_student_cannot_nest_a_folder_into_another_row(tmp_path: Path):
+    archive = _zip(tmp_path / "submitted.zip", {
+        "submitted/alice/movielens_lab/bob/movielens_lab/movielens_lab.ipynb": "{alice}",
+        "submitted/bob/movielens_lab/movielens_lab.ipynb": "{bob}"})
+    alice, bob = collect(archive, "movielens_lab")
+    assert (alice.student, alice.data, bob.student, bob.data) == ("alice", b"{alice}", "bob", b"{bob}")
+    assert "ambiguous name" in alice.notes[0]
+
+
+def test_archives_and_upper_case_notebooks_are_rows(tmp_path: Path):
+    archive = _zip(tmp_path / "class.zip", {"alice.zip": "PK", "BOB.IPYNB": "{bob}", "carl.tar.gz": "x",
+                                             "notes.txt": "not a submission"})
+    alice, bob, carl = collect(archive, "movielens_lab")
+    assert (alice.student, bob.student, bob.data, carl.student) == ("alice", "bob", b"{bob}", "carl.tar")
+    with pytest.raises(InvalidSubmission, match="alice.zip is an archive .* not opened"):
+        alice.data
+
+
+def test_ids_kept_apart_cannot_be_taken_by_a_name(tmp_path: Path):
+    old_suffix = "case-" + hashlib.sha256(b"name:case").hexdigest()[:6]  # what the grader gave before
+    archive = _zip(tmp_path / "class.zip", {f"{name}.ipynb": name for name in ["Case", "case", "case-1", old_suffix]})
+    subs = collect(archive, "movielens_lab")
+    assert sorted(s.student for s in subs) == sorted(["case-1", "case-2", "case-3", old_suffix])
+    assert {s.data.decode(): s.student for s in subs}["case-1"] == "case-1"  # the file named so keeps its id
+
+
 def test_names_without_the_utf8_flag_come_out_right(tmp_path: Path):
     archive = _without_utf8_flag(tmp_path / "old.zip", [
         "José Núñez_12_assignsubmission_file_/movielens_lab.ipynb".encode(),  # UTF-8 bytes, no flag
@@ -198,10 +269,10 @@ def test_layout_option_overrides_the_guess(tmp_path: Path, capsys):
     archive = _zip(tmp_path / "canvas.zip", {"libo_102_1_lab.ipynb": "{}", "libo_102_2_lab-1.ipynb": "{}",
                                               "plain.ipynb": "{}"})
     assert [s.student for s in collect(archive, "movielens_lab")] == ["libo_102", "plain"]
-    assert "canvas layout (detected): 3 notebook files, 2 students; 1 older attempt" in capsys.readouterr().out
+    assert "canvas layout (detected): 3 files, 2 students; 1 older attempt" in capsys.readouterr().out
     subs = collect(archive, "movielens_lab", layout="folder")
     assert [s.student for s in subs] == ["libo_102_1_lab", "libo_102_2_lab-1", "plain"]
-    assert capsys.readouterr().out == "submissions: folder layout (as --layout says): 3 notebook files, 3 students\n"
+    assert capsys.readouterr().out == "submissions: folder layout (as --layout says): 3 files, 3 students\n"
     [plain] = [s for s in collect(archive, "movielens_lab", layout="moodle") if s.student == "plain"]
     assert plain.notes == ["plain.ipynb is not named like the other moodle files: student taken from the file name"]
     with pytest.raises(LabError, match="unknown layout 'd2l'; choose from auto, folder, nbgrader"):

@@ -33,3 +33,16 @@ def test_flagged_students_are_listed_for_review() -> None:
     assert table.splitlines()[-2:] == [
         "review by hand (1): possible tampering, the points are the grader's own", "  bo: patches np.allclose"]
     assert "review by hand" not in summary_table([_outcome("ada", 5)], 5)
+
+
+def test_what_students_wrote_reaches_the_terminal_escaped() -> None:
+    name = "\x1b]0;PWNED\x07\x1b[31mred\u202e"
+    table = summary_table([_outcome(name, 5, notes=["file\rname\x1b[2J"], flags=["patches np\x1b[8m"])], 5)
+    assert "\x1b" not in table and "\r" not in table and "\u202e" not in table and "\x07" not in table
+    assert "\\x1b]0;PWNED\\x07\\x1b[31mred\\u202e" in table and "file\\x0dname\\x1b[2J" in table
+    assert table.splitlines()[-1] == "  \\x1b]0;PWNED\\x07\\x1b[31mred\\u202e: patches np\\x1b[8m"
+
+
+def test_a_long_name_is_cut_to_fit_the_line() -> None:
+    table = summary_table([_outcome("n" * 300, 5)], 5)
+    assert "n" * 37 + "..." in table and "n" * 38 not in table

@@ -16,7 +16,7 @@ import pytest
 from fixtures.submissions import COURSE, CONFIG, SETTINGS, SOURCE, SOURCE_2, data_folder, filled, write
 from movielens_lab.errors import LabError
 from movielens_lab.grading.course import build_course
-from movielens_lab.grading.gradescope import build
+from movielens_lab.grading.gradescope import _pick, build
 
 
 @pytest.fixture(scope="module")
@@ -102,3 +102,9 @@ def test_the_zip_of_an_assignment_grades_that_one(tmp_path: Path):
 def test_missing_source_is_a_clear_error(tmp_path: Path):
     with pytest.raises(LabError, match="not found"):
         build(out=tmp_path / "a.zip", source=tmp_path / "missing.ipynb", config=CONFIG)
+
+
+def test_an_upper_case_extension_is_a_notebook(tmp_path: Path):
+    (tmp_path / "LAB.IPYNB").write_text("{}")
+    (tmp_path / "notes.txt").write_text("not a notebook")
+    assert _pick(tmp_path, "fixture_lab") == tmp_path / "LAB.IPYNB"

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import copy
+import json
 
 import nbformat
 import pytest
 
 from corpus import (_answers, another_assignment, blank, completed, pasted_into_a_new_notebook, retyped,
                     with_a_copied_answer, without_metadata)
-from movielens_lab.grading.rebuild import ADDED, InvalidSubmission, rebuild
+from movielens_lab.grading.rebuild import ADDED, InputLimits, InvalidSubmission, read_cells, rebuild
 
 
 def _rebuilt(nb: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, list[str]]:
@@ -62,3 +63,32 @@ def test_added_cells_stay_where_they_were() -> None:
 def test_another_notebook_is_not_this_assignment() -> None:
     with pytest.raises(InvalidSubmission, match="none of the assignment's answer cells"):
         _rebuilt(another_assignment())
+
+
+LIMITS = InputLimits(notebook_bytes=10_000, cells=5, cell_bytes=100)
+
+
+def _file(cells: list[dict], version: int = 4) -> bytes:
+    if version == 3:
+        return json.dumps({"nbformat": 3, "nbformat_minor": 0, "metadata": {}, "worksheets": [{"cells": cells}]}).encode()
+    return json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells}).encode()
+
+
+def _code(source: str, key: str = "source") -> dict:
+    return {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, key: source}
+
+
+@pytest.mark.parametrize("data, why", [
+    (b" " * 10_001, "too large: the file is over"),
+    (_file([_code("1")] * 6), "too large: 6 cells, more than the 5 a notebook may have (max_cells"),
+    (_file([_code("1"), _code(["x" * 60, "y" * 41])]), "too large: code cell 2 holds over 0 KiB"),
+    (_file([_code("x" * 101, "input")], version=3), "too large: code cell 1 holds over"),
+])
+def test_a_notebook_past_the_limits_is_too_large_before_its_cells_are_parsed(data: bytes, why: str) -> None:
+    with pytest.raises(InvalidSubmission, match=why.replace("(", r"\(")):
+        read_cells(data, LIMITS)
+
+
+def test_markdown_may_be_large_and_a_notebook_within_the_limits_is_read() -> None:
+    cells = [_code("x" * 100), {"cell_type": "markdown", "metadata": {}, "source": "![](data:image/png;base64," + "A" * 5000}]
+    assert [c["cell_type"] for c in read_cells(_file(cells), LIMITS)] == ["code", "markdown"]

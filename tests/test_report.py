@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from fixtures.gradingdir import CLASS, SIZE, YCNT, YMEAN, write_class, write_grading_folder
+from fixtures.gradingdir import CLASS, SIZE, YCNT, YMEAN, Known, write_class, write_grading_folder
 from fixtures.submissions import CONFIG, SETTINGS, SOURCE, data_folder, filled, write
 from movielens_lab.errors import LabError
 from movielens_lab.grading.batch import grade
@@ -62,6 +62,17 @@ def test_the_markdown_report_has_the_numbers(folder: Path):
     assert f"- {YMEAN}: 3 students\n- {YCNT}: 2 students\n- {SIZE}: 1 student\n" in md
     assert "## Review by hand (5)" in md
     assert "| hank | graded | cells restored or moved, duplicate | 2 submissions" in md
+
+
+def test_the_markdown_report_shows_names_and_notes_as_text(tmp_path: Path):
+    out = write_grading_folder(tmp_path / "g", [
+        Known("x", name="<script>alert(1)</script>", status="invalid", notes=["see [here](javascript:alert(1))"]),
+        Known("y", name="=1+1 & <b>bold</b>\n# heading", collect_notes=["2 submissions for this student: <i>"])])
+    report(out)
+    md = (out / "report.md").read_text()
+    assert "| &lt;script&gt;alert(1)&lt;/script&gt; | invalid | invalid file | see [here]\\(javascript:alert(1)) |" in md
+    assert "| =1+1 &amp; &lt;b&gt;bold&lt;/b&gt; # heading | graded | duplicate | 2 submissions for this student: &lt;i&gt; |" in md
+    assert "<" not in md  # no HTML at all reaches a Markdown renderer
 
 
 def test_a_folder_without_run_facts_still_has_a_report(tmp_path: Path):

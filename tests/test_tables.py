@@ -30,3 +30,7 @@ def test_text_has_no_trailing_spaces() -> None:
 def test_csv_safe_neutralises_what_a_spreadsheet_would_run() -> None:
     assert [csv_safe(c) for c in ["=SUM(A1)", "+1", "-2+3", "@cmd", "\tx", "\rx", "plain", "a=b", ""]] == [
         "'=SUM(A1)", "'+1", "'-2+3", "'@cmd", "'\tx", "'\rx", "plain", "a=b", ""]
+
+
+def test_text_cells_show_control_characters_escaped() -> None:
+    assert render(["name"], [["\x1b[31mred\nline"]]).splitlines() == ["name", "----", "\\x1b[31mred\\x0aline"]

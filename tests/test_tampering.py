@@ -30,3 +30,16 @@ def test_each_reach_for_the_tests_is_named(source: str, finding: str) -> None:
 
 def test_a_finding_is_listed_once_and_unparsable_cells_are_skipped() -> None:
     assert scan(["print(_ih)", "def broken(:", "print(_ih)"]) == ["reads other cells' code (_ih)"]
+
+
+def test_a_100000_term_expression_is_a_finding_not_a_crash() -> None:
+    assert scan(["x = " + "+".join(["1"] * 100_000), "import builtins"]) == [
+        "has code nested too deeply to scan: look at it", "imports builtins"]
+
+
+def test_the_scan_reads_a_bounded_amount_of_code() -> None:
+    """A 5 MB cell and 10 MB of cells under the cell limit: neither is parsed whole (36 s and 3 GB before)."""
+    big = "x = [" + "1, " * 1_700_000 + "]"
+    assert scan([big, "import gc"]) == ["has a cell over 256 KiB, not scanned: look at it", "imports gc"]
+    cells = ["import inspect", *["x = [" + "1, " * 80_000 + "]"] * 40, "import ctypes"]
+    assert scan(cells) == ["imports inspect", "has more than 1 MiB of code, not all scanned: look at it"]

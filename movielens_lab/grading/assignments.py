@@ -8,14 +8,15 @@ submission of another assignment a row saying where it belongs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from ..config import LabGrader
-from .rebuild import InvalidSubmission, grade_ids, read_cells
+from .rebuild import DEFAULT_LIMITS, InputLimits, InvalidSubmission, grade_ids, read_cells
 
-Notebook = tuple[PurePosixPath, bytes]
-"""A notebook file: its path (as submitted) and its bytes."""
+Notebook = tuple[PurePosixPath, bytes | Callable[[], bytes]]
+"""A notebook file: its path (as submitted) and its bytes, or what reads them (one notebook at a time)."""
 
 
 @dataclass(frozen=True)
@@ -56,11 +57,11 @@ class Assignments:
         found = self.which(cells)
         return found if found not in (None, assignment) else None
 
-    def choose(self, notebooks: list[Notebook]) -> Choice:
+    def choose(self, notebooks: list[Notebook], limits: InputLimits = DEFAULT_LIMITS) -> Choice:
         """The assignment most ``notebooks`` are by their cells' grade_ids; else the one most are named after
         (file stem or folder); else the first listed."""
         total = f"{len(notebooks)} notebook{'s' * (len(notebooks) != 1)}"
-        by_cells = [self.which(cells_of(data)) for _, data in notebooks]
+        by_cells = [self.which(cells_of(data, limits)) for _, data in notebooks]
         by_name = [part for path, _ in notebooks for part in {path.stem, *path.parts[:-1]} if part in self.ids]
         for told, how in ((by_cells, "told by the cells' grade_ids"), (by_name, "told by the file names")):
             if any(told):
@@ -69,10 +70,11 @@ class Assignments:
         return Choice(next(iter(self.ids)), f"the first listed: neither the cells nor the names of {total} tell")
 
 
-def cells_of(data: bytes) -> list[dict]:
-    """A notebook file's cells; none when it is not a notebook (grading says why)."""
+def cells_of(data: bytes | Callable[[], bytes], limits: InputLimits = DEFAULT_LIMITS) -> list[dict]:
+    """A notebook file's cells (``data``: its bytes, or what reads them); none when it is not a notebook, or too
+    large (grading says why)."""
     try:
-        return read_cells(data)
+        return read_cells(data() if callable(data) else data, limits)
     except InvalidSubmission:
         return []
 

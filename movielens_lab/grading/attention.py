@@ -30,6 +30,7 @@ CHECKS: tuple[tuple[str, Callable[[StudentRow], bool]], ...] = (
                                       r"|matched by content|appears \d+ times")),
     ("duplicate", _says(r"\d+ submissions for this student|\d+ students give the id")),
     ("named by its file", _says(r"is not named like the other")),
+    ("ambiguous name", _says(r"ambiguous name: ")),
 )
 """Why a row needs a person: a label and the test of the row."""
 

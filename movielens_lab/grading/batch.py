@@ -40,13 +40,14 @@ from ..files import atomic_write, fingerprint
 from . import feedback, report, tampering
 from .assignments import Assignments, misplaced
 from .canvas import read_roster
-from .collect import Submission, by_student, notebook_files
+from .collect import Submission, by_student
 from .course import GRADEBOOK, NBGRADER_CONFIG, Course, build_course
 from .exports import grades_csv, gradescope_results, summary_table
+from .intake import notebook_files
 from .judge.sealed import Verdict
 from .judge.session import MemoStore, WarmUp, judge_limits
 from .judge.spec import judge_spec
-from .rebuild import InvalidSubmission, read_cells, rebuild, student_cells
+from .rebuild import InputLimits, InvalidSubmission, read_cells, rebuild, student_cells
 from .records import Outcome, TestResult
 from .results import read_results, run_problems
 from .runfacts import RunFacts, finished_now
@@ -133,9 +134,10 @@ def grade(submissions: Path, *, assignment: str | None = None, out: Path = Path(
     known = Assignments.of(course)
     if roster is not None:
         read_roster(roster)  # a bad roster stops here, before any grading
-    files = notebook_files(Path(submissions))
+    limits = InputLimits.widest(course.values())
+    files = notebook_files(Path(submissions), limits)
     if assignment is None:
-        choice = known.choose([(rel, data) for rel, data, _ in files])
+        choice = known.choose([(entry.path, entry.data) for entry in files], limits)
         print(choice)
         assignment = choice.name
     settings = pick(course, assignment)
@@ -179,6 +181,7 @@ def grade_submissions(subs: list[Submission], settings: LabGrader, known: Assign
     outcomes = {s.student: found for s in subs
                 if (found := cached(batch.student_dir(s.student), s.sha256, key)) is not None}
     todo = [s for s in subs if s.student not in outcomes]
+    reused = list(outcomes.values())
     with tqdm(total=len(subs), initial=len(outcomes), desc="grading", unit="student") as bar, \
             _warm_up(batch, bool(todo)), ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = {pool.submit(_grade_safely, batch, s): s for s in todo}
@@ -186,14 +189,15 @@ def grade_submissions(subs: list[Submission], settings: LabGrader, known: Assign
             for future in as_completed(futures):
                 outcome = future.result()
                 outcomes[outcome.student] = outcome
-                _write_outputs(batch, [outcome], [outcomes[s.student] for s in subs if s.student in outcomes], by_id)
+                write_results(batch.out, [outcome], by_id, batch.settings)  # grades.csv once, below: linear
                 bar.update()
         except KeyboardInterrupt:
             pool.shutdown(wait=False, cancel_futures=True)
             _kill_running(batch)
+            _write_outputs(batch, [], [outcomes[s.student] for s in subs if s.student in outcomes], by_id)
             raise
     everyone = [outcomes[s.student] for s in subs]
-    _write_outputs(batch, everyone, everyone, by_id)  # cached students too: their collection notes may differ
+    _write_outputs(batch, reused, everyone, by_id)  # the reused students' notes of collection may differ
     shutil.rmtree(batch.work, ignore_errors=True)
     run = replace(run, graded=len(todo), seconds=time.monotonic() - started, finished=finished_now())
     rows = [with_collect_notes(o, by_id[o.student]) for o in everyone]
@@ -254,7 +258,8 @@ def with_collect_notes(outcome: Outcome, member: Member) -> Outcome:
 
 
 def _write_outputs(batch: Batch, done: list[Outcome], graded: list[Outcome], by_id: dict[str, Member]) -> None:
-    """Write the feedback and results.json of the ``done`` students and, but for a shard, grades.csv so far."""
+    """Write the feedback and results.json of the ``done`` students and, but for a shard, grades.csv of the
+    ``graded`` ones."""
     write_results(batch.out, done, by_id, batch.settings)
     if batch.shard is None:  # a shard has only part of the class: merge writes grades.csv
         write_grades(batch.out, graded, by_id, list(batch.settings.points), batch.course.assignment)
@@ -307,7 +312,7 @@ def _grade_safely(batch: Batch, sub: Submission) -> Outcome:
 
 def _grade(batch: Batch, sub: Submission) -> Outcome:
     """Grade one submission in its worker folder: run it, each test judged as it runs."""
-    cells = read_cells(sub.data)
+    cells = read_cells(sub.data, InputLimits.of(batch.settings))
     if (found := batch.assignments.elsewhere(cells, batch.course.assignment)) is not None:
         raise InvalidSubmission(misplaced(found, batch.course.assignment))
     nb, notes = rebuild(cells, batch.template)

@@ -10,6 +10,11 @@ Students are matched by Canvas user ID (the number in a Canvas download's file n
 by SIS login, SIS user ID or name as the submissions' file names spell them. Nobody is
 dropped: roster students without a submission get an empty score, and submissions without a
 roster student are listed.
+
+Rows as Canvas exports them, each with a note: the ``Points Possible`` row and, in older
+exports, the ``Muted`` row are not students; Canvas's test student (Student View, "Student,
+Test") is kept in the import as exported but not counted as missing; an ID on several rows is
+one Canvas user, and every such row gets that user's score.
 """
 
 from __future__ import annotations
@@ -17,18 +22,24 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import LabError
+from ..files import atomic_write
+from ..safetext import csv_text
 from .classresults import ClassResults, StudentRow
 from .collect import student_id
-from ..files import atomic_write
 
 IDENTITY = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 """Canvas's identifying columns, kept in the import file where the roster has them."""
 REQUIRED = ("Student", "ID")
 POINTS_POSSIBLE = "Points Possible"
+MUTED = "Muted"
+"""The ``Student`` cell of the row older exports put under the header to mark muted assignments."""
+TEST_STUDENT = "student, test"
+"""Canvas's test student (Student View), as its ``Student`` cell reads (lower-cased)."""
 ASSIGNMENT_COLUMN = re.compile(r"^(?P<name>.+) \((?P<id>\d+)\)$")
 IMPORT_FILE = "canvas_import.csv"
 
@@ -48,6 +59,11 @@ class RosterStudent:
     def canvas_id(self) -> str:
         return self.fields["ID"]
 
+    @property
+    def test_student(self) -> bool:
+        """Whether this is Canvas's test student (Student View): no SIS ID, named "Student, Test"."""
+        return self.name.lower() == TEST_STUDENT and not self.fields.get("SIS User ID")
+
     def keys(self) -> set[str]:
         """What a submission's name may be: SIS login and user ID, the name as sorted and as written."""
         last, _, first = self.name.partition(",")
@@ -65,6 +81,8 @@ class Roster:
     students: list[RosterStudent]
     points_possible: bool
     """Whether the export had the ``Points Possible`` row (kept in the import file)."""
+    notes: list[str]
+    """How rows that are not plain students were read (Muted row, test student, an ID on several rows)."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +96,8 @@ class RosterMatch:
 
     @property
     def no_submission(self) -> list[RosterStudent]:
-        return [student for student, row in self.scores if row is None]
+        """Roster students without a submission (Canvas's test student is not one)."""
+        return [student for student, row in self.scores if row is None and not student.test_student]
 
 
 def _key(text: str) -> str:
@@ -103,33 +122,51 @@ def read_roster(path: Path) -> Roster:
                        f"(it needs {', '.join(IDENTITY)})")
     kept = [c for c in IDENTITY if c in columns]
     rows = [dict(zip(columns, (v.strip() for v in line))) for line in lines[1:] if any(v.strip() for v in line)]
-    students = [RosterStudent({c: r.get(c, "") for c in kept}) for r in rows if r.get("Student") != POINTS_POSSIBLE]
+    points = any(r.get("Student") == POINTS_POSSIBLE for r in rows)
+    muted = [r for r in rows if r.get("Student") == MUTED and not r.get("ID")]
+    students = [RosterStudent({c: r.get(c, "") for c in kept}) for r in rows
+                if r.get("Student") != POINTS_POSSIBLE and not (r.get("Student") == MUTED and not r.get("ID"))]
     if not students:
         raise LabError(f"roster {path} lists no students")
-    return Roster(path, columns, students, len(students) < len(rows))
+    return Roster(path, columns, students, points, _notes(students, bool(muted)))
+
+
+def _notes(students: list[RosterStudent], muted: bool) -> list[str]:
+    """Notes on the roster's rows that are not plain students."""
+    notes = ["the roster's Muted row (Canvas's mark of muted assignments) is not a student: left out"] if muted else []
+    notes += [f"{s.name} (ID {s.canvas_id}) is Canvas's test student (Student View): kept in the import as exported, "
+              "not counted as a student" for s in students if s.test_student]
+    counts = Counter(s.canvas_id for s in students if s.canvas_id)
+    for canvas_id, n in counts.items():
+        if n > 1:
+            names = ", ".join(s.name for s in students if s.canvas_id == canvas_id)
+            notes.append(f"Canvas ID {canvas_id} is on {n} roster rows ({names}): one Canvas user, every row gets "
+                         "its score")
+    return notes
 
 
 def match(roster: Roster, results: ClassResults) -> RosterMatch:
     """Each roster student's graded row: by Canvas user ID where the row has one, else by a name key that
-    only one roster student has. A roster student takes one row at most; the other rows are listed."""
-    by_id = {s.canvas_id: k for k, s in enumerate(roster.students) if s.canvas_id}
-    owners: dict[str, set[int]] = {}
-    for k, student in enumerate(roster.students):
+    only one roster student has. A Canvas user (the rows of one ID) takes one row at most; the other rows are
+    listed."""
+    users = [s.canvas_id or f"row {k}" for k, s in enumerate(roster.students)]
+    owners: dict[str, set[str]] = {}
+    for user, student in zip(users, roster.students):
         for key in student.keys():
-            owners.setdefault(key, set()).add(k)
-    found: dict[int, StudentRow] = {}
+            owners.setdefault(key, set()).add(user)
+    found: dict[str, StudentRow] = {}
     unmatched = []
     for row in results.rows:
         if row.lms_user_id:
-            candidates = {by_id[row.lms_user_id]} if row.lms_user_id in by_id else set()
+            candidates = {row.lms_user_id} & set(users)
         else:
             named = (owners.get(k, set()) for k in {_key(row.name), _key(row.student)})
             candidates = set().union(*(c for c in named if len(c) == 1))
-        if len(candidates) == 1 and (k := candidates.pop()) not in found:
-            found[k] = row
+        if len(candidates) == 1 and (user := candidates.pop()) not in found:
+            found[user] = row
         else:
             unmatched.append(row)
-    return RosterMatch(roster, [(s, found.get(k)) for k, s in enumerate(roster.students)], unmatched)
+    return RosterMatch(roster, [(s, found.get(user)) for user, s in zip(users, roster.students)], unmatched)
 
 
 def assignment_column(roster: Roster, assignment: str) -> str:
@@ -143,17 +180,14 @@ def import_csv(matched: RosterMatch, column: str, points_possible: float) -> str
     """Canvas's import CSV: the identifying columns and ``column``, the score of each roster student.
 
     The score is the total with the bonus on top (Canvas takes scores above points possible);
-    empty for a student without a submission, so that Canvas leaves that cell alone.
+    empty for a student without a submission, so that Canvas leaves that cell alone. No cell starts a
+    formula (``safetext.csv_text``): the roster's own cells may.
     """
     kept = [c for c in IDENTITY if c in matched.roster.columns]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([*kept, column])
-    if matched.roster.points_possible:
-        writer.writerow([POINTS_POSSIBLE, *[""] * (len(kept) - 1), f"{points_possible:g}"])
-    for student, row in matched.scores:
-        writer.writerow([*(student.fields[c] for c in kept), "" if row is None else f"{row.total + row.bonus:g}"])
-    return buffer.getvalue()
+    rows = [[POINTS_POSSIBLE, *[""] * (len(kept) - 1), f"{points_possible:g}"]] if matched.roster.points_possible else []
+    rows += [[*(student.fields[c] for c in kept), "" if row is None else f"{row.total + row.bonus:g}"]
+             for student, row in matched.scores]
+    return csv_text([*kept, column], rows)
 
 
 def write_import(roster: Roster, results: ClassResults, assignment: str) -> tuple[RosterMatch, str]:

@@ -6,13 +6,13 @@ be rebuilt from the folder without grading again.
 
 from __future__ import annotations
 
-import csv
 import json
 import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import LabError
+from ..safetext import read_csv
 from .records import Outcome, TestResult
 from .runfacts import RunFacts
 
@@ -105,13 +105,10 @@ def read_class(folder: Path) -> ClassResults:
     if not grades.is_file() or not (folder / "students").is_dir():
         raise LabError(f"{folder} is not a grading folder (no {GRADES} and students/): pass the --out folder of "
                        "`grade`")
-    with open(grades, newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        header = reader.fieldnames or []
-        if not set(FIXED_COLUMNS) <= set(header):
-            raise LabError(f"{grades} lacks the columns of grades.csv ({', '.join(FIXED_COLUMNS)}); "
-                           "was it edited? Grade again to rewrite it")
-        lines = list(reader)
+    header, lines = read_csv(grades)  # the values written, formula guards removed
+    if not set(FIXED_COLUMNS) <= set(header):
+        raise LabError(f"{grades} lacks the columns of grades.csv ({', '.join(FIXED_COLUMNS)}); "
+                       "was it edited? Grade again to rewrite it")
     grade_ids = header[header.index("name") + 1:header.index("total")]
     facts = RunFacts.read(folder)
     assignment = facts.assignment if facts else next((line.get("assignment") or "" for line in lines), "")

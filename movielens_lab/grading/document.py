@@ -3,7 +3,9 @@
 HTML embeds figures as base64 PNG ``data:`` URIs with their alt text, and carries its own
 style: it opens from disk with no network. Markdown gives each figure's alt text in its place
 (the table beside every figure holds its numbers). Code listings to compare stand side by side in
-HTML, their marked lines highlighted, and one after the other in Markdown.
+HTML, their marked lines highlighted, and one after the other in Markdown. Both escape the text
+(names and notes come from students): HTML everywhere; Markdown its HTML characters and inline
+links, each text on one line.
 """
 
 from __future__ import annotations
@@ -84,16 +86,17 @@ Block = Heading | Paragraph | Bullets | Table | Figure | SideBySide
 
 def to_markdown(title: str, blocks: list[Block]) -> str:
     """The document as Markdown."""
-    lines = [f"# {title}", ""]
+    e = _md
+    lines = [f"# {e(title)}", ""]
     for block in blocks:
         if isinstance(block, Heading):
-            lines += ["#" * block.level + " " + block.text, ""]
+            lines += ["#" * block.level + " " + e(block.text), ""]
         elif isinstance(block, Paragraph):
-            lines += [block.text, ""]
+            lines += [e(block.text), ""]
         elif isinstance(block, Bullets):
-            lines += [f"- {item}" for item in block.items] + [""]
+            lines += [f"- {e(item)}" for item in block.items] + [""]
         elif isinstance(block, Table):
-            lines += [f"**{block.caption}**", "", _md_row(block.header), _md_row(["---"] * len(block.header))]
+            lines += [f"**{e(block.caption)}**", "", _md_row(block.header), _md_row(["---"] * len(block.header))]
             lines += [_md_row(row) for row in block.rows] + [""]
         elif isinstance(block, SideBySide):
             lines += [f"**{block.caption}**", ""]
@@ -102,12 +105,18 @@ def to_markdown(title: str, blocks: list[Block]) -> str:
                 lines += [f"{listing.caption}:", "", fence, *(("» " if k in listing.marked else "  ") + line
                                                               for k, line in enumerate(listing.lines)), fence, ""]
         else:
-            lines += [f"*{block.caption}* (figure in report.html): {block.alt}", ""]
+            lines += [f"*{e(block.caption)}* (figure in report.html): {e(block.alt)}", ""]
     return "\n".join(lines)
 
 
+def _md(text: str) -> str:
+    """``text`` as inline Markdown that shows as written: HTML characters escaped, no inline link or image, one
+    line."""
+    return " ".join(html.escape(text, quote=False).replace("](", "]\\(").splitlines())
+
+
 def _md_row(cells: list[str]) -> str:
-    return "| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |"
+    return "| " + " | ".join(_md(c).replace("|", "\\|") for c in cells) + " |"
 
 
 def to_html(title: str, blocks: list[Block]) -> str:

@@ -90,8 +90,9 @@ def build(*, assignment: str | None = None, out: Path | None = None, source: Pat
 
 
 def _pick(submission: Path, assignment: str) -> Path | None:
-    """The submitted notebook: ``<assignment>.ipynb`` if there, else the newest ``.ipynb``."""
-    found = sorted((p for p in submission.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts),
+    """The submitted notebook: ``<assignment>.ipynb`` if there, else the newest ``.ipynb`` (in any case)."""
+    found = sorted((p for p in submission.rglob("*") if p.suffix.lower() == ".ipynb" and p.is_file()
+                    and ".ipynb_checkpoints" not in p.parts),
                    key=lambda p: (p.name != f"{assignment}.ipynb", -p.stat().st_mtime, str(p)))
     return found[0] if found else None
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 import nbformat
 from nbformat.notebooknode import NotebookNode
 
-MAX_NOTEBOOK_BYTES = 200 * 2**20
-"""Larger files are not notebooks a student wrote (outputs are dropped anyway)."""
+from ..config import LabGrader
 
 
 PLACEHOLDER = {"# YOUR CODE HERE", "raise NotImplementedError()"}
@@ -30,6 +31,31 @@ class InvalidSubmission(Exception):
     """A submission that cannot be graded; the message is the plain reason."""
 
 
+@dataclass(frozen=True)
+class InputLimits:
+    """How large a submitted notebook may be (``max_notebook_mb``, ``max_cells``, ``max_cell_kb`` of
+    grader_config.py): checked before it is parsed (its bytes) and before its cells are (their number and size)."""
+
+    notebook_bytes: int
+    cells: int
+    cell_bytes: int
+    """The most a code cell's source may hold (markdown, which may embed images, is bounded by the file's size)."""
+
+    @classmethod
+    def of(cls, settings: LabGrader) -> InputLimits:
+        return cls(settings.max_notebook_mb * 2**20, settings.max_cells, settings.max_cell_kb * 2**10)
+
+    @classmethod
+    def widest(cls, course: Iterable[LabGrader]) -> InputLimits:
+        """The largest of each limit of the course's assignments (what reading the submissions allows)."""
+        limits = [cls.of(settings) for settings in course]
+        return cls(max(x.notebook_bytes for x in limits), max(x.cells for x in limits),
+                   max(x.cell_bytes for x in limits))
+
+
+DEFAULT_LIMITS = InputLimits.of(LabGrader())
+
+
 def _nbgrader(cell: dict) -> dict:
     meta = cell.get("metadata") if isinstance(cell, dict) else None
     value = meta.get("nbgrader") if isinstance(meta, dict) else None
@@ -41,10 +67,12 @@ def _source(cell: dict) -> str:
     return "".join(source) if isinstance(source, list) else str(source)
 
 
-def read_cells(data: bytes) -> list[dict]:
-    """The cells of a submitted notebook file, or InvalidSubmission saying why it is not one."""
-    if len(data) > MAX_NOTEBOOK_BYTES:
-        raise InvalidSubmission(f"file is {len(data) / 2**20:.0f} MiB, too large for a notebook")
+def read_cells(data: bytes, limits: InputLimits = DEFAULT_LIMITS) -> list[dict]:
+    """The cells of a submitted notebook file, or InvalidSubmission saying why it is not one (``too large: ...``
+    past ``limits``)."""
+    if len(data) > limits.notebook_bytes:
+        raise InvalidSubmission(f"too large: the file is over {limits.notebook_bytes / 2**20:g} MiB, the most a "
+                                "notebook may be (max_notebook_mb in grader_config.py)")
     try:
         raw = json.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
@@ -54,6 +82,7 @@ def read_cells(data: bytes) -> list[dict]:
     if not isinstance(raw, dict) or "nbformat" not in raw:
         raise InvalidSubmission("not a notebook: JSON without an nbformat version")
     version = raw.get("nbformat")
+    _check_size(raw, limits)
     if version == 3:
         try:
             raw = json.loads(nbformat.writes(nbformat.reads(json.dumps(raw), as_version=4)))
@@ -65,6 +94,27 @@ def read_cells(data: bytes) -> list[dict]:
     if not isinstance(cells, list) or not all(isinstance(c, dict) for c in cells):
         raise InvalidSubmission("not a notebook: no list of cells")
     return cells
+
+
+def _check_size(raw: dict, limits: InputLimits) -> None:
+    """InvalidSubmission ``too large: ...`` for a notebook (nbformat 4, or 3's worksheets) with more cells, or a
+    larger code cell, than ``limits`` allow; before anything parses its cells."""
+    cells = raw.get("cells")
+    if raw.get("nbformat") == 3 and isinstance(raw.get("worksheets"), list):
+        cells = [c for w in raw["worksheets"] if isinstance(w, dict) and isinstance(w.get("cells"), list)
+                 for c in w["cells"]]
+    if not isinstance(cells, list):
+        return
+    if len(cells) > limits.cells:
+        raise InvalidSubmission(f"too large: {len(cells)} cells, more than the {limits.cells} a notebook may have "
+                                "(max_cells in grader_config.py)")
+    for k, cell in enumerate(cells):
+        if isinstance(cell, dict) and cell.get("cell_type") == "code":
+            code = cell.get("source", cell.get("input", ""))
+            size = sum(len(s) for s in code if isinstance(s, str)) if isinstance(code, list) else len(str(code))
+            if size > limits.cell_bytes:
+                raise InvalidSubmission(f"too large: code cell {k + 1} holds over {limits.cell_bytes >> 10} KiB, the "
+                                        "most a cell may (max_cell_kb in grader_config.py)")
 
 
 def grade_ids(cells: list[dict]) -> set[str]:
@@ -155,16 +205,17 @@ def identify(cells: list[dict], released: list[NotebookNode]) -> tuple[dict[int,
             found[i] = k
     notes = []
     given_of = {k: _given_lines(c.source) for k, c in enumerate(released) if _nbgrader(c).get("solution")}
+    lines_of = {i: _given_lines(_source(c)) for i, c in enumerate(cells)
+                if c.get("cell_type") == "code" and _nbgrader(c).get("grade_id") not in ids}
     for k, cell in enumerate(released):
         if k not in given_of or k in found.values():
             continue
         given = given_of[k].difference(*(lines for kk, lines in given_of.items() if kk != k))
         before = max((i for i, kk in found.items() if kk < k), default=-1)
-        free = [i for i, c in enumerate(cells) if i not in found and c.get("cell_type") == "code"
-                and _nbgrader(c).get("grade_id") not in ids]
+        free = [i for i in lines_of if i not in found]
 
         def share(i: int) -> float:
-            return len(given & _given_lines(_source(cells[i]))) / len(given) if given else 0.0
+            return len(given & lines_of[i]) / len(given) if given else 0.0
 
         best = next((i for i in sorted(free, key=lambda i: (i < before, -share(i), i)) if share(i) >= MATCH_SHARE),
                     None)

@@ -21,6 +21,7 @@ from .attention import needs_a_person
 from .classresults import ClassResults, Section, read_class
 from .document import Block, Bullets, Figure, Heading, Paragraph, Table, to_html, to_markdown
 from ..files import atomic_write
+from ..safetext import terminal
 from .records import STATUSES
 from .hints import common_mistakes
 from .runfacts import RunFacts
@@ -61,7 +62,7 @@ def write_report(results: ClassResults, settings: LabGrader, roster: Path | None
               *similar_submissions(results, settings), *roster_blocks]
     atomic_write(results.folder / HTML_FILE, to_html(title, blocks))
     atomic_write(results.folder / MD_FILE, to_markdown(title, blocks))
-    print("\n".join([f"class report: {results.folder / HTML_FILE} (and {MD_FILE})", *roster_lines]))
+    print("\n".join([f"class report: {results.folder / HTML_FILE} (and {MD_FILE})", *map(terminal, roster_lines)]))
     return 0
 
 
@@ -154,8 +155,9 @@ def _review(results: ClassResults) -> list[Block]:
 
 
 def _roster_lines(matched: canvas.RosterMatch) -> list[str]:
-    scored = len(matched.scores) - len(matched.no_submission)
-    lines = [f"canvas: {canvas.IMPORT_FILE}: {scored} of {len(matched.scores)} roster students scored"]
+    scored = sum(row is not None for _, row in matched.scores)
+    lines = [f"canvas: {canvas.IMPORT_FILE}: {scored} of {len(matched.scores)} roster students scored",
+             *(f"roster: {note}" for note in matched.roster.notes)]
     if matched.not_in_roster:
         lines.append(f"not in the roster ({len(matched.not_in_roster)}, no Canvas score): "
                      + ", ".join(f"{r.name} ({r.student})" for r in matched.not_in_roster))

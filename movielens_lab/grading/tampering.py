@@ -4,12 +4,17 @@ The grade never depends on this (the judge gives the points, and student code ca
 it); the flags tell the instructor whom to look at: redefining the test helper or the
 grader's exporter, patching modules or builtins the tests use, hooking IPython, or reading
 other cells' sources.
+
+The scan runs in the grader's own process, so its work is bounded: it reads at most
+``SCAN_BYTES`` of code per submission and ``SCAN_CELL_BYTES`` per cell (a syntax tree takes
+some 300 times its source's size), and code it cannot read in full, or that is nested too
+deeply to parse, is itself a flag.
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from IPython.core.inputtransformer2 import TransformerManager
 
@@ -27,6 +32,10 @@ RISKY_IMPORTS = {"builtins", "inspect", "gc", "ctypes"}
 """Modules whose only use in this lab would be to reach the tests' objects."""
 IPYTHON_OK = {"run_line_magic", "run_cell_magic", "system", "getoutput"}
 """What a notebook's magics turn into: harmless."""
+SCAN_BYTES = 2**20
+"""The most code scanned per submission (a second or two)."""
+SCAN_CELL_BYTES = 256 * 2**10
+"""The largest cell scanned."""
 
 
 def _root(node: ast.AST) -> str | None:
@@ -69,13 +78,32 @@ def _findings(tree: ast.AST) -> Iterable[str]:
 
 
 def scan(sources: Iterable[str]) -> list[str]:
-    """What the student's cells do to the tests, one plain line per kind of finding (none for honest code)."""
+    """What the student's cells do to the tests, one plain line per kind of finding (none for honest code); code
+    past the scan's bounds, or nested too deeply to parse, is a finding too."""
     transform = TransformerManager().transform_cell
     found: dict[str, None] = {}
+    budget = SCAN_BYTES
     for source in sources:
+        if len(source) > SCAN_CELL_BYTES:
+            found[f"has a cell over {SCAN_CELL_BYTES >> 10} KiB, not scanned: look at it"] = None
+            continue
+        budget -= len(source)
+        if budget < 0:
+            found[f"has more than {SCAN_BYTES >> 20} MiB of code, not all scanned: look at it"] = None
+            break
         try:
-            tree = ast.parse(transform(source))
+            found.update(dict.fromkeys(_findings(_parse(source, transform))))
         except (SyntaxError, ValueError):
             continue
-        found.update(dict.fromkeys(_findings(tree)))
+        except (RecursionError, MemoryError):
+            found["has code nested too deeply to scan: look at it"] = None
     return list(found)
+
+
+def _parse(source: str, transform: Callable[[str], str]) -> ast.AST:
+    """The tree of a cell's code; IPython's syntax (magics, ``!``, ``?``, prompts) turned into Python first where
+    the code is not Python as it is (the slow part of the scan, so only then)."""
+    try:
+        return ast.parse(source)
+    except SyntaxError:
+        return ast.parse(transform(source))
