@@ -87,9 +87,11 @@ def _twin(parser: argparse.ArgumentParser) -> Function:
 def _stats(parser: argparse.ArgumentParser) -> Function:
     from .data.stats import print_stats
 
-    parser.add_argument("folder", type=Path, help="folder holding ratings.dat, movies.dat, users.dat")
-    options(parser, print_stats)("--no-model", dest="model", action="store_false",
-                                 help="skip the Keras numbers (shape facts only, fast)")
+    parser.add_argument("folder", type=Path, nargs="?", metavar="DATA_DIR",
+                        help="the data folder, as --data-dir (a dataset folder such as data/ml-1m is taken too)")
+    add = options(parser, print_stats)
+    add("--data-dir", type=Path, help=DATA_DIR_HELP)
+    add("--no-model", dest="model", action="store_false", help="skip the Keras numbers (shape facts only, fast)")
     return print_stats
 
 
