@@ -38,7 +38,7 @@ from ...paths import DATA_ENV
 from ..lifetime import die_with_parent
 from ..recorder import EXPORT_FOLDER
 from .cgroups import Cgroup, CgroupError
-from .client import PROBE_OK, Limits, note_limit_reached
+from .client import PROBE_OK, PYTHON_UNREADABLE, Limits, note_limit_reached
 from .inside import DISK_FULL, FAILED, chown_tree, set_limits
 
 SYSTEM_DIRS = ("usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32", "etc")
@@ -53,8 +53,9 @@ SOCKET_PATH_MAX = 107
 POLL_SECONDS = 0.1
 
 PROBE_CODE = f"""
-import errno, os, socket
-assert not os.path.exists({str(Path(__file__).resolve())!r}), "the grader's files are visible"
+import errno, os, socket, sys
+assert sys.prefix == {sys.prefix!r}, "{PYTHON_UNREADABLE} {sys.prefix} (it ran as " + sys.prefix + ")"
+assert not os.path.exists(sys.argv[1]), "the grader's files are visible"
 assert len([p for p in os.listdir("/proc") if p.isdigit()]) <= 3, "host processes are visible"
 try:
     socket.create_connection(("127.0.0.1", 9), timeout=1)
@@ -181,9 +182,12 @@ class Sandbox:
         plan = {"root": str(self.base / "root"), "base": str(self.base), "symlinks": symlinks, "mounts": everything,
                 "cwd": str(self.cwd), "uid": self.uid, "limits": self.limits.to_dict(), "argv": command,
                 "env": kernel_env(environ)}
-        path = self.base / "plan.json"
-        path.write_text(json.dumps(plan))
-        return path
+        self.plan_file.write_text(json.dumps(plan))
+        return self.plan_file
+
+    @property
+    def plan_file(self) -> Path:
+        return self.base / "plan.json"
 
     def run(self, command: list[str], mounts: list[dict]) -> int:
         """Run ``command`` in the sandbox until it ends or must stop; return its exit code."""
@@ -332,7 +336,7 @@ def main(argv: list[str]) -> int:
         sandbox = Sandbox(Path(policy["workdir"]), limits, parent)
         mounts = [sandbox.private_copy()]
         if argv[1] == "--probe":
-            command = [sys.executable, "-c", PROBE_CODE]
+            command = [sys.executable, "-c", PROBE_CODE, str(sandbox.plan_file)]  # outside: a file it must not see
         elif argv[1] == "--run":
             command = argv[2:]
         else:
