@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import LabError
+from .grading.lifetime import Terminated, sigterm_raises
 
 PROG = "python -m movielens_lab"
 DATA_DIR_HELP = "data folder (default: $MOVIELENS_DIR, else ./data)"
@@ -237,11 +238,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; failures end as one line on stderr and a non-zero exit."""
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = vars(build_parser(chosen(argv)).parse_args(argv))
-        result = args.pop("func")(**args)
+        with sigterm_raises():  # a scheduler's or a pod's stop ends a command as an interrupt does, tidied up
+            args = vars(build_parser(chosen(argv)).parse_args(argv))
+            result = args.pop("func")(**args)
     except LabError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+    except Terminated as err:
+        print(f"{err}; work finished so far is kept", file=sys.stderr)
+        return Terminated.EXIT_CODE
     except KeyboardInterrupt:
         print("interrupted; work finished so far is kept", file=sys.stderr)
         return 130

@@ -39,6 +39,7 @@ from .collect import Submission, by_student, notebook_files
 from .course import GRADEBOOK, NBGRADER_CONFIG, Course, build_course
 from .exports import grades_csv, gradescope_results, summary_table
 from .judging import JudgeFailed, PendingJudge, instrument, is_grader_cell, judge_limits, judge_spec, start_judge
+from .lifetime import adopt_orphans, reap_children
 from .rebuild import InvalidSubmission, read_cells, rebuild, student_cells
 from .records import Outcome, TestResult
 from .results import read_results, run_problems
@@ -52,6 +53,9 @@ EXECUTED = "executed"
 """Folder of the executed notebooks, with every output: for the instructor, never for students."""
 KILL_GRACE = 30
 """Seconds after the notebook timeout at which the sandbox ends a kernel the grader did not stop."""
+STOP_WAIT = 20
+"""Seconds a stopped grader waits for its sandboxes to tidy up: within a scheduler's grace (Slurm's KillWait and
+Kubernetes' terminationGracePeriodSeconds are 30 s by default), after which it kills what is left."""
 
 
 @dataclass
@@ -71,6 +75,8 @@ class Batch:
     shard: Shard | None = None
     running: set[subprocess.Popen] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    stopping: threading.Event = field(default_factory=threading.Event)
+    """Set once grading was interrupted or stopped: no worker starts, and no student cut short gets a record."""
 
     @property
     def settings(self) -> LabGrader:
@@ -162,6 +168,7 @@ def grade_submissions(subs: list[Submission], settings: LabGrader, known: Assign
     outcomes = {s.student: found for s in subs
                 if (found := cached(batch.student_dir(s.student), s.sha256, key)) is not None}
     todo = [s for s in subs if s.student not in outcomes]
+    adopt_orphans()  # a kernel's supervisor whose worker died stays ours: stopped, we wait for it to tidy up
     with tqdm(total=len(subs), initial=len(outcomes), desc="grading", unit="student") as bar, \
             ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = {pool.submit(_grade_safely, batch, s): s for s in todo}
@@ -171,9 +178,8 @@ def grade_submissions(subs: list[Submission], settings: LabGrader, known: Assign
                 outcomes[outcome.student] = outcome
                 _write_outputs(batch, [outcome], [outcomes[s.student] for s in subs if s.student in outcomes], by_id)
                 bar.update()
-        except KeyboardInterrupt:
-            pool.shutdown(wait=False, cancel_futures=True)
-            _kill_running(batch)
+        except KeyboardInterrupt:  # Ctrl-C, or SIGTERM from a scheduler (lifetime.Terminated)
+            _stop(batch, pool)
             raise
     everyone = [outcomes[s.student] for s in subs]
     _write_outputs(batch, everyone, everyone, by_id)  # cached students too: their collection notes may differ
@@ -254,6 +260,8 @@ def _grade_safely(batch: Batch, sub: Submission) -> Outcome:
         outcome = Outcome.ungraded(sub.student, sub.name, "crashed", [f"grader error: {type(err).__name__}: {err}"],
                                    settings.points, settings.bonus)
     outcome = replace(outcome, seconds=time.monotonic() - started)
+    if batch.stopping.is_set():  # cut short by the stop (its worker killed): graded again by the next run
+        return outcome
     folder = batch.student_dir(sub.student)
     record = {"submission": sub.sha256, "key": batch.key, "origin": sub.origin, "outcome": outcome.to_dict()}
     atomic_write(folder / RECORD, json.dumps(record, indent=1) + "\n")
@@ -309,6 +317,8 @@ def _run_worker(batch: Batch, work: Path, student: str) -> tuple[bool, int | Non
                                 cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         with batch.lock:
             batch.running.add(proc)
+            if batch.stopping.is_set():
+                _kill(proc)
         try:
             return False, proc.wait(timeout=batch.settings.notebook_timeout)
         except subprocess.TimeoutExpired:
@@ -317,6 +327,18 @@ def _run_worker(batch: Batch, work: Path, student: str) -> tuple[bool, int | Non
         finally:
             with batch.lock:
                 batch.running.discard(proc)
+
+
+def _stop(batch: Batch, pool: ThreadPoolExecutor) -> None:
+    """Grading stopped: end the workers, wait for every sandbox and judge to tidy up (their cgroups, folders and
+    temporary files) and remove the worker folders. The students graded so far keep their records."""
+    batch.stopping.set()
+    pool.shutdown(wait=False, cancel_futures=True)
+    _kill_running(batch)
+    pool.shutdown(wait=True)  # each grading thread has closed its judge and removed its worker folder
+    if not reap_children(STOP_WAIT):  # the adopted supervisors, removing their sandboxes
+        print(f"warning: some sandboxes were still ending {STOP_WAIT} s after the stop", file=sys.stderr)
+    shutil.rmtree(batch.work, ignore_errors=True)
 
 
 def _kill(proc: subprocess.Popen) -> None:

@@ -13,7 +13,8 @@ Runs outside the sandbox, as the grader, and supervises one kernel:
 4. kills the whole namespace when asked to stop (SIGTERM, which it also gets when its parent,
    the client, dies: ``lifetime``) or when the wall-clock limit passes; notes the disk or memory
    limit in the policy's ``workdir`` when the kernel reached it (``client.limits_reached``); and
-   removes the private folders and the cgroup.
+   removes the private folders and the cgroup, and the client's connection file when the client
+   was killed (it cannot remove it then).
 
 With ``--probe`` instead of a connection file it runs a check inside the sandbox instead of a
 kernel (``client.probe``). With an unsandboxed policy (``grade --unsafe``) it only sets the
@@ -322,6 +323,12 @@ def unsafe(limits: Limits, parent: int, argv: list[str]) -> int:
     return run_unsafe(limits, parent, kernel_command(connection_file), folder)
 
 
+def forget_client_files(parent: int, argv: list[str]) -> None:
+    """Remove the connection file of a client that is gone (killed: it could not remove it itself)."""
+    if os.getppid() != parent and argv and not argv[0].startswith("--"):
+        Path(argv[0]).unlink(missing_ok=True)
+
+
 def main(argv: list[str]) -> int:
     parent = os.getppid()
     policy = json.loads(argv[0])
@@ -331,6 +338,7 @@ def main(argv: list[str]) -> int:
             return unsafe(limits, parent, argv[1:])
         finally:
             take_export(Path.cwd(), policy.get("export"))
+            forget_client_files(parent, argv[1:])
     sandbox = None
     try:
         sandbox = Sandbox(Path(policy["workdir"]), limits, parent)
@@ -352,6 +360,7 @@ def main(argv: list[str]) -> int:
     finally:
         if sandbox is not None:
             sandbox.cleanup()
+        forget_client_files(parent, argv[1:])
 
 
 if __name__ == "__main__":
