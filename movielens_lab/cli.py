@@ -137,6 +137,20 @@ def _grade(parser: argparse.ArgumentParser) -> Function:
     return grade
 
 
+def _plan(parser: argparse.ArgumentParser) -> Function:
+    from .grading.collect import LAYOUTS
+    from .grading.plan import plan
+
+    parser.add_argument("submissions", type=Path, help="what the shards will grade (as grade takes it)")
+    add = options(parser, plan)
+    add("--shards", type=int, required=True, metavar="N", help="how many shards will grade the class")
+    add("--out", type=Path, help="the grading folder the shards will share (default %(default)s)")
+    add("--assignment", metavar="NAME", help=INFERRED_HELP)
+    add("--layout", choices=LAYOUTS, help="how files name their students (default %(default)s: guessed from the names)")
+    add("--data-dir", type=Path, help=DATA_DIR_HELP)
+    return plan
+
+
 def _merge(parser: argparse.ArgumentParser) -> Function:
     from .grading.merge import merge
 
@@ -183,6 +197,8 @@ COMMANDS: dict[str, Command | Group] = {
     "demo": Command("get a dataset, run the reference solution notebooks and print their key numbers", _demo),
     "release": Command("set up the nbgrader course folder and generate the student notebook", _release),
     "grade": Command("autograde a folder or zip of submissions; write feedback, grades.csv, results.json", _grade),
+    "plan": Command("before grading in shards: check that a shard can grade from here (course, submissions, data, "
+                    "grading folder) and record the class, so that merge names every student", _plan),
     "merge": Command("once every shard is graded: write grades.csv, results.json, run.json and the class report",
                      _merge),
     "report": Command("rebuild a grading folder's report.html and report.md without grading again", _report),

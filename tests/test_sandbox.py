@@ -331,17 +331,17 @@ def _probe_in_subprocess(env: dict[str, str], prefix: list[str] = (), python: Pa
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to become an ordinary user (as one, "
                     "test_probe_says_the_sandbox_works_here checks it)")
-def test_probe_works_in_a_user_namespace_as_an_ordinary_user(tmp_path: Path):
+def test_probe_works_in_a_user_namespace_as_an_ordinary_user():
     """Not root: the same sandbox, through an unprivileged user namespace."""
-    assert _probe_in_subprocess(PLAIN_ENV, as_ordinary_user(tmp_path)) == "None"
+    assert _probe_in_subprocess(PLAIN_ENV, as_ordinary_user()) == "None"
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to mask /proc as a container runtime does")
-def test_under_a_containers_masked_proc_the_probe_names_the_cause_and_the_fix(tmp_path: Path):
+def test_under_a_containers_masked_proc_the_probe_names_the_cause_and_the_fix():
     """/proc masked as Docker and containerd do by default: an ordinary user's sandbox cannot mount a /proc of its
     own in its user namespace, and the probe says so and how to unmask it; grading as root (no user namespace),
     the sandbox works there."""
-    said = _probe_in_subprocess(PLAIN_ENV, as_ordinary_user(tmp_path, masked=True))
+    said = _probe_in_subprocess(PLAIN_ENV, as_ordinary_user(masked=True))
     assert said.startswith("the grading sandbox cannot be set up here (sandbox set-up failed: mount proc on ")
     assert ": Operation not permitted); /proc is masked here (/proc/" in said and "/proc/keys" in said
     assert "procMount: Unmasked with hostUsers: false" in said and "--unsafe" in said and "\n" not in said

@@ -11,6 +11,7 @@ shards share (``grading.shards``); ``grading.merge`` then writes the class's fil
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import shutil
@@ -92,12 +93,38 @@ class Batch:
 
 
 def data_folder(explicit: Path | None) -> Path:
-    """The instructor's data folder (absolute), which the kernels read through $MOVIELENS_DIR."""
+    """The instructor's data folder (absolute), which the kernels read through $MOVIELENS_DIR; a one-line LabError
+    when it holds no dataset, or one this user cannot read."""
     folder = locate.data_folder(explicit)
-    if not (folder / "ml-1m" / "ratings.dat").is_file():
+    dataset = folder / "ml-1m"
+    user = this_user()
+    for path in (folder, dataset):
+        if path.is_dir() and not os.access(path, os.R_OK | os.X_OK):
+            raise LabError(f"{path} cannot be read by {user}: make it readable (chmod o+rX) or grade as its owner")
+    if not (dataset / "ratings.dat").is_file():
         raise LabError(f"no ml-1m/ratings.dat in data folder {folder}; run `python -m movielens_lab data fetch` "
                        "(or `data twin`), or pass --data-dir")
+    unreadable = sorted(p.name for p in dataset.iterdir() if p.is_file() and not os.access(p, os.R_OK))
+    if unreadable:
+        raise LabError(f"{', '.join(unreadable)} in {dataset} cannot be read by {user}: make them readable "
+                       "(chmod o+r) or grade as their owner")
     return folder
+
+
+def this_user() -> str:
+    """Who this process runs as, for messages (a container's user may have no name)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid {os.geteuid()}"
+
+
+def require_own_folder(out: Path, assignment: str) -> None:
+    """A one-line LabError when ``out`` holds another assignment's grades."""
+    previous = RunFacts.read(out)
+    if previous is not None and previous.assignment != assignment:
+        raise LabError(f"{out} holds the grades of {previous.assignment}: grade {assignment} into another folder "
+                       "(--out)")
 
 
 def grade(submissions: Path, *, assignment: str | None = None, out: Path = Path("grading"), jobs: int = 1,
@@ -117,19 +144,34 @@ def grade(submissions: Path, *, assignment: str | None = None, out: Path = Path(
     part = Shard.parse(shard) if shard is not None else None
     if part is not None and roster is not None:
         raise LabError("--roster goes with merge when grading in shards: pass it to merge")
-    course = course_settings(Path(config))
-    known = Assignments.of(course)
     if roster is not None:
         read_roster(roster)  # a bad roster stops here, before any grading
-    files = notebook_files(Path(submissions))
+    subs, settings, known = collect_class(Path(submissions), assignment, layout, Path(config))
+    source = paths.solution_notebook(settings.assignment) if source is None else Path(source)
+    return grade_submissions(subs, settings, known, out=Path(out), jobs=jobs, unsafe=unsafe, data_dir=data_dir,
+                             source=source, roster=roster, part=part)
+
+
+def collect_class(submissions: Path, assignment: str | None, layout: str,
+                  config: Path) -> tuple[list[Submission], LabGrader, Assignments]:
+    """The class under ``submissions``, one submission per student, and the settings of its assignment (None: the
+    one most submissions are, said on a line); with the course's assignments, to tell a submission of another."""
+    course = course_settings(config)
+    known = Assignments.of(course)
+    files = notebook_files(submissions)
     if assignment is None:
         choice = known.choose([(rel, data) for rel, data, _ in files])
         print(choice)
         assignment = choice.name
     settings = pick(course, assignment)
-    source = paths.solution_notebook(settings.assignment) if source is None else Path(source)
-    return grade_submissions(by_student(files, settings.assignment, layout), settings, known, out=Path(out),
-                             jobs=jobs, unsafe=unsafe, data_dir=data_dir, source=source, roster=roster, part=part)
+    return by_student(files, settings.assignment, layout), settings, known
+
+
+def course_key(course_fingerprint: str, data: Path) -> str:
+    """The key a student's record is graded under: the course released, and the data (its path, size and time)."""
+    ratings = data / "ml-1m" / "ratings.dat"
+    return fingerprint(course_fingerprint.encode(), str(data).encode(),
+                       f"{ratings.stat().st_size}:{ratings.stat().st_mtime_ns}".encode())
 
 
 def grade_submissions(subs: list[Submission], settings: LabGrader, known: Assignments, *, out: Path, jobs: int,
@@ -140,10 +182,7 @@ def grade_submissions(subs: list[Submission], settings: LabGrader, known: Assign
     another one."""
     started = time.monotonic()
     out = out.resolve()
-    previous = RunFacts.read(out)
-    if previous is not None and previous.assignment != settings.assignment:
-        raise LabError(f"{out} holds the grades of {previous.assignment}: grade {settings.assignment} into "
-                       "another folder (--out)")
+    require_own_folder(out, settings.assignment)
     data = data_folder(data_dir)
     locate.require_ratings(data, settings.min_ratings, f"grading {settings.assignment}")
     if unsafe:
@@ -153,9 +192,7 @@ def grade_submissions(subs: list[Submission], settings: LabGrader, known: Assign
     if (note := memory_bound_note(not unsafe)) is not None:
         print(f"note: {note}", file=sys.stderr)
     course = build_course(out / "course", source, settings)
-    ratings = data / "ml-1m" / "ratings.dat"
-    key = fingerprint(course.fingerprint.encode(), str(data).encode(),
-                      f"{ratings.stat().st_size}:{ratings.stat().st_mtime_ns}".encode())
+    key = course_key(course.fingerprint, data)
     spec = judge_spec(nbformat.read(course.source_notebook, as_version=4), settings.points, settings.bonus,
                       settings.leaderboard)
     batch = Batch(course, nbformat.read(course.student_notebook, as_version=4), spec, known, out, data, key,
