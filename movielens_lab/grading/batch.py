@@ -40,7 +40,7 @@ from .collect import Submission, by_student, notebook_files
 from .course import GRADEBOOK, NBGRADER_CONFIG, Course, build_course
 from .exports import grades_csv, gradescope_results, summary_table
 from .judging import JudgeFailed, PendingJudge, instrument, is_grader_cell, judge_limits, judge_spec, start_judge
-from .lifetime import adopt_orphans, reap_children
+from .lifetime import adopt_orphans, reap_children, stop_children
 from .rebuild import InvalidSubmission, read_cells, rebuild, student_cells
 from .records import Outcome, TestResult
 from .results import read_results, run_problems
@@ -372,6 +372,7 @@ def _stop(batch: Batch, pool: ThreadPoolExecutor) -> None:
     batch.stopping.set()
     pool.shutdown(wait=False, cancel_futures=True)
     _kill_running(batch)
+    stop_children()  # the judges: none keeps judging what will not be recorded
     pool.shutdown(wait=True)  # each grading thread has closed its judge and removed its worker folder
     if not reap_children(STOP_WAIT):  # the adopted supervisors, removing their sandboxes
         print(f"warning: some sandboxes were still ending {STOP_WAIT} s after the stop", file=sys.stderr)

@@ -22,6 +22,7 @@ import signal
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
@@ -53,6 +54,26 @@ def sigterm_raises() -> Iterator[None]:
 def adopt_orphans() -> None:
     """Become the parent of every process this one's descendants leave orphaned (``PR_SET_CHILD_SUBREAPER``)."""
     ctypes.CDLL(None).prctl(PR_SET_CHILD_SUBREAPER, 1)
+
+
+def children() -> list[int]:
+    """The PIDs of this process's children (those of every thread, adopted ones included)."""
+    found = []
+    for thread in Path("/proc/self/task").iterdir():
+        try:
+            found += [int(pid) for pid in (thread / "children").read_text().split()]
+        except OSError:
+            pass
+    return found
+
+
+def stop_children() -> None:
+    """Send SIGTERM to every child: a sandbox's supervisor then ends its sandbox and tidies up."""
+    for pid in children():
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
 
 
 def reap_children(seconds: float) -> bool:
