@@ -199,8 +199,8 @@ COMMANDS: dict[str, Command | Group] = {
     "grade": Command("autograde a folder or zip of submissions; write feedback, grades.csv, results.json", _grade),
     "plan": Command("before grading in shards: check that a shard can grade from here (course, submissions, data, "
                     "grading folder) and record the class, so that merge names every student", _plan),
-    "merge": Command("once every shard is graded: write grades.csv, results.json, run.json and the class report",
-                     _merge),
+    "merge": Command("once every shard is graded: write grades.csv, run.json, the class report and each student's "
+                     "results.json", _merge),
     "report": Command("rebuild a grading folder's report.html and report.md without grading again", _report),
     "check": Command("run a notebook and the visible tests the grader runs; print per-section results", _check),
     "gradescope": Command("build the Gradescope autograder zip", _gradescope),

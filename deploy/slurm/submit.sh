@@ -38,7 +38,7 @@ case $status in
     *) refuse "$python cannot import movielens_lab as $user (${err##*$'\n'}): install it into that environment" ;;
 esac
 
-submissions=$(realpath -e -- "$1") || refuse "submissions $1 not found"
+submissions=$(realpath -e -- "$1") || refuse "submissions $1 not found, or $user cannot reach it"
 out=$(realpath -m -- "$2")
 data=$(realpath -m -- "${4:-${MOVIELENS_DIR:-data}}")
 roster=
