@@ -25,6 +25,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import yaml
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 from nbformat import NotebookNode
@@ -32,6 +33,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from fixtures.submissions import CONFIG, SETTINGS, SOURCE, data_folder, filled, write
 from fixtures.users import as_ordinary_user, as_root
+from movielens_lab import paths
 from movielens_lab.grading.batch import grade
 from movielens_lab.grading.course import build_course
 from movielens_lab.grading.sandbox import cgroups
@@ -347,6 +349,16 @@ def test_under_a_containers_masked_proc_the_probe_names_the_cause_and_the_fix():
     assert "procMount: Unmasked with hostUsers: false" in said and "--unsafe" in said and "\n" not in said
     assert "user namespaces" not in said.split(")", 1)[1]  # not the hint for a machine without them
     assert _probe_in_subprocess(PLAIN_ENV, as_root(masked=True)) == "None"
+
+
+def test_the_kubernetes_shards_get_what_the_probe_asks_for_under_a_masked_proc():
+    """deploy/kubernetes/shards.yaml: the pod's own user namespace, /proc unmasked, unshare(2) and mount(2) allowed."""
+    job = yaml.safe_load((paths.CHECKOUT / "deploy" / "kubernetes" / "shards.yaml").read_text())
+    pod = job["spec"]["template"]["spec"]
+    assert pod["hostUsers"] is False and pod["securityContext"]["runAsUser"] != 0
+    assert pod["securityContext"]["seccompProfile"]["type"] == pod["securityContext"]["appArmorProfile"]["type"] \
+        == "Unconfined"
+    assert [c["securityContext"]["procMount"] for c in pod["containers"]] == ["Unmasked"]
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="as root, the sandbox's user is not the Python install's owner")
