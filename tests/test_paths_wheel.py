@@ -10,6 +10,7 @@ of this checkout left out.
 from __future__ import annotations
 
 import csv
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -44,7 +45,10 @@ def wheel_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     shutil.copytree(paths.PACKAGE_DIR, build / "src" / "movielens_lab", ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("pyproject.toml", "README.md"):  # a copy: building leaves build/ and egg-info/ where it runs
         shutil.copyfile(paths.CHECKOUT / name, build / "src" / name)
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w",
+    # With this environment's setuptools where it has one (Python 3.12's venvs have none: then pip gets it).
+    local = importlib.util.find_spec("setuptools") and importlib.util.find_spec("wheel")
+    isolation = ["--no-build-isolation"] if local else []
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", *isolation, "-w",
                     str(build / "dist"), str(build / "src")], check=True, capture_output=True, timeout=300)
     wheel = next((build / "dist").glob("movielens_lab-*.whl"))
     # Beside this environment (one file system: hard links), removed afterwards.
