@@ -52,6 +52,8 @@ UID_BASE = 1_600_000_000
 INSIDE = "movielens_lab.grading.sandbox.inside"
 SOCKET_PATH_MAX = 107
 POLL_SECONDS = 0.1
+CLIENT_WAIT = 5
+"""Seconds a supervisor told to stop waits for its client to end too (and then removes its connection file)."""
 
 PROBE_CODE = f"""
 import errno, os, socket, sys
@@ -323,9 +325,15 @@ def unsafe(limits: Limits, parent: int, argv: list[str]) -> int:
     return run_unsafe(limits, parent, kernel_command(connection_file), folder)
 
 
-def forget_client_files(parent: int, argv: list[str]) -> None:
-    """Remove the connection file of a client that is gone (killed: it could not remove it itself)."""
-    if os.getppid() != parent and argv and not argv[0].startswith("--"):
+def forget_client_files(parent: int, argv: list[str], wait: float = 0) -> None:
+    """Remove the connection file of a client that is gone (killed: it could not remove it itself), waiting up to
+    ``wait`` seconds for it to go (told to stop, a scheduler stops the client at the same time)."""
+    if not argv or argv[0].startswith("--"):  # a probe or a command: no client, no connection file
+        return
+    deadline = time.monotonic() + wait
+    while os.getppid() == parent and time.monotonic() < deadline:
+        time.sleep(POLL_SECONDS)
+    if os.getppid() != parent:
         Path(argv[0]).unlink(missing_ok=True)
 
 
@@ -360,7 +368,7 @@ def main(argv: list[str]) -> int:
     finally:
         if sandbox is not None:
             sandbox.cleanup()
-        forget_client_files(parent, argv[1:])
+        forget_client_files(parent, argv[1:], CLIENT_WAIT if sandbox is not None and sandbox.stop else 0)
 
 
 if __name__ == "__main__":
