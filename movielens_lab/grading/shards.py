@@ -112,11 +112,6 @@ class Manifest:
         return bool(self.run.finished)
 
     @property
-    def planned(self) -> bool:
-        """Whether this is the plan (``plan``), written before any shard ran, not a shard's manifest."""
-        return self.shard.index == 0
-
-    @property
     def students(self) -> list[str]:
         """This shard's students."""
         parts = assign([m.student for m in self.members], self.shard.count)
