@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import LabError
+from .grading.lifetime import Terminated, sigterm_raises
 from .safetext import terminal
 
 PROG = "python -m movielens_lab"
@@ -89,9 +90,11 @@ def _twin(parser: argparse.ArgumentParser) -> Function:
 def _stats(parser: argparse.ArgumentParser) -> Function:
     from .data.stats import print_stats
 
-    parser.add_argument("folder", type=Path, help="folder holding ratings.dat, movies.dat, users.dat")
-    options(parser, print_stats)("--no-model", dest="model", action="store_false",
-                                 help="skip the Keras numbers (shape facts only, fast)")
+    parser.add_argument("folder", type=Path, nargs="?", metavar="DATA_DIR",
+                        help="the data folder, as --data-dir (a dataset folder such as data/ml-1m is taken too)")
+    add = options(parser, print_stats)
+    add("--data-dir", type=Path, help=DATA_DIR_HELP)
+    add("--no-model", dest="model", action="store_false", help="skip the Keras numbers (shape facts only, fast)")
     return print_stats
 
 
@@ -134,6 +137,20 @@ def _grade(parser: argparse.ArgumentParser) -> Function:
     add("--shard", metavar="K/N", help="grade only the K-th of N parts of the class (K from 1 to N) into an --out "
                                        "folder the N shards share; then run merge")
     return grade
+
+
+def _plan(parser: argparse.ArgumentParser) -> Function:
+    from .grading.collect import LAYOUTS
+    from .grading.plan import plan
+
+    parser.add_argument("submissions", type=Path, help="what the shards will grade (as grade takes it)")
+    add = options(parser, plan)
+    add("--shards", type=int, required=True, metavar="N", help="how many shards will grade the class")
+    add("--out", type=Path, help="the grading folder the shards will share (default %(default)s)")
+    add("--assignment", metavar="NAME", help=INFERRED_HELP)
+    add("--layout", choices=LAYOUTS, help="how files name their students (default %(default)s: guessed from the names)")
+    add("--data-dir", type=Path, help=DATA_DIR_HELP)
+    return plan
 
 
 def _merge(parser: argparse.ArgumentParser) -> Function:
@@ -183,8 +200,10 @@ COMMANDS: dict[str, Command | Group] = {
     "demo": Command("get a dataset, run the reference solution notebooks and print their key numbers", _demo),
     "release": Command("set up the nbgrader course folder and generate the student notebook", _release),
     "grade": Command("autograde a folder or zip of submissions; write feedback, grades.csv, results.json", _grade),
-    "merge": Command("once every shard is graded: write grades.csv, results.json, run.json and the class report",
-                     _merge),
+    "plan": Command("before grading in shards: check that a shard can grade from here (course, submissions, data, "
+                    "grading folder) and record the class, so that merge names every student", _plan),
+    "merge": Command("once every shard is graded: write grades.csv, run.json, the class report and each student's "
+                     "results.json", _merge),
     "report": Command("rebuild a grading folder's report.html and report.md without grading again", _report),
     "check": Command("run a notebook and the visible tests the grader runs; print per-section results", _check),
     "gradescope": Command("build the Gradescope autograder zip", _gradescope),
@@ -238,11 +257,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; failures end as one line on stderr and a non-zero exit."""
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = vars(build_parser(chosen(argv)).parse_args(argv))
-        result = args.pop("func")(**args)
+        with sigterm_raises():  # a scheduler's or a pod's stop ends a command as an interrupt does, tidied up
+            args = vars(build_parser(chosen(argv)).parse_args(argv))
+            result = args.pop("func")(**args)
     except LabError as err:
         print(terminal(f"error: {err}"), file=sys.stderr)
         return 1
+    except Terminated as err:
+        print(f"{err}; work finished so far is kept", file=sys.stderr)
+        return Terminated.EXIT_CODE
     except KeyboardInterrupt:
         print("interrupted; work finished so far is kept", file=sys.stderr)
         return 130

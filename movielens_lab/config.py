@@ -16,7 +16,7 @@ from traitlets.config import Config, Configurable
 from traitlets.config.loader import PyFileConfigLoader
 
 from .errors import LabError
-from .paths import GRADER_CONFIG
+from .paths import CONFIG_NAME, GRADER_CONFIG
 
 
 class LabGrader(Configurable):
@@ -63,7 +63,9 @@ def load_config(path: Path = GRADER_CONFIG) -> Config:
     """Read ``grader_config.py`` (a traitlets config file, like nbgrader_config.py)."""
     path = Path(path)
     if not path.is_file():
-        raise LabError(f"{path} not found: run from the project folder or restore grader_config.py")
+        where = (f"run from the course folder (the one holding {CONFIG_NAME}, solutions/ and notebooks/) or restore "
+                 "it" if path.name == CONFIG_NAME else f"restore {path.name}")
+        raise LabError(f"{path} not found: {where}")
     return PyFileConfigLoader(path.name, path=str(path.parent)).load_config()
 
 

@@ -17,7 +17,8 @@ from movielens_lab.grading.collect import LAYOUTS
 HEAVY = ("tensorflow", "keras", "pandas", "nbgrader", "nbformat", "nbclient", "jupyter_client")
 """Modules no command needs before it is chosen."""
 
-REQUIRED = {("data", "stats"): ["data"], ("grade",): ["subs.zip"], ("check",): ["mine.ipynb"], ("report",): ["grading"], ("merge",): ["grading"]}
+REQUIRED = {("grade",): ["subs.zip"], ("plan",): ["subs.zip", "--shards", "2"], ("check",): ["mine.ipynb"],
+            ("report",): ["grading"], ("merge",): ["grading"]}
 """The positional arguments of the commands that take one."""
 
 
@@ -51,7 +52,7 @@ def test_grade_is_bound_to_its_function_and_reads_its_keyword_defaults(monkeypat
 @pytest.mark.parametrize("argv, message", [
     (["grde"], "unknown command 'grde'; did you mean 'grade'?"),
     (["data", "fech"], "unknown command 'fech'; did you mean 'fetch'?"),
-    (["zzz"], "unknown command 'zzz'; choose from data, demo, release, grade, merge, report, check, gradescope"),
+    (["zzz"], "unknown command 'zzz'; choose from data, demo, release, grade, plan, merge, report, check, gradescope"),
 ])
 def test_a_mistyped_command_is_one_line_with_a_suggestion(argv: list[str], message: str, capsys) -> None:
     with pytest.raises(SystemExit) as exit_:

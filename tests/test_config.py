@@ -33,7 +33,7 @@ def test_nbgraders_own_settings_sit_beside_the_labs() -> None:
 
 
 def test_a_missing_file_is_one_line_that_says_what_to_do(tmp_path: Path) -> None:
-    with pytest.raises(LabError, match="grader_config.py not found: run from the project folder"):
+    with pytest.raises(LabError, match="grader_config.py not found: run from the course folder"):
         lab_settings(tmp_path / "grader_config.py")
 
 

@@ -1,4 +1,5 @@
-"""die_with_parent: a process ends with the process that started it, even one killed with SIGKILL."""
+"""die_with_parent: a process ends with the process that started it, even one killed with SIGKILL; a stopped grader
+adopts and waits for orphans, and SIGTERM ends a command as an interrupt does."""
 
 from __future__ import annotations
 
@@ -8,6 +9,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
+
+from movielens_lab.grading.lifetime import Terminated, sigterm_raises
 
 START_A_CHILD = """
 import subprocess, sys, time
@@ -60,3 +65,32 @@ def test_a_living_parent_leaves_the_process_running() -> None:
             "die_with_parent(parent=os.getppid())\nprint('still here')")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert (run.returncode, run.stdout) == (0, "still here\n")
+
+
+ADOPTER = """
+import subprocess, sys, time
+from movielens_lab.grading.lifetime import adopt_orphans, children, reap_children
+adopt_orphans()
+parent = "import subprocess, sys; subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(1.5)'])"
+subprocess.run([sys.executable, "-c", parent])  # its child outlives it: an orphan
+adopted = children()
+started = time.monotonic()
+print(len(adopted), reap_children(30), time.monotonic() - started > 0.5, children())
+"""
+
+
+def test_an_orphan_is_adopted_and_waited_for() -> None:
+    """A grader that stops waits for what its workers left running (a sandbox's supervisor, tidying up)."""
+    done = subprocess.run([sys.executable, "-c", ADOPTER], capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == ["1", "True", "True", "[]"], done.stderr
+
+
+def test_sigterm_raises_terminated_once_then_the_handler_is_restored() -> None:
+    before = signal.getsignal(signal.SIGTERM)
+    with sigterm_raises():
+        with pytest.raises(Terminated, match="^stopped by SIGTERM$"):
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(10)  # not reached: the handler raises at once
+        os.kill(os.getpid(), signal.SIGTERM)  # a second one, while tidying up: ignored
+        time.sleep(0.2)
+    assert signal.getsignal(signal.SIGTERM) is before

@@ -24,3 +24,12 @@ def test_the_notebooks_are_named_after_the_assignment() -> None:
 def test_the_student_notebook_reads_the_data_folder_variable() -> None:
     nb = nbformat.read(paths.student_notebook(paths.LAB), as_version=4)
     assert any(paths.DATA_ENV in cell.source for cell in nb.cells if cell.cell_type == "code")
+
+
+def test_the_course_folder_is_the_current_one_when_it_holds_grader_config(tmp_path, monkeypatch) -> None:
+    """As nbgrader finds nbgrader_config.py; elsewhere the checkout the package runs from (an editable install)."""
+    (tmp_path / "grader_config.py").write_text("c = get_config()\n")
+    assert paths.course_root(tmp_path) == tmp_path.resolve()
+    assert paths.course_root(tmp_path / "elsewhere") == paths.CHECKOUT
+    monkeypatch.setattr(paths, "CHECKOUT", tmp_path / "site-packages")  # a wheel's: no grader_config.py beside it
+    assert paths.course_root(tmp_path / "elsewhere") == (tmp_path / "elsewhere").resolve()

@@ -20,16 +20,20 @@ import textwrap
 import threading
 import time
 import uuid
+import venv
 from pathlib import Path
 
 import nbformat
 import pytest
+import yaml
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_notebook
 
 from fixtures.submissions import CONFIG, SETTINGS, SOURCE, data_folder, filled, write
+from fixtures.users import as_ordinary_user, as_root
+from movielens_lab import paths
 from movielens_lab.grading.batch import grade
 from movielens_lab.grading.course import build_course
 from movielens_lab.grading.sandbox import cgroups
@@ -318,36 +322,62 @@ def test_a_kernel_outside_its_workdir_does_not_start(layout: Layout):
     assert sandbox.PROBE_OK not in done.stdout
 
 
-def _probe_in_subprocess(env: dict[str, str], prefix: list[str] = ()) -> str:
+PLAIN_ENV = {"PATH": os.environ["PATH"], "TMPDIR": "/tmp", "HOME": "/tmp"}
+
+
+def _probe_in_subprocess(env: dict[str, str], prefix: list[str] = (), python: Path = Path(sys.executable)) -> str:
     code = "from movielens_lab.grading.sandbox.client import probe; print(probe())"
-    done = subprocess.run([*prefix, sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run([*prefix, str(python), "-c", code], env=env, capture_output=True, text=True, timeout=120)
     return done.stdout.strip().splitlines()[-1]
-
-
-def _as_ordinary_user(keep: Path) -> list[str]:
-    """A command prefix running as ``nobody``, with this Python lent to it if its folders are private.
-
-    (Here Python lives under /root, mode 0700: in a private mount namespace, /root becomes an
-    empty world-readable tmpfs with only the Python install bound back into it.)
-    """
-    prefixes = sorted({Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()})
-    blocked = sorted({a for p in prefixes for a in p.parents if a != Path("/") and not a.stat().st_mode & 0o001})
-    lines = ["set -e"]
-    for i, folder in enumerate(p for p in prefixes if any(b in p.parents for b in blocked)):
-        lines += [f"mkdir -p {keep}/{i}", f"mount --bind {folder} {keep}/{i}"]
-    lines += [f"mount -t tmpfs -o mode=755 tmpfs {b}" for b in blocked if not any(o in b.parents for o in blocked)]
-    for i, folder in enumerate(p for p in prefixes if any(b in p.parents for b in blocked)):
-        lines += [f"mkdir -p {folder}", f"mount --bind {keep}/{i} {folder}"]
-    lines.append('exec setpriv --reuid=65534 --regid=65534 --clear-groups "$@"')
-    return ["unshare", "--mount", "sh", "-c", "\n".join(lines), "sh"]
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to become an ordinary user (as one, "
                     "test_probe_says_the_sandbox_works_here checks it)")
-def test_probe_works_in_a_user_namespace_as_an_ordinary_user(tmp_path: Path):
+def test_probe_works_in_a_user_namespace_as_an_ordinary_user():
     """Not root: the same sandbox, through an unprivileged user namespace."""
-    env = {"PATH": os.environ["PATH"], "TMPDIR": "/tmp", "HOME": "/tmp"}
-    assert _probe_in_subprocess(env, _as_ordinary_user(tmp_path)) == "None"
+    assert _probe_in_subprocess(PLAIN_ENV, as_ordinary_user()) == "None"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to mask /proc as a container runtime does")
+def test_under_a_containers_masked_proc_the_probe_names_the_cause_and_the_fix():
+    """/proc masked as Docker and containerd do by default: an ordinary user's sandbox cannot mount a /proc of its
+    own in its user namespace, and the probe says so and how to unmask it; grading as root (no user namespace),
+    the sandbox works there."""
+    said = _probe_in_subprocess(PLAIN_ENV, as_ordinary_user(masked=True))
+    assert said.startswith("the grading sandbox cannot be set up here (sandbox set-up failed: mount proc on ")
+    assert ": Operation not permitted); /proc is masked here (/proc/" in said and "/proc/keys" in said
+    assert "procMount: Unmasked with hostUsers: false" in said and "--unsafe" in said and "\n" not in said
+    assert "user namespaces" not in said.split(")", 1)[1]  # not the hint for a machine without them
+    assert _probe_in_subprocess(PLAIN_ENV, as_root(masked=True)) == "None"
+
+
+def test_the_kubernetes_shards_get_what_the_probe_asks_for_under_a_masked_proc():
+    """deploy/kubernetes/shards.yaml: the pod's own user namespace, /proc unmasked, unshare(2) and mount(2) allowed."""
+    job = yaml.safe_load((paths.CHECKOUT / "deploy" / "kubernetes" / "shards.yaml").read_text())
+    pod = job["spec"]["template"]["spec"]
+    assert pod["hostUsers"] is False and pod["securityContext"]["runAsUser"] != 0
+    assert pod["securityContext"]["seccompProfile"]["type"] == pod["securityContext"]["appArmorProfile"]["type"] \
+        == "Unconfined"
+    assert [c["securityContext"]["procMount"] for c in pod["containers"]] == ["Unmasked"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="as root, the sandbox's user is not the Python install's owner")
+def test_probe_names_a_python_install_the_sandboxs_user_cannot_read(tmp_path: Path):
+    """A virtual environment of mode 0700 (made under umask 077): inside the sandbox its python would silently
+    run as the base install, without the environment's packages, and every kernel would fail to start."""
+    env = tmp_path / "venv"
+    venv.create(env, with_pip=False, symlinks=True)
+    site = next((env / "lib").glob("python3*")) / "site-packages"
+    (site / "lent.pth").write_text(f"{next(p for p in sys.path if p.endswith('site-packages'))}\n"
+                                   f"{Path(sandbox.__file__).parents[3]}\n")
+    env.chmod(0o700)
+    said = _probe_in_subprocess(PLAIN_ENV, prefix=[], python=env / "bin" / "python")
+    assert said.startswith(f"the grading sandbox cannot be set up here (AssertionError: the sandbox's user cannot "
+                           f"read the Python install {env} (it ran as ")
+    assert said.endswith(f"make it readable by other users (chmod -R o+rX {env}), or pass --unsafe to run student "
+                         "code without it, as you")
+    env.chmod(0o755)
+    assert _probe_in_subprocess(PLAIN_ENV, prefix=[], python=env / "bin" / "python") == "None"
 
 
 def test_probe_explains_a_missing_tool():

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from .. import tables
 from ..errors import LabError
-from . import facts, lab_numbers, locate
+from . import facts, lab_numbers, locate, movielens
 from .facts import Row
+
+DATASET_FILES = ("ratings.dat", "u.data")
+"""A dataset folder itself (ml-1m's, ml-100k's) holds one of these: ``data stats``' old spelling named it."""
 
 
 def format_table(rows: list[Row]) -> str:
@@ -24,9 +28,27 @@ def _what(folder: Path) -> str:
         return "dataset"
 
 
-def print_stats(folder: Path, *, model: bool = True) -> None:
-    """Print the facts and (unless ``model`` is False) the lab's numbers of a dataset folder."""
-    folder = Path(folder)
+def dataset_folder(folder: Path | None = None, data_dir: Path | None = None) -> Path:
+    """The dataset ``data stats`` describes: ``ml-1m/`` in the data folder (``data_dir``, else ``folder``, else
+    ``$MOVIELENS_DIR``, else ``./data``), as every command takes it. A dataset folder given itself (the old
+    spelling, ``data stats data/ml-1m``) is taken as it is, with a note on stderr."""
+    if folder is not None and data_dir is not None and Path(folder).resolve() != Path(data_dir).resolve():
+        raise LabError(f"give the data folder once: {folder} or --data-dir {data_dir}")
+    base = locate.data_folder(data_dir or folder)
+    if not (base / movielens.FOLDER).is_dir() and any((base / name).is_file() for name in DATASET_FILES):
+        print(f"note: {base} is a dataset folder itself; data stats takes the data folder that holds "
+              f"{movielens.FOLDER}/, like every command: --data-dir {base.parent}", file=sys.stderr)
+        return base
+    if not (base / movielens.FOLDER).is_dir():
+        raise LabError(f"no {movielens.FOLDER}/ in data folder {base}: pass the folder that holds it (--data-dir, "
+                       "else $MOVIELENS_DIR, else ./data), or get it with `python -m movielens_lab data fetch` "
+                       "(or `data twin` offline)")
+    return base / movielens.FOLDER
+
+
+def print_stats(folder: Path | None = None, *, data_dir: Path | None = None, model: bool = True) -> None:
+    """Print the facts and (unless ``model`` is False) the lab's numbers of the dataset :func:`dataset_folder` finds."""
+    folder = dataset_folder(folder, data_dir)
     ratings, movies = facts.load(folder)
     print(f"{_what(folder)} {folder}: targets are MovieLens 1M's (scale 1)")
     rows = facts.shape_rows(facts.shape_facts(ratings, movies))

@@ -11,6 +11,7 @@ shards share (``grading.shards``); ``grading.merge`` then writes the class's fil
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import hmac
 import json
@@ -47,6 +48,7 @@ from .intake import notebook_files
 from .judge.sealed import Verdict
 from .judge.session import MemoStore, WarmUp, judge_limits
 from .judge.spec import judge_spec
+from .lifetime import adopt_orphans, reap_children, stop_children
 from .rebuild import InputLimits, InvalidSubmission, read_cells, rebuild, student_cells
 from .records import Outcome, TestResult
 from .results import read_results, run_problems
@@ -63,6 +65,9 @@ EXECUTED = "executed"
 """Folder of the executed notebooks, with every output: for the instructor, never for students."""
 KILL_GRACE = 30
 """Seconds after the notebook timeout at which the sandbox ends a kernel the grader did not stop."""
+STOP_WAIT = 20
+"""Seconds a stopped grader waits for its sandboxes to tidy up: within a scheduler's grace (Slurm's KillWait and
+Kubernetes' terminationGracePeriodSeconds are 30 s by default), after which it kills what is left."""
 
 
 @dataclass
@@ -83,6 +88,8 @@ class Batch:
     shard: Shard | None = None
     running: set[subprocess.Popen] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    stopping: threading.Event = field(default_factory=threading.Event)
+    """Set once grading was interrupted or stopped: no worker starts, and no student cut short gets a record."""
 
     @property
     def settings(self) -> LabGrader:
@@ -108,9 +115,35 @@ class Batch:
 
 
 def data_folder(explicit: Path | None) -> Path:
-    """The instructor's data folder (absolute), which the kernels read through $MOVIELENS_DIR; a one-line
-    LabError, before anything runs, when it holds no data set."""
-    return locate.where(explicit).require("grading")
+    """The instructor's data folder (absolute), which the kernels read through $MOVIELENS_DIR; a one-line LabError,
+    before anything runs, when it holds no dataset, or one this user cannot read."""
+    folder = locate.where(explicit).require("grading")
+    dataset = folder / "ml-1m"
+    user = this_user()
+    for path in (folder, dataset):
+        if path.is_dir() and not os.access(path, os.R_OK | os.X_OK):
+            raise LabError(f"{path} cannot be read by {user}: make it readable (chmod o+rX) or grade as its owner")
+    unreadable = sorted(p.name for p in dataset.iterdir() if p.is_file() and not os.access(p, os.R_OK))
+    if unreadable:
+        raise LabError(f"{', '.join(unreadable)} in {dataset} cannot be read by {user}: make them readable "
+                       "(chmod o+r) or grade as their owner")
+    return folder
+
+
+def this_user() -> str:
+    """Who this process runs as, for messages (a container's user may have no name)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid {os.geteuid()}"
+
+
+def require_own_folder(out: Path, assignment: str) -> None:
+    """A one-line LabError when ``out`` holds another assignment's grades."""
+    previous = RunFacts.read(out)
+    if previous is not None and previous.assignment != assignment:
+        raise LabError(f"{out} holds the grades of {previous.assignment}: grade {assignment} into another folder "
+                       "(--out)")
 
 
 def grade(submissions: Path, *, assignment: str | None = None, out: Path = Path("grading"), jobs: int = 1,
@@ -130,20 +163,35 @@ def grade(submissions: Path, *, assignment: str | None = None, out: Path = Path(
     part = Shard.parse(shard) if shard is not None else None
     if part is not None and roster is not None:
         raise LabError("--roster goes with merge when grading in shards: pass it to merge")
-    course = course_settings(Path(config))
-    known = Assignments.of(course)
     if roster is not None:
         read_roster(roster)  # a bad roster stops here, before any grading
+    subs, settings, known = collect_class(Path(submissions), assignment, layout, Path(config))
+    source = paths.solution_notebook(settings.assignment) if source is None else Path(source)
+    return grade_submissions(subs, settings, known, out=Path(out), jobs=jobs, unsafe=unsafe, data_dir=data_dir,
+                             source=source, roster=roster, part=part)
+
+
+def collect_class(submissions: Path, assignment: str | None, layout: str,
+                  config: Path) -> tuple[list[Submission], LabGrader, Assignments]:
+    """The class under ``submissions``, one submission per student, and the settings of its assignment (None: the
+    one most submissions are, said on a line); with the course's assignments, to tell a submission of another."""
+    course = course_settings(config)
+    known = Assignments.of(course)
     limits = InputLimits.widest(course.values())
-    files = notebook_files(Path(submissions), limits)
+    files = notebook_files(submissions, limits)
     if assignment is None:
         choice = known.choose([(entry.path, entry.data) for entry in files], limits)
         print(choice)
         assignment = choice.name
     settings = pick(course, assignment)
-    source = paths.solution_notebook(settings.assignment) if source is None else Path(source)
-    return grade_submissions(by_student(files, settings.assignment, layout), settings, known, out=Path(out),
-                             jobs=jobs, unsafe=unsafe, data_dir=data_dir, source=source, roster=roster, part=part)
+    return by_student(files, settings.assignment, layout), settings, known
+
+
+def course_key(course_fingerprint: str, data: Path) -> str:
+    """The key a student's record is graded under: the course released, and the data (its path, size and time)."""
+    ratings = data / "ml-1m" / "ratings.dat"
+    return fingerprint(course_fingerprint.encode(), str(data).encode(),
+                       f"{ratings.stat().st_size}:{ratings.stat().st_mtime_ns}".encode())
 
 
 def grade_submissions(subs: list[Submission], settings: LabGrader, known: Assignments, *, out: Path, jobs: int,
@@ -154,10 +202,7 @@ def grade_submissions(subs: list[Submission], settings: LabGrader, known: Assign
     another one."""
     started = time.monotonic()
     out = out.resolve()
-    previous = RunFacts.read(out)
-    if previous is not None and previous.assignment != settings.assignment:
-        raise LabError(f"{out} holds the grades of {previous.assignment}: grade {settings.assignment} into "
-                       "another folder (--out)")
+    require_own_folder(out, settings.assignment)
     data = data_folder(data_dir)
     if unsafe:
         print("warning: grading without the sandbox (--unsafe): student code runs as you", file=sys.stderr)
@@ -166,9 +211,7 @@ def grade_submissions(subs: list[Submission], settings: LabGrader, known: Assign
     if (note := memory_bound_note(not unsafe)) is not None:
         print(f"note: {note}", file=sys.stderr)
     course = build_course(out / "course", source, settings)
-    ratings = data / "ml-1m" / "ratings.dat"
-    key = fingerprint(course.fingerprint.encode(), str(data).encode(),
-                      f"{ratings.stat().st_size}:{ratings.stat().st_mtime_ns}".encode())
+    key = course_key(course.fingerprint, data)
     spec = judge_spec(nbformat.read(course.source_notebook, as_version=4), settings.points, settings.bonus,
                       settings.leaderboard)
     batch = Batch(course, nbformat.read(course.student_notebook, as_version=4), spec, known, out, data, key,
@@ -182,6 +225,7 @@ def grade_submissions(subs: list[Submission], settings: LabGrader, known: Assign
                 if (found := cached(batch.student_dir(s.student), s.sha256, key)) is not None}
     todo = [s for s in subs if s.student not in outcomes]
     reused = list(outcomes.values())
+    adopt_orphans()  # a kernel's supervisor whose worker died stays ours: stopped, we wait for it to tidy up
     with tqdm(total=len(subs), initial=len(outcomes), desc="grading", unit="student") as bar, \
             _warm_up(batch, bool(todo)), ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = {pool.submit(_grade_safely, batch, s): s for s in todo}
@@ -191,9 +235,8 @@ def grade_submissions(subs: list[Submission], settings: LabGrader, known: Assign
                 outcomes[outcome.student] = outcome
                 write_results(batch.out, [outcome], by_id, batch.settings)  # grades.csv once, below: linear
                 bar.update()
-        except KeyboardInterrupt:
-            pool.shutdown(wait=False, cancel_futures=True)
-            _kill_running(batch)
+        except KeyboardInterrupt:  # Ctrl-C, or SIGTERM from a scheduler (lifetime.Terminated)
+            _stop(batch, pool)
             _write_outputs(batch, [], [outcomes[s.student] for s in subs if s.student in outcomes], by_id)
             raise
     everyone = [outcomes[s.student] for s in subs]
@@ -304,6 +347,8 @@ def _grade_safely(batch: Batch, sub: Submission) -> Outcome:
         outcome = Outcome.ungraded(sub.student, sub.name, "crashed", [f"grader error: {type(err).__name__}: {err}"],
                                    settings.points, settings.bonus)
     outcome = replace(outcome, seconds=time.monotonic() - started)
+    if batch.stopping.is_set():  # cut short by the stop (its worker killed): graded again by the next run
+        return outcome
     folder = batch.student_dir(sub.student)
     record = {"submission": sub.sha256, "key": batch.key, "origin": sub.origin, "outcome": outcome.to_dict()}
     atomic_write(folder / RECORD, json.dumps(record, indent=1) + "\n")
@@ -364,6 +409,8 @@ def _run_worker(batch: Batch, work: Path, student: str) -> tuple[bool, int | Non
                                 cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         with batch.lock:
             batch.running.add(proc)
+            if batch.stopping.is_set():
+                _kill(proc)
         try:
             return False, proc.wait(timeout=batch.settings.notebook_timeout)
         except subprocess.TimeoutExpired:
@@ -372,6 +419,19 @@ def _run_worker(batch: Batch, work: Path, student: str) -> tuple[bool, int | Non
         finally:
             with batch.lock:
                 batch.running.discard(proc)
+
+
+def _stop(batch: Batch, pool: ThreadPoolExecutor) -> None:
+    """Grading stopped: end the workers, wait for every sandbox and judge to tidy up (their cgroups, folders and
+    temporary files) and remove the worker folders. The students graded so far keep their records."""
+    batch.stopping.set()
+    pool.shutdown(wait=False, cancel_futures=True)
+    _kill_running(batch)
+    stop_children()  # the judges: none keeps judging what will not be recorded
+    pool.shutdown(wait=True)  # each grading thread has closed its judge and removed its worker folder
+    if not reap_children(STOP_WAIT):  # the adopted supervisors, removing their sandboxes
+        print(f"warning: some sandboxes were still ending {STOP_WAIT} s after the stop", file=sys.stderr)
+    shutil.rmtree(batch.work, ignore_errors=True)
 
 
 def _kill(proc: subprocess.Popen) -> None:

@@ -126,17 +126,28 @@ def build_course(root: Path, source: Path, settings: LabGrader) -> Course:
     environment's ``kernel_language_info``) into ``source/<assignment>/`` and runs ``nbgrader
     generate_assignment``, the assignment fresh in the gradebook; the course's other assignments stay as they are.
     """
-    nb = read_source(Path(source))
+    stamp, source_text, config_text = _released_from(Path(source), settings)
+    root = Path(root).resolve()
+    with _exclusive(root / LOCK):
+        _release(Course(root, settings, stamp), config_text, source_text)
+    return Course(root, settings, stamp)
+
+
+def _released_from(source: Path, settings: LabGrader) -> tuple[str, str, str]:
+    """What ``build_course`` releases: (its fingerprint, the source with the configured points, nbgrader_config.py)."""
+    nb = read_source(source)
     ApplyPoints(points=settings.points).preprocess(nb, {})
     nb.metadata["language_info"] = kernel_language_info()
     source_text = nbformat.writes(nb) + "\n"
     config_text = nbgrader_config_text(settings)
     stamp = fingerprint(source_text.encode(), config_text.encode(), json.dumps(settings.bonus).encode(),
                         str(settings.cell_timeout).encode())
-    root = Path(root).resolve()
-    with _exclusive(root / LOCK):
-        _release(Course(root, settings, stamp), config_text, source_text)
-    return Course(root, settings, stamp)
+    return stamp, source_text, config_text
+
+
+def course_fingerprint(source: Path, settings: LabGrader) -> str:
+    """The fingerprint of the course that ``build_course`` would release from ``source``, without releasing it."""
+    return _released_from(Path(source), settings)[0]
 
 
 @contextmanager

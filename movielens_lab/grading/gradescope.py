@@ -56,8 +56,13 @@ exec "$PYTHON" -m movielens_lab.grading.gradescope "$ROOT" {assignment}
 
 
 def _package_files() -> list[tuple[str, Path]]:
-    root = paths.PROJECT_ROOT
-    files = [(p.relative_to(root).as_posix(), p) for p in sorted((root / "movielens_lab").rglob("*.py"))]
+    """The package's source and what installs it (setup.sh runs ``pip install -r requirements.txt``), by zip name."""
+    root = paths.CHECKOUT
+    missing = [name for name in ("pyproject.toml", "requirements.txt") if not (root / name).is_file()]
+    if missing:
+        raise LabError(f"the Gradescope zip installs this package from its source, and {' and '.join(missing)} are "
+                       f"not beside it in {root}: build the zip from a checkout of movielens-lab (pip install -e .)")
+    files = [(p.relative_to(root).as_posix(), p) for p in sorted(paths.PACKAGE_DIR.rglob("*.py"))]
     files += [(name, root / name) for name in ("pyproject.toml", "requirements.txt", "README.md")
               if (root / name).is_file()]
     files += [(p.relative_to(root).as_posix(), p) for p in sorted((root / "jupyter-config").glob("*")) if p.is_file()]
@@ -74,6 +79,7 @@ def build(*, assignment: str | None = None, out: Path | None = None, source: Pat
     out = Path("out") / f"gradescope_{name}.zip" if out is None else Path(out)
     if not source.is_file():
         raise LabError(f"source notebook {source} not found; restore it (solutions/) before building the zip")
+    package = _package_files()
     scripts = {"setup.sh": SETUP_SH, "run_autograder": RUN_AUTOGRADER.format(assignment=shlex.quote(name))}
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -81,7 +87,7 @@ def build(*, assignment: str | None = None, out: Path | None = None, source: Pat
             info = zipfile.ZipInfo(script, date_time=(2020, 1, 1, 0, 0, 0))
             info.external_attr = 0o755 << 16
             archive.writestr(info, text)
-        for member, path in _package_files():
+        for member, path in package:
             archive.write(path, member)
         archive.write(source, paths.solution_notebook(name).relative_to(paths.PROJECT_ROOT).as_posix())
         archive.write(config, paths.GRADER_CONFIG.name)

@@ -1,9 +1,10 @@
 """``merge``: the class's files of a folder graded in shards, once every student has a grade.
 
-It reads the manifest of the shard that started last (its class, N and course key), checks
-every shard of that run and every student's record, then writes what a single ``grade``
-writes: grades.csv (the same file, row for row), each student's results.json, run.json and
-the report. Who has no grade is named with their shard, and nothing is written.
+It reads the manifest of the shard that started last, or the plan (``plan``) when it is newer
+(its class, N and course key), checks every shard of that run and every student's record, then
+writes what a single ``grade`` writes: grades.csv (the same file, row for row), each student's
+results.json, run.json and the report. Who has no grade is named with their shard, and nothing
+is written: every student of the class, from the plan, even when no shard ever started.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ def merge(out: Path, *, roster: Path | None = None, config: Path = paths.GRADER_
     out = Path(out).resolve()
     last = latest(out)
     if last is None:
-        raise LabError(f"no shard manifests in {out / FOLDER}: grade with --shard K/N and --out {out} first")
+        raise LabError(f"no shard manifests in {out / FOLDER}: grade with --shard K/N and --out {out} first "
+                       "(deploy/slurm/submit.sh plans, then submits the shards and this merge)")
     settings = lab_settings(Path(config), last.run.assignment)
     count = last.shard.count
     shards = {k: last if k == last.shard.index else Manifest.read(path(out, Shard(k, count)))
@@ -46,6 +48,8 @@ def merge(out: Path, *, roster: Path | None = None, config: Path = paths.GRADER_
     if missing:
         _name_missing(out, last, shards, missing)
         return 1
+    if not ours:
+        raise LabError(f"no shard of the class planned at {last.started} has run in {out}: grade with --shard K/N")
     outcomes: list[Outcome] = [o for o in found.values() if o is not None]
     by_id = {m.student: m for m in last.members}
     write_results(out, outcomes, by_id, settings)
@@ -71,17 +75,22 @@ def _facts(shards: list[Manifest], students: int) -> RunFacts:
 def _name_missing(out: Path, last: Manifest, shards: dict[int, Manifest | None], missing: list[str]) -> None:
     """Say on stderr who has no grade, per shard, and how each shard's run went."""
     parts = assign([m.student for m in last.members], last.shard.count)
+    plan = Manifest.read(path(out, Shard(0, last.shard.count)))
     lines = [f"error: {len(missing)} of {len(last.members)} students have no grade yet; grades.csv not written"]
     for k, manifest in shards.items():
         who = [s for s in missing if parts[s] == k]
         if who:
-            lines.append(f"  shard {k}/{last.shard.count} ({_state(manifest, last)}): {', '.join(who)}")
+            lines.append(f"  shard {k}/{last.shard.count} ({_state(manifest, last, plan)}): {', '.join(who)}")
     lines.append(f"grade those shards again (--shard K/N --out {out}; students graded already are kept), "
                  "then merge again")
     print("\n".join(lines), file=sys.stderr)
 
 
-def _state(manifest: Manifest | None, last: Manifest) -> str:
+def _state(manifest: Manifest | None, last: Manifest, plan: Manifest | None) -> str:
+    """How shard ``manifest`` (None: it left none) went, in the run of ``last``, planned by ``plan`` if any."""
+    planned = plan is not None and plan.same_run(last)
+    if planned and (manifest is None or moment(manifest.started) < moment(plan.started)):
+        return f"never ran since the plan of {plan.started}"
     if manifest is None:
         return "never ran"
     if not manifest.same_run(last):

@@ -24,6 +24,8 @@ from .runfacts import RunFacts, finished_now
 
 FOLDER = "shards"
 """Folder of the shard manifests in a grading folder."""
+PLAN = "plan.json"
+"""In ``FOLDER``: the class as ``plan`` found it before any shard ran, a manifest of shard 0 (none of them)."""
 SPEC = re.compile(r"\s*(\d+)\s*/\s*(\d+)\s*")
 
 
@@ -139,11 +141,12 @@ class Manifest:
 
 
 def path(out: Path, shard: Shard) -> Path:
-    return Path(out) / FOLDER / f"{shard.name}.json"
+    return Path(out) / FOLDER / (PLAN if shard.index == 0 else f"{shard.name}.json")
 
 
 def start(out: Path, shard: Shard, members: list[Member], key: str, settings: LabGrader, run: RunFacts) -> Manifest:
-    """Write the manifest of a shard that starts (``run`` not finished yet) and return it."""
+    """Write the manifest of a shard that starts (``run`` not finished yet; ``shard`` 0 of N: the plan) and return
+    it."""
     manifest = Manifest(shard, members, key, dict(settings.points), list(settings.bonus), finished_now(), run)
     manifest.write(out)
     return manifest

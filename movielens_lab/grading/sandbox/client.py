@@ -37,6 +37,10 @@ SUPERVISOR = "movielens_lab.grading.sandbox.supervisor"
 PROBE_OK = "sandbox-ok"
 SHUTDOWN_WAIT = 15.0
 """Seconds a client waits for a grading kernel's supervisor to end after asking the kernel to shut down."""
+PYTHON_UNREADABLE = "the sandbox's user cannot read the Python install"
+"""The probe's complaint when the sandbox's Python is not the grader's (its pyvenv.cfg unreadable there)."""
+PROC_MOUNTS_ALLOWED = ("/proc/sys/fs/binfmt_misc",)
+"""A mount under /proc that hides nothing (an empty folder kept for it): systemd's, on many machines."""
 
 
 class SandboxUnavailable(LabError):
@@ -167,7 +171,7 @@ def _trial() -> str | None:
     with tempfile.TemporaryDirectory(prefix="mlk-probe-") as folder:
         argv = kernel_argv(Path(folder), Limits(memory_mb=1024))[:-1] + ["--probe"]
         try:
-            done = subprocess.run(argv, cwd=folder, capture_output=True, text=True, timeout=60)
+            done = _run_to_the_end(argv, cwd=folder, timeout=60)
         except (OSError, subprocess.TimeoutExpired) as err:
             done = subprocess.CompletedProcess(argv, 1, "", str(err))
     if done.returncode == 0 and done.stdout.strip().endswith(PROBE_OK):
@@ -176,16 +180,52 @@ def _trial() -> str | None:
     return lines[-1].strip() if lines else f"exit code {done.returncode}"
 
 
+def _run_to_the_end(argv: list[str], cwd: str, timeout: float) -> subprocess.CompletedProcess:
+    """``subprocess.run`` whose process, when this one is interrupted or stopped, is asked to end (SIGTERM: the
+    supervisor then removes its sandbox and cgroup) and waited for, instead of killed."""
+    with subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except BaseException:
+            proc.terminate()
+            try:
+                proc.wait(timeout=SHUTDOWN_WAIT)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            raise
+    return subprocess.CompletedProcess(argv, proc.returncode, out, err)
+
+
+def proc_masks(mountinfo: Path = cgroups.MOUNTINFO) -> list[str]:
+    """The mounts over parts of /proc (a container runtime's masking: /proc/kcore, /proc/sys, ...). While there is
+    one, a user namespace may not mount a /proc of its own (the kernel's rule: only where /proc is fully visible)."""
+    points = [line.split()[4] for line in mountinfo.read_text().splitlines()]
+    return [p for p in points if p.startswith("/proc/") and p not in PROC_MOUNTS_ALLOWED]
+
+
+def _fix(reason: str) -> str:
+    """What to do about the sandbox failing for ``reason``."""
+    unsafe = "or pass --unsafe to run student code without it, as you"
+    if "mount proc" in reason and (masks := proc_masks()):
+        shown = ", ".join(masks[:4]) + (", ..." if len(masks) > 4 else "")
+        return (f"/proc is masked here ({shown}: a container runtime's default), so the sandbox's user namespace "
+                "cannot mount a /proc of its own: unmask it (Kubernetes: the pod's procMount: Unmasked with "
+                "hostUsers: false, as deploy/kubernetes/shards.yaml sets; Docker: --security-opt "
+                f"systempaths=unconfined; Podman: --security-opt unmask=ALL), {unsafe}")
+    if PYTHON_UNREADABLE in reason:
+        return f"make it readable by other users (chmod -R o+rX {sys.prefix}), {unsafe}"
+    return ("grade as root or where unprivileged user namespaces are enabled, with util-linux's unshare, setpriv "
+            f"and pivot_root, {unsafe}")
+
+
 def probe(data_dir: Path | None = None) -> str | None:
-    """Why the sandbox cannot be set up here (one line, the CLI's error), or None when it can.
+    """Why the sandbox cannot be set up here (one line, the CLI's error, with what to do), or None when it can.
 
     Grading as root, also checks that the sandbox's user can read the data folder ``data_dir``.
     """
     reason = _trial()
     if reason is not None:
-        return (f"the grading sandbox cannot be set up here ({reason}); grade as root or where unprivileged "
-                "user namespaces are enabled, with util-linux's unshare, setpriv and pivot_root, or pass "
-                "--unsafe to run student code without it, as you")
+        return f"the grading sandbox cannot be set up here ({reason}); {_fix(reason)}"
     bad = unreadable(Path(data_dir)) if data_dir is not None and os.geteuid() == 0 else None
     if bad is not None:
         return (f"the grading sandbox's user cannot read {bad} in the data folder; make it readable by others "

@@ -13,7 +13,8 @@ Runs outside the sandbox, as the grader, and supervises one kernel:
 4. kills the whole namespace when asked to stop (SIGTERM, which it also gets when its parent,
    the client, dies: ``lifetime``) or when the wall-clock limit passes; notes the disk or memory
    limit in the policy's ``workdir`` when the kernel reached it (``client.limits_reached``); and
-   removes the private folders and the cgroup.
+   removes the private folders and the cgroup, and the client's connection file when the client
+   was killed (it cannot remove it then).
 
 With ``--probe`` instead of a connection file it runs a check inside the sandbox instead of a
 kernel (``client.probe``). With an unsandboxed policy (``grade --unsafe``) it only sets the
@@ -37,7 +38,7 @@ from ...kernels import QUIET_ENV, QUIET_KERNEL_ARGS
 from ...paths import DATA_ENV
 from ..lifetime import die_with_parent
 from .cgroups import Cgroup, CgroupError
-from .client import PROBE_OK, Limits, note_limit_reached
+from .client import PROBE_OK, PYTHON_UNREADABLE, Limits, note_limit_reached
 from .inside import DISK_FULL, FAILED, chown_tree, set_limits
 
 SYSTEM_DIRS = ("usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32", "etc")
@@ -50,10 +51,13 @@ UID_BASE = 1_600_000_000
 INSIDE = "movielens_lab.grading.sandbox.inside"
 SOCKET_PATH_MAX = 107
 POLL_SECONDS = 0.1
+CLIENT_WAIT = 5
+"""Seconds a supervisor told to stop waits for its client to end too (and then removes its connection file)."""
 
 PROBE_CODE = f"""
-import errno, os, socket
-assert not os.path.exists({str(Path(__file__).resolve())!r}), "the grader's files are visible"
+import errno, os, socket, sys
+assert sys.prefix == {sys.prefix!r}, "{PYTHON_UNREADABLE} {sys.prefix} (it ran as " + sys.prefix + ")"
+assert not os.path.exists(sys.argv[1]), "the grader's files are visible"
 assert len([p for p in os.listdir("/proc") if p.isdigit()]) <= 3, "host processes are visible"
 try:
     socket.create_connection(("127.0.0.1", 9), timeout=1)
@@ -177,9 +181,12 @@ class Sandbox:
         plan = {"root": str(self.base / "root"), "base": str(self.base), "symlinks": symlinks, "mounts": everything,
                 "cwd": str(self.cwd), "uid": self.uid, "limits": self.limits.to_dict(), "argv": command,
                 "env": kernel_env(environ)}
-        path = self.base / "plan.json"
-        path.write_text(json.dumps(plan))
-        return path
+        self.plan_file.write_text(json.dumps(plan))
+        return self.plan_file
+
+    @property
+    def plan_file(self) -> Path:
+        return self.base / "plan.json"
 
     def run(self, command: list[str], mounts: list[dict]) -> int:
         """Run ``command`` in the sandbox until it ends or must stop; return its exit code."""
@@ -304,18 +311,33 @@ def unsafe(limits: Limits, parent: int, argv: list[str]) -> int:
     return run_unsafe(limits, parent, kernel_command(connection_file), folder)
 
 
+def forget_client_files(parent: int, argv: list[str], wait: float = 0) -> None:
+    """Remove the connection file of a client that is gone (killed: it could not remove it itself), waiting up to
+    ``wait`` seconds for it to go (told to stop, a scheduler stops the client at the same time)."""
+    if not argv or argv[0].startswith("--"):  # a probe or a command: no client, no connection file
+        return
+    deadline = time.monotonic() + wait
+    while os.getppid() == parent and time.monotonic() < deadline:
+        time.sleep(POLL_SECONDS)
+    if os.getppid() != parent:
+        Path(argv[0]).unlink(missing_ok=True)
+
+
 def main(argv: list[str]) -> int:
     parent = os.getppid()
     policy = json.loads(argv[0])
     limits = Limits.from_dict(policy["limits"])
     if not policy["sandboxed"]:
-        return unsafe(limits, parent, argv[1:])
+        try:
+            return unsafe(limits, parent, argv[1:])
+        finally:
+            forget_client_files(parent, argv[1:])
     sandbox = None
     try:
         sandbox = Sandbox(Path(policy["workdir"]), limits, parent)
         mounts = [sandbox.private_copy()]
         if argv[1] == "--probe":
-            command = [sys.executable, "-c", PROBE_CODE]
+            command = [sys.executable, "-c", PROBE_CODE, str(sandbox.plan_file)]  # outside: a file it must not see
         elif argv[1] == "--run":
             command = argv[2:]
         else:
@@ -329,6 +351,7 @@ def main(argv: list[str]) -> int:
     finally:
         if sandbox is not None:
             sandbox.cleanup()
+        forget_client_files(parent, argv[1:], CLIENT_WAIT if sandbox is not None and sandbox.stop else 0)
 
 
 if __name__ == "__main__":
