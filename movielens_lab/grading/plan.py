@@ -17,7 +17,7 @@ from ..data import locate
 from ..errors import LabError
 from .batch import collect_class, course_key, data_folder, require_own_folder, this_user
 from .course import course_fingerprint
-from .runfacts import RunFacts, dataset_name
+from .runfacts import RunFacts
 from .shards import Member, Shard, assign, start
 
 
@@ -39,9 +39,8 @@ def plan(submissions: Path, *, shards: int, out: Path = Path("grading"), assignm
     out = Path(out).resolve()
     require_own_folder(out, settings.assignment)
     data = data_folder(data_dir)
-    locate.require_ratings(data, settings.min_ratings, f"grading {settings.assignment}")
     key = course_key(course_fingerprint(source, settings), data)
-    run = RunFacts(settings.assignment, len(subs), 0, 0.0, 1, dataset_name(data), str(data), True, "")
+    run = RunFacts(settings.assignment, len(subs), 0, 0.0, 1, locate.describe(data), str(data), True, "")
     try:
         start(out, Shard(0, shards), [Member.of(s) for s in subs], key, settings, run)
     except OSError as err:
