@@ -117,17 +117,18 @@ class Batch:
 def data_folder(explicit: Path | None) -> Path:
     """The instructor's data folder (absolute), which the kernels read through $MOVIELENS_DIR; a one-line LabError,
     before anything runs, when it holds no dataset, or one this user cannot read."""
-    folder = locate.where(explicit).require("grading")
-    dataset = folder / "ml-1m"
+    found = locate.where(explicit)
+    dataset = found.folder / "ml-1m"
     user = this_user()
-    for path in (folder, dataset):
+    for path in (found.folder, dataset):
         if path.is_dir() and not os.access(path, os.R_OK | os.X_OK):
             raise LabError(f"{path} cannot be read by {user}: make it readable (chmod o+rX) or grade as its owner")
-    unreadable = sorted(p.name for p in dataset.iterdir() if p.is_file() and not os.access(p, os.R_OK))
+    unreadable = sorted(p.name for p in dataset.iterdir() if p.is_file() and not os.access(p, os.R_OK)) \
+        if dataset.is_dir() else []
     if unreadable:
         raise LabError(f"{', '.join(unreadable)} in {dataset} cannot be read by {user}: make them readable "
                        "(chmod o+r) or grade as their owner")
-    return folder
+    return found.require("grading")
 
 
 def this_user() -> str:
