@@ -56,8 +56,12 @@ class Dataset:
 
 
 def has_data(folder: Path) -> bool:
-    """Whether data folder ``folder`` holds a dataset (its ``ml-1m/ratings.dat``), as the notebooks test it."""
-    return (Path(folder) / movielens.FOLDER / "ratings.dat").is_file()
+    """Whether data folder ``folder`` holds a dataset (its ``ml-1m/ratings.dat``), as the notebooks test it (a folder
+    this user cannot look into holds none it can use)."""
+    try:
+        return (Path(folder) / movielens.FOLDER / "ratings.dat").is_file()
+    except PermissionError:
+        return False
 
 
 @dataclass(frozen=True)
