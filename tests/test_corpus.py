@@ -25,7 +25,7 @@ import corpus_2
 from movielens_lab.config import lab_settings
 from movielens_lab.grading.batch import grade
 from movielens_lab.grading.check import judged
-from movielens_lab.grading.judge.spec import split_hidden
+from movielens_lab.grading.judge.spec import judge_spec, split_hidden
 from movielens_lab.grading.rebuild import read_cells, rebuild
 from movielens_lab.paths import LAB, LAB_2, solution_notebook, student_notebook
 
@@ -170,7 +170,8 @@ def test_check_reports_exactly_what_grade_gives_for_the_visible_parts(corpora, s
     released = nbformat.read(student_notebook(LAB), as_version=4)
     for name in ("seed_like_student", "trained_on_test_set"):
         nb, _ = rebuild(read_cells(nbformat.writes(graded.cases[name].build()).encode()), released)
-        verdict, _ = judged(nb, released, settings, small_twin.parent)
+        spec = judge_spec(released, settings.points, settings.bonus)
+        verdict, _ = judged(nb, spec, settings, small_twin.parent)
         record = json.loads((graded.out / "students" / name / "record.json").read_text())["outcome"]
         assert {t.grade_id: t.score for t in verdict.tests} == record["visible"], name
 

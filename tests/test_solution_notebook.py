@@ -52,15 +52,17 @@ def test_demo_reproduces_the_lab_values(demo_run) -> None:
 def test_demo_saves_the_executed_notebooks_with_full_marks_and_figures(demo_run, assignment: str,
                                                                        figures: int) -> None:
     """Part 1: ratings histogram, learning curves, sweep. Part 2: the two sweeps, the map of the movies."""
-    _, out = demo_run
+    proc, out = demo_run
     executed = nbformat.read(out / assignment / f"{assignment}.ipynb", as_version=4)
-    scores = {c.metadata.nbgrader["grade_id"]: float(o["data"]["text/plain"])
-              for c in executed.cells if c.metadata.get("nbgrader", {}).get("grade")
-              for o in c.outputs if o.output_type == "execute_result"}
     points = {c.metadata.nbgrader["grade_id"]: c.metadata.nbgrader["points"]
               for c in executed.cells if c.metadata.get("nbgrader", {}).get("grade")}
-    assert scores == points
+    verdict = json.loads((out / assignment / "verdict.json").read_text())
+    assert {t["grade_id"]: t["score"] for t in verdict["tests"]} == points  # the judge's, hidden parts included
+    assert not [o for c in executed.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    # the hidden tests ran in the judge: none of their code reached the kernel
+    assert "HIDDEN TESTS" not in "".join(c.source for c in executed.cells)
     assert len(list((out / assignment / "figures").glob("*.png"))) == figures
+    assert "graded as a submission: 100/100, bonus 10/10" in proc.stdout
 
 
 @pytest.mark.slow
@@ -104,17 +106,23 @@ def test_demo_without_the_solution_notebook_fails_clearly(tmp_path: Path, monkey
 
 @pytest.mark.slow  # the whole lab in nbconvert
 def test_plain_nbconvert_runs_the_solution_without_errors(small_twin: Path, tmp_path: Path) -> None:
-    """`jupyter nbconvert --execute`, as a student or CI would run it, with the data folder from the environment."""
+    """`jupyter nbconvert --execute`, as a student would run the finished notebook (the solution without its
+    hidden tests, which are judge code), with the data folder from the environment."""
+    from movielens_lab.grading.judge.spec import without_hidden
     from movielens_lab.paths import SOLUTION_NOTEBOOK
 
+    finished = nbformat.read(SOLUTION_NOTEBOOK, as_version=4)
+    for cell in finished.cells:
+        cell.source = without_hidden(cell.source)
+    nbformat.write(finished, tmp_path / "finished.ipynb")
     env = {**os.environ, "MOVIELENS_DIR": str(small_twin.parent),
            "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
     proc = subprocess.run(
-        [sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", str(SOLUTION_NOTEBOOK),
-         "--output-dir", str(tmp_path), "--ExecutePreprocessor.timeout=600"],
+        [sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "finished.ipynb",
+         "--output-dir", str(tmp_path / "out"), "--ExecutePreprocessor.timeout=600"],
         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    executed = nbformat.read(tmp_path / SOLUTION_NOTEBOOK.name, as_version=4)
+    executed = nbformat.read(tmp_path / "out" / "finished.ipynb", as_version=4)
     assert not [o for c in executed.cells for o in c.get("outputs", []) if o.output_type == "error"]
     assert not (tmp_path / "data").exists()  # it used $MOVIELENS_DIR, not ./data
 

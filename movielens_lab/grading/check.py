@@ -99,11 +99,11 @@ def _settings(notebook: Path, data: bytes, assignment: str | None, config: Path)
     return settings
 
 
-def judged(nb: nbformat.NotebookNode, released: nbformat.NotebookNode, settings: LabGrader,
-           data_dir: Path) -> tuple[Verdict, nbformat.NotebookNode]:
-    """Run the rebuilt notebook ``nb`` with each of ``released``'s tests sealed and judged (visible parts), in the
-    grading kernel and sandbox; the verdict and the notebook as it ran."""
-    spec = judge_spec(released, settings.points, settings.bonus)
+def judged(nb: nbformat.NotebookNode, spec: dict, settings: LabGrader, data_dir: Path, mode: str = "check",
+           log: Path | None = None, timeout: int | None = None) -> tuple[Verdict, nbformat.NotebookNode]:
+    """Run ``nb`` with each test of ``spec`` (``judge.spec.judge_spec``) sealed and judged in ``mode`` (``check``:
+    visible parts; ``grade``: hidden parts too), in the grading kernel and sandbox; the verdict and the notebook
+    as it ran. ``log``: where the kernel's own output goes; ``timeout``: per cell, default the assignment's."""
     sandboxed = probe() is None
     with tempfile.TemporaryDirectory(prefix="movielens-check-") as tmp:
         work = Path(tmp) / "work"
@@ -112,9 +112,9 @@ def judged(nb: nbformat.NotebookNode, released: nbformat.NotebookNode, settings:
         kernel = write_kernelspec(Path(tmp) / "jupyter", work, Limits.of(settings), sandboxed)
         config = client_config()
         config.Execute.kernel_name = kernel
-        config.LoggedKernelManager.log_file = str(Path(tmp) / "kernel.log")
-        config.Execute.timeout = settings.cell_timeout
-        config.SealedExecute.update(spec_file=str(Path(tmp) / "spec.json"), judge_mode="check",
+        config.LoggedKernelManager.log_file = str(log or Path(tmp) / "kernel.log")
+        config.Execute.timeout = timeout or settings.cell_timeout
+        config.SealedExecute.update(spec_file=str(Path(tmp) / "spec.json"), judge_mode=mode,
                                     data_dir=str(data_dir), judge_limits=judge_limits(settings).to_dict(),
                                     sandboxed=sandboxed)
         executor = SealedExecute(config=config, kernel_manager_class=LoggedKernelManager)
@@ -152,7 +152,7 @@ def check(notebook: Path, *, assignment: str | None = None, data_dir: Path | Non
     names = cell_names(released)
     for note in notes:
         print(f"note: {named(note, names)}")
-    verdict, nb = judged(nb, released, settings, data_dir)
+    verdict, nb = judged(nb, judge_spec(released, settings.points, settings.bonus), settings, data_dir)
     for note in verdict.notes:
         print(f"note: {named(note, names)}")
     results = verdict.tests

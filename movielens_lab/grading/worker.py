@@ -53,6 +53,7 @@ def autograde_config(root: Path, cell_timeout: int, kernel_name: str) -> Config:
     for key, value in json.loads((root / SETTINGS).read_text()).items():
         setattr(extra.SealedExecute, key, value)
     extra.SealedExecute.verdict_file = str(root / VERDICT)
+    extra.SealedExecute.scratch_dir = str(root)  # the grader removes it, even after killing this worker
     return extra
 
 

@@ -1,4 +1,8 @@
-"""``python -m movielens_lab demo``: get a dataset, run the reference solutions, show their numbers."""
+"""``python -m movielens_lab demo``: get a dataset, grade the reference solutions as submissions, show their numbers.
+
+Each solution notebook runs as ``check`` and ``grade`` run a submission: in the grading kernel and sandbox,
+its hidden tests in the judge (``grading.judge``), never in the kernel.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+from nbformat import NotebookNode
 
 from .. import paths, tables
 from ..config import lab_settings
@@ -16,7 +21,13 @@ from ..data.download import DownloadError
 from ..data.fetch import fetch
 from ..data.twin import write_twin
 from ..errors import LabError
-from .execute import execute, save_figures
+from ..grading.check import judged
+from ..grading.judge.sealed import StripHiddenTests, Verdict
+from ..grading.judge.spec import judge_spec
+from .execute import read_notebook, save_figures
+
+CELL_TIMEOUT = 600
+"""Seconds a cell may take here (a slow laptop on the full data set), whatever the assignment's limit."""
 
 KEY_VALUES_CODE = """
 import json as _json
@@ -116,24 +127,61 @@ def key_numbers_table(part: Part, values: dict, references: dict) -> str:
     return tables.render(["", "this run", part.reference], rows, "<>>")
 
 
-def run_part(part: Part, data: Path, label: str, out: Path) -> None:
-    """Execute a part's solution notebook into ``out``; print its key numbers and where its outputs went."""
+def points_line(verdict: Verdict) -> str:
+    """What the judge gave: points of the maximum, bonus apart."""
+    def total(bonus: bool) -> str:
+        tests = [t for t in verdict.tests if t.bonus == bonus]
+        return f"{sum(t.score for t in tests):g}/{sum(t.max_score for t in tests):g}"
+    bonus = f", bonus {total(True)}" if any(t.bonus for t in verdict.tests) else ""
+    return f"graded as a submission: {total(False)}{bonus}"
+
+
+def failed_cell(nb: NotebookNode) -> str | None:
+    """The first error a cell of ``nb`` raised, on one line; None if none did."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if output.output_type == "error":
+                return f"{output.ename}: {output.evalue}".splitlines()[0]
+    return None
+
+
+def graded_run(part: Part, data: Path, out: Path) -> tuple[NotebookNode, Verdict, dict]:
+    """Grade the part's solution notebook as a submission; the notebook as it ran, the verdict and the key values."""
     notebook = paths.solution_notebook(part.assignment)
+    settings = lab_settings(assignment=part.assignment)
+    source = read_notebook(notebook)
+    spec = judge_spec(source, settings.points, settings.bonus)
+    nb, _ = StripHiddenTests().preprocess(source, {})
+    nb.cells.append(nbformat.v4.new_code_cell(part.key_values))
+    verdict, nb = judged(nb, spec, settings, data, "grade", log=out / "kernel.log", timeout=CELL_TIMEOUT)
+    if (error := failed_cell(nb)) is not None:
+        raise LabError(f"{notebook}: a cell failed: {error}")
+    tail = nb.cells.pop()
+    printed = "".join(o.get("text", "") for o in tail.outputs if o.get("name") == "stdout")
+    if not printed:
+        raise LabError(f"{notebook}: the kernel died while running the notebook (see {out / 'kernel.log'})")
+    return nb, verdict, json.loads(printed)
+
+
+def run_part(part: Part, data: Path, label: str, out: Path) -> None:
+    """Grade a part's solution notebook into ``out``; print its key numbers, its points and where its outputs went."""
     out.mkdir(parents=True, exist_ok=True)
-    print(f"Running part {part.number}, {notebook.name}, on the {label} (a few minutes on a laptop)...")
+    name = paths.solution_notebook(part.assignment).name
+    print(f"Running part {part.number}, {name}, on the {label} (a few minutes on a laptop)...")
     start = time.perf_counter()
-    run = execute(notebook, data, log=out / "kernel.log", cwd=out, after=part.key_values)
+    nb, verdict, values = graded_run(part, data, out)
     seconds = time.perf_counter() - start
-    values = json.loads(run.printed)
-    executed = out / notebook.name
-    nbformat.write(run.notebook, executed)
-    figures = save_figures(run.notebook, out / "figures")
+    executed = out / name
+    nbformat.write(nb, executed)
+    figures = save_figures(nb, out / "figures")
     (out / "key_numbers.json").write_text(json.dumps({"dataset": label, **values}, indent=1))
+    (out / "verdict.json").write_text(json.dumps(verdict.to_dict(), indent=1))
     print(f"\nPart {part.number}: key numbers ({label}, {seconds:.0f} s):")
     print(key_numbers_table(part, values, lab_settings(assignment=part.assignment).references))
-    print(f"\nExecuted notebook: {executed}")
+    print(f"\n{points_line(verdict)}")
+    print(f"Executed notebook: {executed}")
     print(f"Figures ({len(figures)}): {out / 'figures'}")
-    print(f"Key numbers as JSON: {out / 'key_numbers.json'}")
+    print(f"Key numbers as JSON: {out / 'key_numbers.json'}; the judge's verdict: {out / 'verdict.json'}")
     print(f"The kernel's own log (TensorFlow, Jupyter): {out / 'kernel.log'}\n")
 
 

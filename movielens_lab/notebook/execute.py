@@ -1,4 +1,6 @@
-"""Run a notebook end to end with a real kernel, and read what code run after its last cell prints."""
+"""Run a notebook end to end with a real kernel, as a student runs it, and read what code run after its last cell
+prints. Hidden tests are judge code: they run in the grader's judge (``grading.judge``), never in a kernel, so a
+solution notebook runs here without them, as a student's finished notebook would."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from traitlets.config import Config
 
 from .. import paths
 from ..errors import LabError
+from ..grading.judge.spec import without_hidden
 from ..kernels import QUIET_ENV, QUIET_KERNEL_ARGS, LoggedKernelManager
 
 
@@ -39,13 +42,17 @@ def read_notebook(path: Path) -> NotebookNode:
 
 def execute(path: Path, data_dir: Path, log: Path, timeout: int = 600, cwd: Path | None = None,
             after: str = "") -> Run:
-    """Execute every cell of ``path`` with MOVIELENS_DIR=``data_dir``, stopping at the first error, then ``after``.
+    """Execute every cell of ``path`` but its hidden tests with MOVIELENS_DIR=``data_dir``, stopping at the first
+    error, then ``after``.
 
     ``after`` runs in the same kernel but is not kept in the notebook: what it prints is returned.
     The kernel process's own output (TensorFlow's C++ log, Jupyter's start-up warnings; not
     the cells' outputs, which go into the notebook) is written to ``log``.
     """
     nb = read_notebook(path)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.source = without_hidden(cell.source)
     env = {**os.environ, **QUIET_ENV, paths.DATA_ENV: str(Path(data_dir).resolve())}
     client = NotebookClient(nb, kernel_name="python3", timeout=timeout, kernel_manager_class=LoggedKernelManager,
                             extra_arguments=QUIET_KERNEL_ARGS,

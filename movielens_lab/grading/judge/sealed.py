@@ -37,7 +37,7 @@ from ..results import is_test
 from ..sandbox.client import Limits
 from . import exporter, plaindata
 from .session import JudgeSession, Judged, MemoStore
-from .spec import split_hidden
+from .spec import without_hidden
 from .transcript import Transcript, referenced
 
 BROKEN = "the grader's steps failed in your kernel (did the notebook change _mlk?)"
@@ -88,9 +88,7 @@ class StripHiddenTests(NbGraderPreprocessor):
 
     def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int) -> tuple[NotebookNode, dict]:
         if is_test(cell):
-            visible, hidden, tail = split_hidden(cell.source)
-            if hidden:
-                cell.source = "\n".join(part for part in (visible, tail) if part)
+            cell.source = without_hidden(cell.source)
         return cell, resources
 
 
@@ -103,6 +101,8 @@ class SealedExecute(Execute):
     judge_limits = Dict(help="the judge's sandbox limits (``Limits.to_dict``)").tag(config=True)
     sandboxed = Bool(True, help="run the judge in the sandbox").tag(config=True)
     memo_dir = Unicode("", help="the batch's shared references (``MemoStore``); empty: none").tag(config=True)
+    scratch_dir = Unicode("", help="where the judge's files go (a folder removed with the run, even when its "
+                                   "process is killed); empty: the temporary folder").tag(config=True)
     verdict_file = Unicode("", help="where to write the verdict as JSON; empty: keep it in memory").tag(config=True)
     transcript_dir = Unicode("", help="where to keep what the judge got, to judge again (``transcript``); empty: "
                                       "nowhere").tag(config=True)
@@ -121,7 +121,8 @@ class SealedExecute(Execute):
         self.limit = limits.export_mb << 20  # base64 text: about 3/4 of that in bytes
         memo = MemoStore(Path(self.memo_dir)) if self.memo_dir else None
         with JudgeSession(spec, Path(self.data_dir), limits, self.sandboxed, self.judge_mode, memo,
-                          test_seconds=float(self.timeout or 600)) as session:
+                          test_seconds=float(self.timeout or 600),
+                          scratch=Path(self.scratch_dir) if self.scratch_dir else None) as session:
             self.session = session
             try:
                 return super().preprocess(nb, resources, km)

@@ -142,13 +142,13 @@ class JudgeSession:
     """One submission's judge process, restarted when it fails (see the module's docstring)."""
 
     def __init__(self, spec: dict, data_dir: Path, limits: Limits, sandboxed: bool, mode: str,
-                 memo: MemoStore | None = None, test_seconds: float = 600) -> None:
+                 memo: MemoStore | None = None, test_seconds: float = 600, scratch: Path | None = None) -> None:
         self.spec, self.data_dir, self.limits, self.sandboxed, self.mode = spec, data_dir, limits, sandboxed, mode
         self.memo, self.test_seconds = memo, test_seconds
         self.titles = {test["grade_id"]: test["title"] for test in spec["tests"]}
         self.bonus = set(spec.get("bonus", []))
         self.leaderboard: dict[str, float] = {}
-        self.tmp = tempfile.TemporaryDirectory(prefix="mlk-judge-")
+        self.tmp = tempfile.TemporaryDirectory(prefix="mlk-judge-", dir=scratch)
         self.proc: subprocess.Popen | None = None
         self.start()
 
@@ -168,8 +168,10 @@ class JudgeSession:
         argv = ["nice", "-n", str(NICENESS), *kernel_argv(folder, self.limits, self.sandboxed)[:-1], "--run", *command]
         env = {**os.environ, **JUDGE_ENV, paths.DATA_ENV: str(self.data_dir)}
         self.stderr = open(folder.parent / f"{folder.name}.stderr", "w+", errors="replace")
+        # a session of its own: a worker killed with its process group leaves the judge's supervisor to end
+        # its sandbox and remove its cgroup (it gets SIGTERM when the worker dies), as a kernel's does
         self.proc = subprocess.Popen(argv, cwd=folder, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=self.stderr)
+                                     stderr=self.stderr, start_new_session=True)
         self.messages: queue.Queue = queue.Queue()
         threading.Thread(target=self._read, args=(self.proc.stdout, self.messages), daemon=True).start()
 

@@ -44,6 +44,12 @@ def split_hidden(source: str) -> tuple[str, str, str]:
     return "\n".join(lines[:start]), "\n".join(hidden), "\n".join(lines[stop + 1:])
 
 
+def without_hidden(source: str) -> str:
+    """A test cell's code without its hidden-test region (what a student's kernel runs)."""
+    visible, hidden, tail = split_hidden(source)
+    return "\n".join(part for part in (visible, tail) if part) if hidden else source
+
+
 def defined_names(code: str) -> set[str]:
     """Names ``code`` defines at module level (assigned, imported, or a ``def``/``class``)."""
     try:
