@@ -71,6 +71,8 @@ def test_errors_come_back_as_their_builtin_type_and_never_with_the_students_word
     result, _, _ = judged(own)
     assert "[Exception: your code raised this error]" in result["output"]
     assert "LEAKED" not in result["output"] and "HIDDEN" not in result["output"]
+    result, _, _ = judged(own.replace("(Exception)", "(LookupError)"))  # named by its nearest built-in class
+    assert "[LookupError: your code raised this error]" in result["output"] and "HIDDEN" not in result["output"]
 
 
 def test_values_that_are_not_data_get_a_fixed_reason() -> None:

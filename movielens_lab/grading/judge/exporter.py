@@ -24,6 +24,7 @@ source is injected into the kernel, so it imports only the standard library, Num
 from __future__ import annotations
 
 import base64
+import builtins
 import json
 from typing import Any, Callable
 
@@ -107,8 +108,10 @@ class Exporter:
                     import keras
                     keras.utils.set_random_seed(int(req["seed"]))
                 result = self.callables[req["name"]](*args, **kwargs)
-            except BaseException as err:  # the student's function raised: only its type travels back
-                answer["error"] = type(err).__name__[:MAX_ERROR_NAME]
+            except BaseException as err:  # the student's function raised: only its type travels back, as the
+                # nearest built-in one (a class of the student's own is a ValueError, say, to the judge)
+                builtin = next((c for c in type(err).__mro__ if getattr(builtins, c.__name__, None) is c), Exception)
+                answer["error"] = builtin.__name__[:MAX_ERROR_NAME]
             else:
                 answer["result"] = self._node(result)
             answer["after"] = self._node(list(args))
