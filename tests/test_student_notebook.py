@@ -104,6 +104,7 @@ def test_the_data_cell_finds_the_data_folder_as_the_commands_do(assignment: str,
     for folder in (project / "data", elsewhere):
         (folder / "ml-1m").mkdir(parents=True)
         (folder / "ml-1m" / "ratings.dat").write_text("1::1::5::978300760\n")
+        (folder / "ml-1m" / "movies.dat").write_text("1::Toy Story (1995)::Animation\n")
         (folder / "ml-1m" / "README").write_text("a data set\n")
     layouts = [(notebooks, None, ""), (notebooks, str(elsewhere), ""), (tmp_path, None, ""),
                (tmp_path, None, "import sys\nsys.modules['movielens_lab'] = None  # the course's package is missing")]
@@ -127,6 +128,27 @@ def test_the_data_cell_finds_the_data_folder_as_the_commands_do(assignment: str,
                 "To work offline, write the synthetic twin of the data set where this notebook reads it; "
                 "in a terminal:"]), fix, "then run this cell again (or set MOVIELENS_DIR to a folder that holds ml-1m/)."]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["elsewhere", "project"]  # no data/ left behind
+
+
+@pytest.mark.parametrize("assignment", [LAB, LAB_2])
+def test_the_data_cell_says_in_one_line_what_an_odd_data_folder_lacks(assignment: str, tmp_path: Path) -> None:
+    """An empty or missing README is no error; a folder without movies.dat is one line saying so, no traceback."""
+    files = {"empty_readme": {"README": "", "movies.dat": "1::Toy Story (1995)::Animation\n"},
+             "no_readme": {"movies.dat": "1::Toy Story (1995)::Animation\n"},
+             "no_movies": {"README": "a data set\n"}}
+    for name, written in files.items():
+        (tmp_path / name / "ml-1m").mkdir(parents=True)
+        for file, text in {"ratings.dat": "1::1::5::978300760\n", **written}.items():
+            (tmp_path / name / "ml-1m" / file).write_text(text)
+    runs = _run_data_cell(assignment, [(tmp_path, str(tmp_path / name), "") for name in files])
+    for name, run in zip(("empty_readme", "no_readme"), runs):
+        assert [o["text"] for o in run["outputs"]] == [
+            f"Data folder: {tmp_path / name / 'ml-1m'}\n(this data set has no README)\n"]
+    ((error,),) = [runs[2]["outputs"]]
+    assert error["output_type"] == "error" and error["ename"] == "NoData"
+    assert error["traceback"] == [f"{tmp_path / 'no_movies' / 'ml-1m'} has no movies.dat: this lab reads ratings.dat "
+                                  "and movies.dat, in the MovieLens 1M layout (one record per line, fields separated "
+                                  "by ::)"]
 
 
 RESTART = "Kernel → Restart Kernel and Run All Cells…"
