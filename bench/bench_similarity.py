@@ -49,9 +49,9 @@ from corpus import CASES, completed  # noqa: E402
 from fixtures.gradingdir import Known, write_grading_folder  # noqa: E402
 from fixtures.similarclass import sections  # noqa: E402
 from movielens_lab.benchmark import Row, children_cpu_seconds, median_seconds, table  # noqa: E402
-from movielens_lab.grading import similarity, studentcode  # noqa: E402
-from movielens_lab.grading.classresults import read_class  # noqa: E402
-from movielens_lab.grading.rebuild import read_cells, rebuild  # noqa: E402
+from movielens_lab.grading.report import similarity, studentcode  # noqa: E402
+from movielens_lab.grading.outputs.graded import read_class  # noqa: E402
+from movielens_lab.grading.submissions.rebuild import read_cells, rebuild  # noqa: E402
 from movielens_lab.paths import LAB, student_notebook  # noqa: E402
 
 BUDGET = 60.0

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from fixtures.gradingdir import write_class
-from movielens_lab.grading.attention import needs_a_person
-from movielens_lab.grading.classresults import read_class
+from movielens_lab.grading.report.attention import needs_a_person
+from movielens_lab.grading.outputs.graded import read_class
 
 
 def test_the_rows_that_need_a_person_say_why(tmp_path: Path):

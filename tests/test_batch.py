@@ -16,8 +16,8 @@ from fixtures.submissions import CONFIG, SETTINGS, SOURCE, data_folder, filled, 
 from movielens_lab.cli import main
 from movielens_lab.config import lab_settings
 from fixtures.standin import stand_in
-from movielens_lab.grading import batch
-from movielens_lab.grading.batch import grade, write_grades
+from movielens_lab.grading import grade as grading
+from movielens_lab.grading.grade import grade, write_grades
 from movielens_lab.grading.course import build_course
 
 
@@ -57,7 +57,7 @@ def test_an_interrupted_run_keeps_what_was_graded(tmp_path: Path):
     for name in ("a1", "a2", "a3"):
         write(filled(student), submissions / f"{name}.ipynb")
     data, out = data_folder(tmp_path / "data"), tmp_path / "out"
-    code = ("import sys; from pathlib import Path; from movielens_lab.grading.batch import grade; "
+    code = ("import sys; from pathlib import Path; from movielens_lab.grading.grade import grade; "
             "grade(Path(sys.argv[1]), out=Path(sys.argv[2]), data_dir=Path(sys.argv[3]), "
             "source=Path(sys.argv[4]), config=Path(sys.argv[5]))")
     proc = subprocess.Popen([sys.executable, "-c", code, submissions, out, data, SOURCE, CONFIG],
@@ -101,8 +101,8 @@ def test_grades_csv_is_written_once_per_batch(tmp_path: Path, monkeypatch: pytes
         writes.append(len(outcomes))
         write_grades(out, outcomes, *args)
 
-    monkeypatch.setattr(batch, "_grade", stand_in)
-    monkeypatch.setattr(batch, "write_grades", counted)
+    monkeypatch.setattr(grading, "_grade", stand_in)
+    monkeypatch.setattr(grading, "write_grades", counted)
     out = tmp_path / "out"  # its course released here, as grade releases it (grade finds it current)
     student = nbformat.read(build_course(out / "course", SOURCE, SETTINGS).student_notebook, as_version=4)
     for k in range(40):

@@ -45,12 +45,12 @@ from fixtures.similarclass import write_similar_class
 from test_student_notebook import RESTART
 from movielens_lab.config import lab_settings
 from movielens_lab.files import atomic_write
-from movielens_lab.grading import feedback
-from movielens_lab.grading.batch import grade
+from movielens_lab.grading.outputs import feedback
+from movielens_lab.grading.grade import grade
 from movielens_lab.grading.course import release
 from movielens_lab.grading.judge.spec import section_titles, split_hidden
-from movielens_lab.grading.report import report
-from movielens_lab.grading.results import is_test
+from movielens_lab.grading.report.report import report
+from movielens_lab.grading.executed import is_test
 from movielens_lab.paths import LAB, LAB_2, SOLUTION_NOTEBOOK
 
 pytestmark = pytest.mark.slow  # JupyterLab runs the whole lab in Chromium: minutes

@@ -10,8 +10,8 @@ import pytest
 
 from fixtures.gradingdir import FACTS, YMEAN, Known, write_grading_folder
 from movielens_lab.errors import LabError
-from movielens_lab.grading.batch import grade
-from movielens_lab.grading.report import report
+from movielens_lab.grading.grade import grade
+from movielens_lab.grading.report.report import report
 
 
 ROSTER = ("\ufeffStudent,ID,SIS User ID,SIS Login ID,Section,MovieLens Lab (4242),Quiz 1 (77)\n"

@@ -10,10 +10,10 @@ import pytest
 
 from fixtures.submissions import CONFIG, SETTINGS, SOURCE, cell, data_folder, filled, write
 from movielens_lab.errors import LabError
-from movielens_lab.grading.batch import grade
+from movielens_lab.grading.grade import grade
 from movielens_lab.grading.check import check, report
 from movielens_lab.grading.course import build_course
-from movielens_lab.grading import records
+from movielens_lab.grading import outcomes
 
 
 @pytest.fixture(scope="module")
@@ -107,10 +107,10 @@ def test_check_names_cells_by_their_sections_not_by_internal_ids(released, tmp_p
 
 
 def test_the_report_names_each_section_by_its_title_once() -> None:
-    results = [records.TestResult("test_a", 1.0, 2.0, "1. A: 1/2 points, some checks failed\n  - a hint", error=True,
+    results = [outcomes.TestResult("test_a", 1.0, 2.0, "1. A: 1/2 points, some checks failed\n  - a hint", error=True,
                                   title="1. A"),
-               records.TestResult("test_b", 1.0, 1.0, "", bonus=True, title="2. Bonus: more"),
-               records.TestResult("test_c", 1.0, 1.0, "", bonus=True, title="3. Extra")]
+               outcomes.TestResult("test_b", 1.0, 1.0, "", bonus=True, title="2. Bonus: more"),
+               outcomes.TestResult("test_c", 1.0, 1.0, "", bonus=True, title="3. Extra")]
     lines = report(results, {"test_a": 3, "test_b": 1, "test_c": 1}).splitlines()
     assert [line.split("  ")[0] for line in lines if not line.startswith(" ")] == ["1. A", "2. Bonus: more",
                                                                                    "3. Extra (bonus)"]

@@ -12,10 +12,10 @@ import pytest
 
 from fixtures.submissions import CONFIG, SETTINGS, SOURCE, data_folder, filled
 from movielens_lab.errors import LabError
-from movielens_lab.grading.batch import grade
-from movielens_lab.grading.collect import MAX_ID, Submission, collect, student_id
+from movielens_lab.grading.grade import grade
+from movielens_lab.grading.submissions.collect import MAX_ID, Submission, collect, student_id
 from movielens_lab.grading.course import build_course
-from movielens_lab.grading.rebuild import InvalidSubmission
+from movielens_lab.grading.submissions.rebuild import InvalidSubmission
 
 
 def test_student_ids_are_safe_and_deterministic():

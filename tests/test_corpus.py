@@ -23,10 +23,10 @@ import pytest
 import corpus
 import corpus_2
 from movielens_lab.config import lab_settings
-from movielens_lab.grading.batch import grade
+from movielens_lab.grading.grade import grade
 from movielens_lab.grading.check import judged
 from movielens_lab.grading.judge.spec import split_hidden
-from movielens_lab.grading.rebuild import read_cells, rebuild
+from movielens_lab.grading.submissions.rebuild import read_cells, rebuild
 from movielens_lab.paths import LAB, LAB_2, solution_notebook, student_notebook
 
 pytestmark = pytest.mark.slow

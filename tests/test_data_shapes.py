@@ -16,7 +16,7 @@ import pytest
 import corpus
 import corpus_2
 from movielens_lab.data.twin import StarModel, write_twin
-from movielens_lab.grading.batch import grade
+from movielens_lab.grading.grade import grade
 from movielens_lab.paths import LAB, LAB_2
 
 pytestmark = pytest.mark.slow

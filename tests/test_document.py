@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from movielens_lab.grading.document import Listing, SideBySide, to_html, to_markdown
+from movielens_lab.grading.report.document import Listing, SideBySide, to_html, to_markdown
 
 PAIR = SideBySide("5. Baselines, answer cell baselines",
                   Listing("ann", ["x = '<script>'", "y = x ~~~ 1", "z = 2"], frozenset({0, 1})),

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from movielens_lab.grading.exports import summary_table
-from movielens_lab.grading import records
-from movielens_lab.grading.records import Outcome
+from movielens_lab.grading.outputs.grades import summary_table
+from movielens_lab.grading import outcomes
+from movielens_lab.grading.outcomes import Outcome
 
 
 def _outcome(name: str, score: float, status: str = "graded", **fields) -> Outcome:
-    tests = [records.TestResult("test_a", score, 5.0, ""), records.TestResult("test_bonus", 1.0, 1.0, "", bonus=True)]
+    tests = [outcomes.TestResult("test_a", score, 5.0, ""), outcomes.TestResult("test_bonus", 1.0, 1.0, "", bonus=True)]
     return Outcome(name, name, status, tests, **fields)
 
 

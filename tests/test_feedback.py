@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from movielens_lab.grading import records
-from movielens_lab.grading.feedback import render
-from movielens_lab.grading.records import Outcome
+from movielens_lab.grading import outcomes
+from movielens_lab.grading.outputs.feedback import render
+from movielens_lab.grading.outcomes import Outcome
 
-TESTS = [records.TestResult("test_square", 2.0, 2.0, "1. Square: 2/2 points, all checks passed", title="1. Square"),
-         records.TestResult("test_mean", 1.5, 3.0, "2. Mean: 1.5/3 points, some checks failed\n  - divide by len(xs)\n"
+TESTS = [outcomes.TestResult("test_square", 2.0, 2.0, "1. Square: 2/2 points, all checks passed", title="1. Square"),
+         outcomes.TestResult("test_mean", 1.5, 3.0, "2. Mean: 1.5/3 points, some checks failed\n  - divide by len(xs)\n"
                             "  - <b>empty</b> lists", error=True, title="2. Mean"),
-         records.TestResult("test_bonus_answer", 0.0, 1.0, "", bonus=True)]
+         outcomes.TestResult("test_bonus_answer", 0.0, 1.0, "", bonus=True)]
 
 
 def test_the_score_counts_the_bonus_on_top() -> None:

@@ -16,7 +16,7 @@ import pytest
 from fixtures.submissions import COURSE, CONFIG, SETTINGS, SOURCE, SOURCE_2, data_folder, filled, write
 from movielens_lab.errors import LabError
 from movielens_lab.grading.course import build_course
-from movielens_lab.grading.gradescope import _pick, build
+from movielens_lab.grading.lms.gradescope import _pick, build
 
 
 @pytest.fixture(scope="module")

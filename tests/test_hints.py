@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from fixtures.gradingdir import SIZE, TITLES, YCNT, YMEAN, write_class
-from movielens_lab.grading.classresults import read_class
-from movielens_lab.grading.hints import common_mistakes, hints_of
+from movielens_lab.grading.outputs.graded import read_class
+from movielens_lab.grading.report.hints import common_mistakes, hints_of
 
 
 @pytest.fixture

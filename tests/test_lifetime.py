@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from movielens_lab.grading.lifetime import Terminated, sigterm_raises
+from movielens_lab.grading.sandbox.lifetime import Terminated, sigterm_raises
 
 START_A_CHILD = """
 import subprocess, sys, time
-from movielens_lab.grading.lifetime import die_with_parent
+from movielens_lab.grading.sandbox.lifetime import die_with_parent
 child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], preexec_fn=die_with_parent)
 open(sys.argv[1], "w").write(str(child.pid))
 time.sleep(60)
@@ -54,14 +54,14 @@ def test_a_child_dies_when_its_parent_is_killed(tmp_path: Path) -> None:
 
 
 def test_a_parent_that_ended_before_the_request_sends_the_signal_at_once() -> None:
-    code = ("import os, signal\nfrom movielens_lab.grading.lifetime import die_with_parent\n"
+    code = ("import os, signal\nfrom movielens_lab.grading.sandbox.lifetime import die_with_parent\n"
             f"die_with_parent(signal.SIGTERM, parent={os.getpid()} + 999999)\nprint('still here')")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert run.returncode == -signal.SIGTERM and "still here" not in run.stdout
 
 
 def test_a_living_parent_leaves_the_process_running() -> None:
-    code = ("import os\nfrom movielens_lab.grading.lifetime import die_with_parent\n"
+    code = ("import os\nfrom movielens_lab.grading.sandbox.lifetime import die_with_parent\n"
             "die_with_parent(parent=os.getppid())\nprint('still here')")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert (run.returncode, run.stdout) == (0, "still here\n")
@@ -69,7 +69,7 @@ def test_a_living_parent_leaves_the_process_running() -> None:
 
 ADOPTER = """
 import subprocess, sys, time
-from movielens_lab.grading.lifetime import adopt_orphans, children, reap_children
+from movielens_lab.grading.sandbox.lifetime import adopt_orphans, children, reap_children
 adopt_orphans()
 parent = "import subprocess, sys; subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(1.5)'])"
 subprocess.run([sys.executable, "-c", parent])  # its child outlives it: an orphan

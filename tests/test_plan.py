@@ -15,9 +15,9 @@ import pytest
 from fixtures.submissions import CONFIG, SOURCE, data_folder
 from fixtures.users import NOBODY, as_ordinary_user
 from movielens_lab.errors import LabError
-from movielens_lab.grading.merge import merge
-from movielens_lab.grading.plan import plan
-from movielens_lab.grading.shards import assign
+from movielens_lab.grading.cluster.merge import merge
+from movielens_lab.grading.cluster.plan import plan
+from movielens_lab.grading.cluster.shards import assign
 
 STUDENTS = ("alice", "bob", "carol")
 

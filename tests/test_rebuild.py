@@ -10,7 +10,7 @@ import pytest
 
 from corpus import (_answers, another_assignment, blank, completed, pasted_into_a_new_notebook, retyped,
                     with_a_copied_answer, without_metadata)
-from movielens_lab.grading.rebuild import ADDED, InputLimits, InvalidSubmission, read_cells, rebuild
+from movielens_lab.grading.submissions.rebuild import ADDED, InputLimits, InvalidSubmission, read_cells, rebuild
 
 
 def _rebuilt(nb: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, list[str]]:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import csv
 import io
 
-from movielens_lab.grading.exports import grades_csv
-from movielens_lab.grading import records
-from movielens_lab.grading.records import Outcome
+from movielens_lab.grading.outputs.grades import grades_csv
+from movielens_lab.grading import outcomes
+from movielens_lab.grading.outcomes import Outcome
 
-TESTS = [records.TestResult("test_square", 2.0, 2.0, "", title="1. Square"),
-         records.TestResult("test_mean", 1.5, 3.0, "- divide by len(xs)", error=True, title="2. Mean"),
-         records.TestResult("test_bonus_answer", 1.0, 1.0, "", bonus=True)]
+TESTS = [outcomes.TestResult("test_square", 2.0, 2.0, "", title="1. Square"),
+         outcomes.TestResult("test_mean", 1.5, 3.0, "- divide by len(xs)", error=True, title="2. Mean"),
+         outcomes.TestResult("test_bonus_answer", 1.0, 1.0, "", bonus=True)]
 
 
 def _outcome(**fields) -> Outcome:
@@ -50,7 +50,7 @@ def test_the_leaderboard_lists_the_judges_values_with_their_order() -> None:
 
 
 def test_a_section_number_comes_from_its_title() -> None:
-    assert [records.TestResult("t", 0, 1, "", title=title).number for title in
+    assert [outcomes.TestResult("t", 0, 1, "", title=title).number for title in
             ("7. Training", "11. Bonus: embedding dimension", "Training", "", "2.1. Sub")] == ["7", "11", "", "", "2.1"]
 
 

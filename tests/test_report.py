@@ -12,10 +12,10 @@ import pytest
 from fixtures.gradingdir import CLASS, SIZE, YCNT, YMEAN, Known, write_class, write_grading_folder
 from fixtures.submissions import CONFIG, SETTINGS, SOURCE, data_folder, filled, write
 from movielens_lab.errors import LabError
-from movielens_lab.grading.batch import grade
+from movielens_lab.grading.grade import grade
 from movielens_lab.grading.course import build_course
-from movielens_lab.grading.report import report
-from movielens_lab.grading.runfacts import RunFacts
+from movielens_lab.grading.report.report import report
+from movielens_lab.grading.outputs.runfacts import RunFacts
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:

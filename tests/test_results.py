@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from movielens_lab.grading import records
-from movielens_lab.grading.results import cap, cell_errors, is_test, read_results, run_problems, visible_output
+from movielens_lab.grading import outcomes
+from movielens_lab.grading.executed import cap, cell_errors, is_test, read_results, run_problems, visible_output
 
 
 def _test(grade_id: str, points: float, *outputs) -> object:
@@ -43,9 +43,9 @@ def test_scores_are_nbgraders_in_the_students_kernel() -> None:
                              _test("test_error", 4, _error("AssertionError", "mean is off")),
                              _test("test_stderr", 1, _stream("warned\n", "stderr")), _test("test_bonus", 1)])
     assert read_results(nb, bonus=["test_bonus"]) == [
-        records.TestResult("test_ok", 2.0, 2.0, "fine"), records.TestResult("test_partial", 1.5, 3.0, ""),
-        records.TestResult("test_error", 0.0, 4.0, "AssertionError: mean is off", error=True),
-        records.TestResult("test_stderr", 0.0, 1.0, "warned", error=True), records.TestResult("test_bonus", 1.0, 1.0, "", bonus=True)]
+        outcomes.TestResult("test_ok", 2.0, 2.0, "fine"), outcomes.TestResult("test_partial", 1.5, 3.0, ""),
+        outcomes.TestResult("test_error", 0.0, 4.0, "AssertionError: mean is off", error=True),
+        outcomes.TestResult("test_stderr", 0.0, 1.0, "warned", error=True), outcomes.TestResult("test_bonus", 1.0, 1.0, "", bonus=True)]
 
 
 def test_the_visible_output_is_text_and_error_lines_only_and_capped() -> None:

@@ -15,14 +15,14 @@ import pytest
 import movielens_lab
 from fixtures.submissions import CONFIG, SETTINGS, SOURCE, data_folder, filled, write
 from movielens_lab.errors import LabError
-from movielens_lab.grading.batch import grade
+from movielens_lab.grading.grade import grade
 from movielens_lab.grading.course import build_course
-from movielens_lab.grading.merge import merge
-from movielens_lab.grading.runfacts import RunFacts
-from movielens_lab.grading.shards import Shard, assign
+from movielens_lab.grading.cluster.merge import merge
+from movielens_lab.grading.outputs.runfacts import RunFacts
+from movielens_lab.grading.cluster.shards import Shard, assign
 
 STUDENTS = ("alice", "bob", "carol", "dave")
-SHARD = ("import sys; from pathlib import Path; from movielens_lab.grading.batch import grade; "
+SHARD = ("import sys; from pathlib import Path; from movielens_lab.grading.grade import grade; "
          "grade(Path(sys.argv[1]), out=Path(sys.argv[2]), data_dir=Path(sys.argv[3]), source=Path(sys.argv[4]), "
          "config=Path(sys.argv[5]), unsafe=True, shard=sys.argv[6])")
 """A shard as `python -m movielens_lab grade SUBMISSIONS --out DIR --shard K/N` runs it."""

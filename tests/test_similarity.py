@@ -12,11 +12,11 @@ import pytest
 from corpus import blank
 from fixtures.gradingdir import Known, write_grading_folder
 from fixtures.similarclass import COPIES, HELPER_BASELINES, HELPERS, LOOP_CURVES, OTHER_USER, STUDENTS, sections, write_similar_class
-from movielens_lab.grading import similarity
-from movielens_lab.grading.classresults import read_class
-from movielens_lab.grading.rebuild import read_cells, rebuild
-from movielens_lab.grading.similarity import FAILURE_WEIGHT, SharedFailure, compare_class
-from movielens_lab.grading.studentcode import ADDED_SLOT, Cell, normalised
+from movielens_lab.grading.report import similarity
+from movielens_lab.grading.outputs.graded import read_class
+from movielens_lab.grading.submissions.rebuild import read_cells, rebuild
+from movielens_lab.grading.report.similarity import FAILURE_WEIGHT, SharedFailure, compare_class
+from movielens_lab.grading.report.studentcode import ADDED_SLOT, Cell, normalised
 from movielens_lab.paths import LAB, student_notebook
 
 THRESHOLD = 0.5

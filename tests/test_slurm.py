@@ -28,7 +28,7 @@ from fixtures.submissions import CONFIG, SETTINGS, SOURCE, data_folder, filled, 
 from fixtures.users import NOBODY
 from movielens_lab import paths
 from movielens_lab.grading.course import build_course
-from movielens_lab.grading.shards import assign
+from movielens_lab.grading.cluster.shards import assign
 
 pytestmark = pytest.mark.slow  # installs Slurm where it is missing, starts it, grades a class twice
 

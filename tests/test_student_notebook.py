@@ -15,7 +15,7 @@ from fixtures.offline import offline_env
 from movielens_lab.config import lab_settings
 from movielens_lab.data import locate
 from movielens_lab.grading.judge.spec import section_titles, split_hidden
-from movielens_lab.grading.results import is_test
+from movielens_lab.grading.executed import is_test
 from movielens_lab.paths import LAB, LAB_2, solution_notebook, student_notebook
 
 PART = re.compile(r"\bt\.part\(\s*(\d+(?:\.\d+)?)\s*,")

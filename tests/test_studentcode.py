@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from fixtures.similarclass import write_similar_class
-from movielens_lab.grading import studentcode
-from movielens_lab.grading.rebuild import ADDED
-from movielens_lab.grading.studentcode import ADDED_SLOT, read_all, read_cells, student_cells
+from movielens_lab.grading.report import studentcode
+from movielens_lab.grading.submissions.rebuild import ADDED
+from movielens_lab.grading.report.studentcode import ADDED_SLOT, read_all, read_cells, student_cells
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from movielens_lab.grading.tampering import scan
+from movielens_lab.grading.submissions.tampering import scan
 
 
 def test_honest_code_and_magics_are_not_flagged() -> None:

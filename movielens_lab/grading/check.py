@@ -27,13 +27,13 @@ from ..config import LabGrader, course_settings, pick
 from ..data import locate
 from ..errors import LabError
 from ..kernels import LoggedKernelManager
-from .assignments import Assignments, cells_of
+from .submissions.assignments import Assignments, cells_of
 from .judge.sealed import SealedExecute, Verdict
 from .judge.session import judge_limits
 from .judge.spec import cell_sections, judge_spec
-from .rebuild import InvalidSubmission, read_cells, rebuild
-from .records import TestResult
-from .results import run_problems
+from .submissions.rebuild import InvalidSubmission, read_cells, rebuild
+from .outcomes import TestResult
+from .executed import run_problems
 from .sandbox.client import Limits, client_config, probe, write_kernelspec
 
 

@@ -24,7 +24,7 @@ from traitlets.config import Config
 
 from .course import nbgrader_api, nbgrader_environment
 from .judge.sealed import SealedExecute, StripHiddenTests
-from .lifetime import die_with_parent
+from .sandbox.lifetime import die_with_parent
 from .sandbox.client import client_config
 
 REPORT = "worker.json"

@@ -13,7 +13,7 @@ import nbformat
 import pytest
 
 from fixtures.submissions import CONFIG, SETTINGS, SOURCE, data_folder, filled, write
-from movielens_lab.grading.batch import grade
+from movielens_lab.grading.grade import grade
 from movielens_lab.grading.course import build_course
 from movielens_lab.grading.judge.exporter import MIME
 from movielens_lab.grading.judge.spec import split_hidden

@@ -32,8 +32,8 @@ from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from nbformat.notebooknode import NotebookNode
 from traitlets import Bool, Dict, Unicode
 
-from ..records import TestResult
-from ..results import is_test
+from ..outcomes import TestResult
+from ..executed import is_test
 from ..sandbox.client import Limits
 from . import exporter, plaindata
 from .session import JudgeSession, Judged, MemoStore

@@ -36,7 +36,7 @@ from pathlib import Path
 
 from ...kernels import QUIET_ENV, QUIET_KERNEL_ARGS
 from ...paths import DATA_ENV
-from ..lifetime import die_with_parent
+from .lifetime import die_with_parent
 from .cgroups import Cgroup, CgroupError
 from .client import PROBE_OK, PYTHON_UNREADABLE, Limits, note_limit_reached
 from .inside import DISK_FULL, FAILED, chown_tree, set_limits

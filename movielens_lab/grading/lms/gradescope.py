@@ -19,16 +19,16 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from .. import paths
-from ..config import course_settings, lab_settings, pick
-from ..errors import LabError
-from ..files import atomic_write
-from .assignments import Assignments
-from .batch import grade_submissions
-from .collect import collect
-from .exports import gradescope_results
-from .records import Outcome
-from .sandbox.client import probe
+from ... import paths
+from ...config import course_settings, lab_settings, pick
+from ...errors import LabError
+from ...files import atomic_write
+from ..submissions.assignments import Assignments
+from ..grade import grade_submissions
+from ..submissions.collect import collect
+from ..outputs.grades import gradescope_results
+from ..outcomes import Outcome
+from ..sandbox.client import probe
 
 ROOT_ENV = "GRADESCOPE_ROOT"
 
@@ -51,7 +51,7 @@ ROOT="${{GRADESCOPE_ROOT:-/autograder}}"
 PYTHON="$ROOT/venv/bin/python"
 [ -x "$PYTHON" ] || PYTHON=python3
 cd "$ROOT/source"
-exec "$PYTHON" -m movielens_lab.grading.gradescope "$ROOT" {assignment}
+exec "$PYTHON" -m movielens_lab.grading.lms.gradescope "$ROOT" {assignment}
 """
 
 

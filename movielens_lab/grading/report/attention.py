@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .classresults import ClassResults, StudentRow
+from ..outputs.graded import ClassResults, StudentRow
 
 
 def _says(pattern: str) -> Callable[[StudentRow], bool]:

@@ -36,7 +36,7 @@ import numpy as np
 from copydetect import compare_files
 from copydetect.utils import get_document_fingerprints, get_token_coverage
 
-from .classresults import ClassResults
+from ..outputs.graded import ClassResults
 from .hints import UNGRADED, hints_of
 from .studentcode import Cell, normalised, read_all, source_of
 

@@ -11,9 +11,9 @@ import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import LabError
-from ..safetext import read_csv
-from .records import Outcome, TestResult
+from ...errors import LabError
+from ...safetext import read_csv
+from ..outcomes import Outcome, TestResult
 from .runfacts import RunFacts
 
 GRADES = "grades.csv"

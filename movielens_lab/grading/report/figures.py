@@ -8,7 +8,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .classresults import Section
+from ..outputs.graded import Section
 
 DPI = 100
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import paths
-from ..data import locate
-from ..errors import LabError
-from .batch import collect_class, course_key, data_folder, require_own_folder, this_user
-from .course import course_fingerprint
-from .runfacts import RunFacts
+from ... import paths
+from ...data import locate
+from ...errors import LabError
+from ..grade import collect_class, course_key, data_folder, require_own_folder, this_user
+from ..course import course_fingerprint
+from ..outputs.runfacts import RunFacts
 from .shards import Member, Shard, assign, start
 
 

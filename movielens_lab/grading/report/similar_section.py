@@ -12,11 +12,11 @@ from __future__ import annotations
 import csv
 import io
 
-from ..config import LabGrader
-from ..errors import LabError
-from ..files import atomic_write
-from ..tables import csv_safe
-from .classresults import ClassResults
+from ...config import LabGrader
+from ...errors import LabError
+from ...files import atomic_write
+from ...tables import csv_safe
+from ..outputs.graded import ClassResults
 from .document import Block, Bullets, Heading, Listing, Paragraph, SideBySide, Table
 from .similarity import FAILURE_WEIGHT, K, MIN_OWN, Pair, Similarity, compare_class
 from .studentcode import ADDED_SLOT, Cell

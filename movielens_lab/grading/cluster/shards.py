@@ -16,11 +16,11 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from ..config import LabGrader
-from ..errors import LabError
-from .collect import Submission
-from ..files import atomic_write
-from .runfacts import RunFacts, finished_now
+from ...config import LabGrader
+from ...errors import LabError
+from ..submissions.collect import Submission
+from ...files import atomic_write
+from ..outputs.runfacts import RunFacts, finished_now
 
 FOLDER = "shards"
 """Folder of the shard manifests in a grading folder."""

@@ -38,23 +38,25 @@ from ..config import LabGrader, course_settings, pick
 from ..data import locate
 from ..errors import LabError
 from ..files import atomic_write, fingerprint
-from . import feedback, report, tampering
-from .assignments import Assignments, misplaced
-from .canvas import read_roster
-from .collect import Submission, by_student
+from .outputs import feedback
+from .report import report
+from .submissions import tampering
+from .submissions.assignments import Assignments, misplaced
+from .lms.canvas import read_roster
+from .submissions.collect import Submission, by_student
 from .course import GRADEBOOK, NBGRADER_CONFIG, Course, build_course
-from .exports import grades_csv, gradescope_results, summary_table
-from .intake import notebook_files
+from .outputs.grades import grades_csv, gradescope_results, summary_table
+from .submissions.intake import notebook_files
 from .judge.sealed import Verdict
 from .judge.session import MemoStore, WarmUp, judge_limits
 from .judge.spec import judge_spec
-from .lifetime import adopt_orphans, reap_children, stop_children
-from .rebuild import InputLimits, InvalidSubmission, read_cells, rebuild, student_cells
-from .records import Outcome, TestResult
-from .results import read_results, run_problems
-from .runfacts import RunFacts, finished_now
+from .sandbox.lifetime import adopt_orphans, reap_children, stop_children
+from .submissions.rebuild import InputLimits, InvalidSubmission, read_cells, rebuild, student_cells
+from .outcomes import Outcome, TestResult
+from .executed import read_results, run_problems
+from .outputs.runfacts import RunFacts, finished_now
 from .sandbox.client import Limits, limits_reached, memory_bound_note, require_sandbox, write_kernelspec
-from .shards import Member, Shard, start
+from .cluster.shards import Member, Shard, start
 from .worker import REPORT, SETTINGS, VERDICT
 
 RECORD = "record.json"

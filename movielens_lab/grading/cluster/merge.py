@@ -14,13 +14,13 @@ from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path
 
-from .. import paths
-from ..config import lab_settings
-from ..errors import LabError
-from .batch import cached, publish, with_collect_notes, write_grades, write_results
-from .canvas import read_roster
-from .records import Outcome
-from .runfacts import RunFacts, finished_now
+from ... import paths
+from ...config import lab_settings
+from ...errors import LabError
+from ..grade import cached, publish, with_collect_notes, write_grades, write_results
+from ..lms.canvas import read_roster
+from ..outcomes import Outcome
+from ..outputs.runfacts import RunFacts, finished_now
 from .shards import FOLDER, Manifest, Shard, assign, latest, moment, path
 
 

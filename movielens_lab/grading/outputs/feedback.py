@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 
-from .records import Outcome, format_points
+from ..outcomes import Outcome, format_points
 
 SUMMARY = re.compile(r"^\d+\.\s.*: [\d.]+/[\d.]+ points, .*$")
 """A test cell's own summary line ("4. Train/test split: 5/10 points, ..."): the row says it already."""

@@ -25,7 +25,7 @@ from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from ..errors import LabError
+from ...errors import LabError
 from .rebuild import DEFAULT_LIMITS, InputLimits, InvalidSubmission
 
 MAX_ZIP_BYTES = 4 * 2**30

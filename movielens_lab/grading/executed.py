@@ -15,7 +15,7 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
 
 from .judge.vocabulary import error_name, identifier
-from .records import TestResult
+from .outcomes import TestResult
 
 MAX_OUTPUT_CHARS = 2000
 """Output kept per test (students' prints can be huge)."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import nbformat
 from nbformat.notebooknode import NotebookNode
 
-from ..config import LabGrader
+from ...config import LabGrader
 
 
 PLACEHOLDER = {"# YOUR CODE HERE", "raise NotImplementedError()"}

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from ..config import LabGrader
+from ...config import LabGrader
 from .rebuild import DEFAULT_LIMITS, InputLimits, InvalidSubmission, grade_ids, read_cells
 
 Notebook = tuple[PurePosixPath, bytes | Callable[[], bytes]]

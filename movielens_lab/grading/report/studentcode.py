@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from copydetect.utils import filter_code
 
-from .rebuild import ADDED
+from ..submissions.rebuild import ADDED
 
 ADDED_SLOT = ""
 """The slot of the cells a student added (answer cells' slots are their grade_ids)."""

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from ..errors import LabError
+from ...errors import LabError
 from .intake import Entry, notebook_files
 from .rebuild import DEFAULT_LIMITS
 

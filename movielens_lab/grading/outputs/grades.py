@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ..config import LabGrader
-from ..safetext import csv_text, terminal
-from ..tables import render
-from .records import STATUSES, Outcome, format_points
+from ...config import LabGrader
+from ...safetext import csv_text, terminal
+from ...tables import render
+from ..outcomes import STATUSES, Outcome, format_points
 
 
 def grades_csv(outcomes: list[Outcome], grade_ids: list[str], assignment: str) -> str:

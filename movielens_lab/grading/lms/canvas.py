@@ -26,11 +26,11 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import LabError
-from ..files import atomic_write
-from ..safetext import csv_text
-from .classresults import ClassResults, StudentRow
-from .collect import student_id
+from ...errors import LabError
+from ...files import atomic_write
+from ...safetext import csv_text
+from ..outputs.graded import ClassResults, StudentRow
+from ..submissions.collect import student_id
 
 IDENTITY = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 """Canvas's identifying columns, kept in the import file where the roster has them."""

@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from .classresults import ClassResults
+from ..outputs.graded import ClassResults
 
 HINT = re.compile(r"^\s*- (?P<hint>.+?)(?: \[[A-Za-z_][\w.]*(?:: .*)?\])?$")
 SUMMARY = re.compile(r"^.+: [\d.]+/[\d.]+ points, ")

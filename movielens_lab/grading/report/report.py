@@ -14,17 +14,18 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import paths
-from ..config import LabGrader, course_settings, load_config, pick
-from . import canvas, figures
+from ... import paths
+from ...config import LabGrader, course_settings, load_config, pick
+from ..lms import canvas
+from . import figures
 from .attention import needs_a_person
-from .classresults import ClassResults, Section, read_class
+from ..outputs.graded import ClassResults, Section, read_class
 from .document import Block, Bullets, Figure, Heading, Paragraph, Table, to_html, to_markdown
-from ..files import atomic_write
-from ..safetext import terminal
-from .records import STATUSES
+from ...files import atomic_write
+from ...safetext import terminal
+from ..outcomes import STATUSES
 from .hints import common_mistakes
-from .runfacts import RunFacts
+from ..outputs.runfacts import RunFacts
 from .similar_section import similar_submissions
 
 HTML_FILE, MD_FILE = "report.html", "report.md"

@@ -7,7 +7,7 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..files import atomic_write
+from ...files import atomic_write
 
 RUN_FILE = "run.json"
 
