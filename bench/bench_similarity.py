@@ -50,6 +50,7 @@ from fixtures.gradingdir import Known, write_grading_folder  # noqa: E402
 from fixtures.similarclass import sections  # noqa: E402
 from movielens_lab.benchmark import Row, children_cpu_seconds, median_seconds, table  # noqa: E402
 from movielens_lab.grading.report import similarity, studentcode  # noqa: E402
+from movielens_lab.grading.outputs.folder import GradingFolder  # noqa: E402
 from movielens_lab.grading.outputs.graded import read_class  # noqa: E402
 from movielens_lab.grading.submissions.rebuild import read_cells, rebuild  # noqa: E402
 from movielens_lab.paths import LAB, student_notebook  # noqa: E402
@@ -169,7 +170,7 @@ def synthetic_class(folder: Path, students: int) -> Path:
         lost = {test: (titles[test][1] / 2, [hint]) for _, test, hint in answers.values() if test}
         known.append(Known(f"student{k:04d}", lost))
     write_grading_folder(folder, known, titles, ["test_bonus_sweep"], LAB)
-    release = similarity.released_notebook(folder, LAB)
+    release = GradingFolder(folder).released(LAB)
     release.parent.mkdir(parents=True)
     nbformat.write(released, release)
     return folder
@@ -180,9 +181,9 @@ def all_pairs(folder: Path, sample: int) -> float:
     ``sample`` random pairs, scaled to all)."""
     start = time.perf_counter()
     students = [row.student for row in read_class(folder).rows]
-    cells = [c or [] for c in studentcode.read_all([folder / similarity.EXECUTED / f"{s}.ipynb" for s in students],
+    cells = [c or [] for c in studentcode.read_all([GradingFolder(folder).executed(s) for s in students],
                                                    similarity.default_jobs())]
-    given = similarity.read_given(similarity.released_notebook(folder, LAB)) or similarity.Given()
+    given = similarity.read_given(GradingFolder(folder).released(LAB)) or similarity.Given()
     index = similarity.ClassIndex(students, cells, given, similarity.common_limit(len(students)))
     prints = [index.prints(s) for s in range(len(students))]
     prepared = time.perf_counter() - start

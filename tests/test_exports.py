@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from movielens_lab.grading.outputs.grades import summary_table
+from movielens_lab.grading.outputs.summary import summary_table
 from movielens_lab.grading import outcomes
 from movielens_lab.grading.outcomes import Outcome
 

@@ -60,7 +60,8 @@ def _run(autograder: Path, notebook: nbformat.NotebookNode | None, name: str = "
 def test_zip_contents(autograder: Path):
     source = autograder / "source"
     assert "pip install -r requirements.txt" in (source / "setup.sh").read_text()
-    assert (source / "movielens_lab" / "grading" / "batch.py").is_file()
+    assert (source / "movielens_lab" / "grading" / "grade.py").is_file()
+    assert (source / "movielens_lab" / "grading" / "outputs" / "folder.py").is_file()  # the subpackages too
     assert (source / "solutions" / "fixture_lab.ipynb").read_bytes() == SOURCE.read_bytes()
     assert (source / "grader_config.py").read_bytes() == CONFIG.read_bytes()
     assert 'gradescope "$ROOT" fixture_lab\n' in (source / "run_autograder").read_text()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from movielens_lab.grading.outputs.grades import grades_csv
+from movielens_lab.grading.outputs.grades import grades_csv, header, row
 from movielens_lab.grading import outcomes
 from movielens_lab.grading.outcomes import Outcome
 
@@ -56,20 +56,20 @@ def test_a_section_number_comes_from_its_title() -> None:
 
 def test_csv_row_matches_the_header() -> None:
     ids = ["test_square", "test_mean", "test_bonus_answer", "test_missing"]
-    row = _outcome(lms_user_id="102", late=True, submitted_at="2024-03-02").csv_row(ids, "fixture_lab")
-    assert dict(zip(Outcome.csv_header(ids), row)) == {
+    line = row(_outcome(lms_user_id="102", late=True, submitted_at="2024-03-02"), ids, "fixture_lab")
+    assert dict(zip(header(ids), line)) == {
         "student": "libo_102", "name": "libo", "test_square": "2", "test_mean": "1.5", "test_bonus_answer": "1",
         "test_missing": "0", "total": "3.5", "bonus": "1", "status": "graded", "reason": "ok",
         "lms_user_id": "102", "late": "yes", "submitted_at": "2024-03-02", "assignment": "fixture_lab"}
-    assert _outcome(late=False).csv_row(ids, "a")[-3] == "no" and _outcome().csv_row(ids, "a")[-3] == ""
+    assert row(_outcome(late=False), ids, "a")[-3] == "no" and row(_outcome(), ids, "a")[-3] == ""
 
 
 def test_grades_csv_is_the_header_and_one_row_per_outcome() -> None:
     ids = ["test_square", "test_mean", "test_bonus_answer"]
     text = grades_csv([_outcome(), _outcome(notes=["x, with a comma"])], ids, "fixture_lab")
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows == [Outcome.csv_header(ids), _outcome().csv_row(ids, "fixture_lab"),
-                    _outcome(notes=["x, with a comma"]).csv_row(ids, "fixture_lab")]
+    assert rows == [header(ids), row(_outcome(), ids, "fixture_lab"),
+                    row(_outcome(notes=["x, with a comma"]), ids, "fixture_lab")]
     assert {row[-1] for row in rows[1:]} == {"fixture_lab"}
 
 

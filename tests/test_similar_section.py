@@ -18,7 +18,8 @@ from movielens_lab.errors import LabError
 from movielens_lab.grading.grade import grade
 from movielens_lab.grading.course import build_course
 from movielens_lab.grading.report.report import report
-from movielens_lab.grading.report.similar_section import CSV_FILE, CSV_HEADER
+from movielens_lab.grading.outputs.folder import SIMILAR_CSV
+from movielens_lab.grading.report.similar_section import CSV_HEADER
 from movielens_lab.paths import LAB
 
 
@@ -77,7 +78,7 @@ def test_the_csv_has_every_pair_and_no_cell_a_spreadsheet_would_run(folder: Path
              for name, (_, lost) in STUDENTS.items()]
     write_grading_folder(folder, known, sections(), ["test_bonus_sweep"], LAB)
     report(folder)
-    with open(folder / CSV_FILE, newline="", encoding="utf-8") as fh:
+    with open(folder / SIMILAR_CSV, newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
     assert rows[0] == CSV_HEADER
     assert [row[:6] for row in rows[1:]] == [["1", "helpers_a", "'=SUM(1+1)", "helpers_b", "helpers_b", "0.991"],
@@ -90,16 +91,16 @@ def test_the_threshold_comes_from_grader_config(folder: Path, tmp_path: Path) ->
     report(folder, config=_config(tmp_path, "c.LabGrader.similarity_threshold = 0.97"))
     section = _section((folder / "report.md").read_text())
     assert section.startswith(" (1)\n") and "from a similarity of 0.97" in section and "mistake_a" not in section
-    assert len((folder / CSV_FILE).read_text().splitlines()) == 2
+    assert len((folder / SIMILAR_CSV).read_text().splitlines()) == 2
 
 
 def test_grader_config_turns_the_section_and_the_csv_off(folder: Path, tmp_path: Path) -> None:
     report(folder)
-    assert (folder / CSV_FILE).is_file()
+    assert (folder / SIMILAR_CSV).is_file()
     report(folder, config=_config(tmp_path, "c.LabGrader.similarity = False"))
     assert "Similar submissions" not in (folder / "report.md").read_text()
     assert "Similar submissions" not in (folder / "report.html").read_text()
-    assert not (folder / CSV_FILE).exists()  # no list left from an earlier report
+    assert not (folder / SIMILAR_CSV).exists()  # no list left from an earlier report
 
 
 def test_a_threshold_outside_0_to_1_is_one_line(folder: Path, tmp_path: Path) -> None:
@@ -116,7 +117,7 @@ def test_no_pair_says_so(graded: Path, tmp_path: Path) -> None:
     section = _section((folder / "report.md").read_text())
     assert section.startswith(" (0)\n") and "No pair reaches a similarity of 0.5." in section
     assert "Not compared (2, no executed notebook: not graded, or not a notebook): helpers_b, mistake_b." in section
-    assert (folder / CSV_FILE).read_text() == ",".join(CSV_HEADER) + "\n"
+    assert (folder / SIMILAR_CSV).read_text() == ",".join(CSV_HEADER) + "\n"
 
 
 HELPERS = '''def running_total(values):
@@ -185,6 +186,6 @@ def test_grade_writes_the_similar_submissions_of_the_class(tmp_path: Path) -> No
     assert "from a similarity of 0.3 " in section and "no code as common" in section
     assert "» def add_up(items):" in section
     assert "\n  def mean(xs):\n»     xs = checked(xs)\n" in section  # the given line is not marked
-    rows = (out / CSV_FILE).read_text().splitlines()
+    rows = (out / SIMILAR_CSV).read_text().splitlines()
     assert len(rows) == 2 and rows[1].startswith("1,ann,ann,ben,ben,")
     assert float(rows[1].split(",")[5]) > 0.5

@@ -1,12 +1,14 @@
-"""``python -m movielens_lab grade``: autograde a class, N students at once, resumable.
+"""``python -m movielens_lab grade``: autograde a class, N students at once, resumable. Orchestration only.
 
-Each student is graded by a worker process (``grading.worker``) in a folder of its own:
-a copy of the released course with its own gradebook, since nbgrader's SQLite gradebook
-takes one writer at a time. The parent is the only writer of the outputs: a student's
-files are written atomically as soon as they are done, ``record.json`` last, and a
-student whose record matches the submission's hash and the course's fingerprint is not
-graded again. With ``shard``, only that part of the class is graded, into a folder the
-shards share (``grading.shards``); ``grading.merge`` then writes the class's files.
+The class is collected (``submissions/``); each student is graded by a worker process
+(``worker``) in a folder of its own: a copy of the released course (``course``) with its own
+gradebook, since nbgrader's SQLite gradebook takes one writer at a time, each test judged as it
+runs (``judge/``), the kernel in the sandbox (``sandbox/``). The parent is the only writer of the
+outputs (``outputs/``): a student's record and files are written atomically as soon as they are
+done, and a student whose record matches the submission's hash and the course key is not graded
+again (``outputs/cache``). The class report comes last (``report/``). With ``shard``, only that
+part of the class is graded, into a folder the shards share (``cluster/shards``); ``cluster/merge``
+then writes the class's files.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import hashlib
 import hmac
 import json
 import os
-import secrets
 import shutil
 import signal
 import subprocess
@@ -37,34 +38,31 @@ from .. import paths
 from ..config import LabGrader, course_settings, pick
 from ..data import locate
 from ..errors import LabError
-from ..files import atomic_write, fingerprint
-from .outputs import feedback
+from ..files import atomic_write
 from .report import report
 from .submissions import tampering
 from .submissions.assignments import Assignments, misplaced
 from .lms.canvas import read_roster
-from .submissions.collect import Submission, by_student
+from .submissions.collect import Member, Submission, by_student, with_collect_notes
 from .course import GRADEBOOK, NBGRADER_CONFIG, Course, build_course
-from .outputs.grades import grades_csv, gradescope_results, summary_table
+from .outputs.cache import cached, course_key, write_record
+from .outputs.folder import GradingFolder, grading_secret
+from .outputs.grades import write_grades
+from .outputs.students import write_student_files
+from .outputs.summary import summary_table
 from .submissions.intake import notebook_files
 from .judge.sealed import Verdict
 from .judge.session import MemoStore, WarmUp, judge_limits
 from .judge.spec import judge_spec
 from .sandbox.lifetime import adopt_orphans, reap_children, stop_children
 from .submissions.rebuild import InputLimits, InvalidSubmission, read_cells, rebuild, student_cells
-from .outcomes import Outcome, TestResult
+from .outcomes import Outcome, TestResult, max_total
 from .executed import read_results, run_problems
-from .outputs.runfacts import RunFacts, finished_now
+from .outputs.runfacts import RunFacts, finished_now, require_own_folder
 from .sandbox.client import Limits, limits_reached, memory_bound_note, require_sandbox, write_kernelspec
-from .cluster.shards import Member, Shard, start
+from .cluster.shards import Shard, start
 from .worker import REPORT, SETTINGS, VERDICT
 
-RECORD = "record.json"
-SECRET = "secret"
-"""In the grading folder: the grader's own secret, from which each submission's unpredictable choices come
-(the judge's spot checks); kept so that grading again chooses the same."""
-EXECUTED = "executed"
-"""Folder of the executed notebooks, with every output: for the instructor, never for students."""
 KILL_GRACE = 30
 """Seconds after the notebook timeout at which the sandbox ends a kernel the grader did not stop."""
 STOP_WAIT = 20
@@ -82,7 +80,7 @@ class Batch:
     """What the judge runs (``judge.spec.judge_spec`` of the source notebook)."""
     assignments: Assignments
     """The course's assignments, to tell a submission of another one."""
-    out: Path
+    out: GradingFolder
     data_dir: Path
     key: str
     sandboxed: bool
@@ -97,13 +95,10 @@ class Batch:
     def settings(self) -> LabGrader:
         return self.course.settings
 
-    def student_dir(self, student: str) -> Path:
-        return self.out / "students" / student
-
     @property
     def work(self) -> Path:
         """The folder of the worker folders: one per shard, as shards share ``out``."""
-        return self.out / "work" / self.shard.name if self.shard else self.out / "work"
+        return self.out.work(self.shard.name if self.shard else "")
 
     @property
     def memo(self) -> Path:
@@ -139,14 +134,6 @@ def this_user() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return f"uid {os.geteuid()}"
-
-
-def require_own_folder(out: Path, assignment: str) -> None:
-    """A one-line LabError when ``out`` holds another assignment's grades."""
-    previous = RunFacts.read(out)
-    if previous is not None and previous.assignment != assignment:
-        raise LabError(f"{out} holds the grades of {previous.assignment}: grade {assignment} into another folder "
-                       "(--out)")
 
 
 def grade(submissions: Path, *, assignment: str | None = None, out: Path = Path("grading"), jobs: int = 1,
@@ -190,13 +177,6 @@ def collect_class(submissions: Path, assignment: str | None, layout: str,
     return by_student(files, settings.assignment, layout), settings, known
 
 
-def course_key(course_fingerprint: str, data: Path) -> str:
-    """The key a student's record is graded under: the course released, and the data (its path, size and time)."""
-    ratings = data / "ml-1m" / "ratings.dat"
-    return fingerprint(course_fingerprint.encode(), str(data).encode(),
-                       f"{ratings.stat().st_size}:{ratings.stat().st_mtime_ns}".encode())
-
-
 def grade_submissions(subs: list[Submission], settings: LabGrader, known: Assignments, *, out: Path, jobs: int,
                       unsafe: bool, data_dir: Path | None, source: Path, roster: Path | None = None,
                       part: Shard | None = None) -> int:
@@ -213,19 +193,20 @@ def grade_submissions(subs: list[Submission], settings: LabGrader, known: Assign
         require_sandbox(data)
     if (note := memory_bound_note(not unsafe)) is not None:
         print(f"note: {note}", file=sys.stderr)
-    course = build_course(out / "course", source, settings)
+    folder = GradingFolder(out)
+    course = build_course(folder.course, source, settings)
     key = course_key(course.fingerprint, data)
     spec = judge_spec(nbformat.read(course.source_notebook, as_version=4), settings.points, settings.bonus,
                       settings.leaderboard)
-    batch = Batch(course, nbformat.read(course.student_notebook, as_version=4), spec, known, out, data, key,
-                  not unsafe, grading_secret(out), part)
+    batch = Batch(course, nbformat.read(course.student_notebook, as_version=4), spec, known, folder, data, key,
+                  not unsafe, grading_secret(folder), part)
     by_id = {s.student: Member.of(s) for s in subs}
     if part is not None:
         subs = part.own(subs)
     run = RunFacts(course.assignment, len(subs), 0, 0.0, jobs, locate.describe(data), str(data), not unsafe, "")
     manifest = start(out, part, list(by_id.values()), key, settings, run) if part else None
     outcomes = {s.student: found for s in subs
-                if (found := cached(batch.student_dir(s.student), s.sha256, key)) is not None}
+                if (found := cached(folder, s.student, s.sha256, key)) is not None}
     todo = [s for s in subs if s.student not in outcomes]
     reused = list(outcomes.values())
     adopt_orphans()  # a kernel's supervisor whose worker died stays ours: stopped, we wait for it to tidy up
@@ -236,7 +217,7 @@ def grade_submissions(subs: list[Submission], settings: LabGrader, known: Assign
             for future in as_completed(futures):
                 outcome = future.result()
                 outcomes[outcome.student] = outcome
-                write_results(batch.out, [outcome], by_id, batch.settings)  # grades.csv once, below: linear
+                write_student_files(folder, complete([outcome], by_id), batch.settings)  # grades.csv: once, below
                 bar.update()
         except KeyboardInterrupt:  # Ctrl-C, or SIGTERM from a scheduler (lifetime.Terminated)
             _stop(batch, pool)
@@ -246,7 +227,7 @@ def grade_submissions(subs: list[Submission], settings: LabGrader, known: Assign
     _write_outputs(batch, reused, everyone, by_id)  # the reused students' notes of collection may differ
     shutil.rmtree(batch.work, ignore_errors=True)
     run = replace(run, graded=len(todo), seconds=time.monotonic() - started, finished=finished_now())
-    rows = [with_collect_notes(o, by_id[o.student]) for o in everyone]
+    rows = complete(everyone, by_id)
     if manifest is None:
         publish(out, rows, batch.settings.points, batch.settings.bonus, run, roster, batch.settings)
     else:
@@ -262,21 +243,9 @@ def publish(out: Path, rows: list[Outcome], points: dict[str, float], bonus: lis
     """The end of grading a whole class: print the summary table, write run.json and the report (``settings``:
     the assignment's, for its similar submissions)."""
     print(summary_table(rows, max_total(points, bonus)))
-    print(f"{run.assignment}: grades: {out / 'grades.csv'}; feedback and results.json: {out / 'students'}/<student>/")
+    folder = GradingFolder(out)
+    print(f"{run.assignment}: grades: {folder.grades}; feedback and results.json: {folder.students}/<student>/")
     report.finish(out, run, settings, roster)
-
-
-def grading_secret(out: Path) -> str:
-    """The grading folder's secret (made once; shards that share the folder share it)."""
-    path = out / SECRET
-    out.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as fh:
-        fh.write(secrets.token_hex(32))
-    return path.read_text().strip()
 
 
 @contextmanager
@@ -293,49 +262,17 @@ def _warm_up(batch: Batch, needed: bool) -> Iterator[None]:
         warm.close()
 
 
-def max_total(points: dict[str, float], bonus: list[str]) -> float:
-    return sum(p for g, p in points.items() if g not in bonus)
-
-
-def with_collect_notes(outcome: Outcome, member: Member) -> Outcome:
-    """The outcome with the notes of collection (e.g. a second submission) first, and the LMS's fields."""
-    return replace(outcome, name=member.name, notes=member.notes + outcome.notes, lms_user_id=member.lms_user_id,
-                   late=member.late, submitted_at=member.submitted_at)
-
-
 def _write_outputs(batch: Batch, done: list[Outcome], graded: list[Outcome], by_id: dict[str, Member]) -> None:
     """Write the feedback and results.json of the ``done`` students and, but for a shard, grades.csv of the
     ``graded`` ones."""
-    write_results(batch.out, done, by_id, batch.settings)
+    write_student_files(batch.out, complete(done, by_id), batch.settings)
     if batch.shard is None:  # a shard has only part of the class: merge writes grades.csv
-        write_grades(batch.out, graded, by_id, list(batch.settings.points), batch.course.assignment)
+        write_grades(batch.out, complete(graded, by_id), list(batch.settings.points), batch.course.assignment)
 
 
-def write_results(out: Path, outcomes: list[Outcome], by_id: dict[str, Member], settings: LabGrader) -> None:
-    """Each student's feedback.html and results.json (Gradescope's format), with the notes of collection."""
-    for outcome in outcomes:
-        full = with_collect_notes(outcome, by_id[outcome.student])
-        folder = out / "students" / outcome.student
-        atomic_write(folder / "feedback.html", feedback.render(full, settings.assignment))
-        atomic_write(folder / "results.json", json.dumps(gradescope_results(settings, full), indent=1) + "\n")
-
-
-def write_grades(out: Path, outcomes: list[Outcome], by_id: dict[str, Member], grade_ids: list[str],
-                 assignment: str) -> None:
-    """grades.csv of ``outcomes`` of ``assignment``, in their order."""
-    atomic_write(out / "grades.csv", grades_csv([with_collect_notes(o, by_id[o.student]) for o in outcomes],
-                                                grade_ids, assignment))
-
-
-def cached(folder: Path, sha256: str, key: str) -> Outcome | None:
-    """The outcome recorded in a student's ``folder`` for this submission and course key (a damaged one: None)."""
-    try:
-        data = json.loads((folder / RECORD).read_text())
-        if data.get("submission") != sha256 or data.get("key") != key:
-            return None
-        return Outcome.from_dict(data["outcome"])
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
-        return None
+def complete(outcomes: list[Outcome], by_id: dict[str, Member]) -> list[Outcome]:
+    """``outcomes`` with the notes and LMS fields of their students' collection (``with_collect_notes``)."""
+    return [with_collect_notes(o, by_id[o.student]) for o in outcomes]
 
 
 def _grade_safely(batch: Batch, sub: Submission) -> Outcome:
@@ -352,9 +289,7 @@ def _grade_safely(batch: Batch, sub: Submission) -> Outcome:
     outcome = replace(outcome, seconds=time.monotonic() - started)
     if batch.stopping.is_set():  # cut short by the stop (its worker killed): graded again by the next run
         return outcome
-    folder = batch.student_dir(sub.student)
-    record = {"submission": sub.sha256, "key": batch.key, "origin": sub.origin, "outcome": outcome.to_dict()}
-    atomic_write(folder / RECORD, json.dumps(record, indent=1) + "\n")
+    write_record(batch.out, sub.sha256, batch.key, sub.origin, outcome)
     return outcome
 
 
@@ -372,9 +307,9 @@ def _grade(batch: Batch, sub: Submission) -> Outcome:
         killed, code = _run_worker(batch, work, sub.student)
         outcome = _read_outcome(batch, work, sub, notebook, killed, code, notes)
         if notebook.is_file():  # for the instructor only: its outputs may hold anything the student printed
-            atomic_write(batch.out / EXECUTED / f"{sub.student}.ipynb", notebook.read_bytes())
+            atomic_write(batch.out.executed(sub.student), notebook.read_bytes())
         if (work / "worker.log").is_file():
-            atomic_write(batch.student_dir(sub.student) / "grading.log", (work / "worker.log").read_bytes())
+            atomic_write(batch.out.grading_log(sub.student), (work / "worker.log").read_bytes())
         outcome.flags = flags + outcome.flags
         return outcome
     finally:

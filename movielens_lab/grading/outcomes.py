@@ -1,14 +1,14 @@
 """The grading data model: one test's result, one student's outcome, and what each converts to.
 
 ``check`` and ``grade`` both judge into :class:`TestResult`; ``grade`` keeps one
-:class:`Outcome` per student and writes it as a row of grades.csv, as Gradescope's
-results.json and, to resume a batch, as a plain dict.
+:class:`Outcome` per student, converts it to Gradescope's results.json and, to resume a batch,
+to a plain dict (``outputs/`` writes them, and grades.csv's row).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 
 STATUSES = ("graded", "graded-with-errors", "timeout", "crashed", "invalid")
@@ -18,6 +18,11 @@ STATUSES = ("graded", "graded-with-errors", "timeout", "crashed", "invalid")
 def format_points(value: float) -> str:
     """Points as every report writes them: ``5``, ``3.5``."""
     return f"{value:g}"
+
+
+def max_total(points: Mapping[str, float], bonus: Collection[str]) -> float:
+    """The most a student's total can be (the bonus comes on top): the points of the tests not in ``bonus``."""
+    return sum(p for g, p in points.items() if g not in bonus)
 
 
 @dataclass(frozen=True)
@@ -123,19 +128,3 @@ class Outcome:
             results["leaderboard"] = [{"name": name, "value": value, **({"order": "asc"} if name in ascending else {})}
                                       for name, value in self.leaderboard.items()]
         return results
-
-    @staticmethod
-    def csv_header(grade_ids: list[str]) -> list[str]:
-        """grades.csv's header: student, name, points per test cell, total, bonus, status, reason, the LMS's columns,
-        the assignment."""
-        return ["student", "name", *grade_ids, "total", "bonus", "status", "reason", "lms_user_id", "late",
-                "submitted_at", "assignment"]
-
-    def csv_row(self, grade_ids: list[str], assignment: str) -> list[str]:
-        """This student's row of grades.csv (:meth:`csv_header`) in ``assignment``; ``late`` is yes, no, or empty
-        where unknown."""
-        scores = {t.grade_id: t.score for t in self.tests}
-        late = "" if self.late is None else "yes" if self.late else "no"
-        return [self.student, self.name, *(format_points(scores.get(g, 0.0)) for g in grade_ids),
-                format_points(self.total), format_points(self.bonus), self.status, self.reason, self.lms_user_id,
-                late, self.submitted_at, assignment]

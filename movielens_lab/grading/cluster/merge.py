@@ -17,11 +17,15 @@ from pathlib import Path
 from ... import paths
 from ...config import lab_settings
 from ...errors import LabError
-from ..grade import cached, publish, with_collect_notes, write_grades, write_results
+from ..grade import complete, publish
 from ..lms.canvas import read_roster
 from ..outcomes import Outcome
+from ..outputs.cache import cached
+from ..outputs.folder import GradingFolder
+from ..outputs.grades import write_grades
 from ..outputs.runfacts import RunFacts, finished_now
-from .shards import FOLDER, Manifest, Shard, assign, latest, moment, path
+from ..outputs.students import write_student_files
+from .shards import Manifest, Shard, assign, latest, moment, path
 
 
 def merge(out: Path, *, roster: Path | None = None, config: Path = paths.GRADER_CONFIG) -> int:
@@ -34,16 +38,17 @@ def merge(out: Path, *, roster: Path | None = None, config: Path = paths.GRADER_
     if roster is not None:
         read_roster(roster)
     out = Path(out).resolve()
+    folder = GradingFolder(out)
     last = latest(out)
     if last is None:
-        raise LabError(f"no shard manifests in {out / FOLDER}: grade with --shard K/N and --out {out} first "
+        raise LabError(f"no shard manifests in {folder.shards}: grade with --shard K/N and --out {out} first "
                        "(deploy/slurm/submit.sh plans, then submits the shards and this merge)")
     settings = lab_settings(Path(config), last.run.assignment)
     count = last.shard.count
     shards = {k: last if k == last.shard.index else Manifest.read(path(out, Shard(k, count)))
               for k in range(1, count + 1)}
     ours = [m for m in shards.values() if m is not None and m.same_run(last)]
-    found = {m.student: cached(out / "students" / m.student, m.sha256, last.key) for m in last.members}
+    found = {m.student: cached(folder, m.student, m.sha256, last.key) for m in last.members}
     missing = [student for student, outcome in found.items() if outcome is None]
     if missing:
         _name_missing(out, last, shards, missing)
@@ -52,11 +57,11 @@ def merge(out: Path, *, roster: Path | None = None, config: Path = paths.GRADER_
         raise LabError(f"no shard of the class planned at {last.started} has run in {out}: grade with --shard K/N")
     outcomes: list[Outcome] = [o for o in found.values() if o is not None]
     by_id = {m.student: m for m in last.members}
-    write_results(out, outcomes, by_id, settings)
-    write_grades(out, outcomes, by_id, list(last.points), last.run.assignment)
+    rows = complete(outcomes, by_id)
+    write_student_files(folder, rows, settings)
+    write_grades(folder, rows, list(last.points), last.run.assignment)
     with suppress(OSError):
-        (out / "work").rmdir()  # the shards' worker folders, once all are gone
-    rows = [with_collect_notes(o, by_id[o.student]) for o in outcomes]
+        folder.work().rmdir()  # the shards' worker folders, once all are gone
     publish(out, rows, last.points, last.bonus, _facts(ours, len(outcomes)), roster, settings)
     return 0
 

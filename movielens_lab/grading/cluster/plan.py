@@ -15,9 +15,10 @@ from pathlib import Path
 from ... import paths
 from ...data import locate
 from ...errors import LabError
-from ..grade import collect_class, course_key, data_folder, require_own_folder, this_user
 from ..course import course_fingerprint
-from ..outputs.runfacts import RunFacts
+from ..grade import collect_class, data_folder, this_user
+from ..outputs.cache import course_key
+from ..outputs.runfacts import RunFacts, require_own_folder
 from .shards import Member, Shard, assign, start
 
 

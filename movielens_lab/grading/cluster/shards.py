@@ -18,14 +18,13 @@ from pathlib import Path
 
 from ...config import LabGrader
 from ...errors import LabError
-from ..submissions.collect import Submission
+from ..submissions.collect import Member, Submission
 from ...files import atomic_write
+from ..outputs.folder import GradingFolder
 from ..outputs.runfacts import RunFacts, finished_now
 
-FOLDER = "shards"
-"""Folder of the shard manifests in a grading folder."""
 PLAN = "plan.json"
-"""In ``FOLDER``: the class as ``plan`` found it before any shard ran, a manifest of shard 0 (none of them)."""
+"""In the grading folder's ``shards/``: the class as ``plan`` found it before any shard ran, a manifest of shard 0 (none of them)."""
 SPEC = re.compile(r"\s*(\d+)\s*/\s*(\d+)\s*")
 
 
@@ -72,23 +71,6 @@ def assign(students: Iterable[str], count: int) -> dict[str, int]:
     """
     ranked = sorted(set(students), key=lambda s: (hashlib.sha256(s.encode()).hexdigest(), s))
     return {student: rank % count + 1 for rank, student in enumerate(ranked)}
-
-
-@dataclass(frozen=True)
-class Member:
-    """A student as collected: what grades.csv and results.json take from the submission."""
-
-    student: str
-    name: str
-    sha256: str
-    notes: list[str]
-    lms_user_id: str
-    late: bool | None
-    submitted_at: str
-
-    @classmethod
-    def of(cls, sub: Submission) -> Member:
-        return cls(sub.student, sub.name, sub.sha256, list(sub.notes), sub.lms_user_id, sub.late, sub.submitted_at)
 
 
 @dataclass(frozen=True)
@@ -141,7 +123,7 @@ class Manifest:
 
 
 def path(out: Path, shard: Shard) -> Path:
-    return Path(out) / FOLDER / (PLAN if shard.index == 0 else f"{shard.name}.json")
+    return GradingFolder(Path(out)).shards / (PLAN if shard.index == 0 else f"{shard.name}.json")
 
 
 def start(out: Path, shard: Shard, members: list[Member], key: str, settings: LabGrader, run: RunFacts) -> Manifest:
@@ -154,7 +136,7 @@ def start(out: Path, shard: Shard, members: list[Member], key: str, settings: La
 
 def latest(out: Path) -> Manifest | None:
     """The manifest of the shard that started last in ``out``: its run is the one to merge."""
-    found = [m for file in (Path(out) / FOLDER).glob("*.json") if (m := Manifest.read(file)) is not None]
+    found = [m for file in GradingFolder(Path(out)).shards.glob("*.json") if (m := Manifest.read(file)) is not None]
     return max(found, key=lambda m: moment(m.started), default=None)
 
 

@@ -41,7 +41,6 @@ MUTED = "Muted"
 TEST_STUDENT = "student, test"
 """Canvas's test student (Student View), as its ``Student`` cell reads (lower-cased)."""
 ASSIGNMENT_COLUMN = re.compile(r"^(?P<name>.+) \((?P<id>\d+)\)$")
-IMPORT_FILE = "canvas_import.csv"
 
 
 @dataclass(frozen=True)
@@ -194,5 +193,5 @@ def write_import(roster: Roster, results: ClassResults, assignment: str) -> tupl
     """Write ``canvas_import.csv`` into the grading folder; the match and the assignment column used."""
     matched = match(roster, results)
     column = assignment_column(roster, assignment)
-    atomic_write(results.folder / IMPORT_FILE, import_csv(matched, column, results.max_total))
+    atomic_write(results.files.canvas_import, import_csv(matched, column, results.max_total))
     return matched, column

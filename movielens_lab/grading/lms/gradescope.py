@@ -26,7 +26,8 @@ from ...files import atomic_write
 from ..submissions.assignments import Assignments
 from ..grade import grade_submissions
 from ..submissions.collect import collect
-from ..outputs.grades import gradescope_results
+from ..outputs.folder import GradingFolder
+from ..outputs.students import gradescope_results
 from ..outcomes import Outcome
 from ..sandbox.client import probe
 
@@ -125,7 +126,7 @@ def run_autograder(root: Path, assignment: str) -> None:
         grade_submissions(collect(submission, settings.assignment, "auto"), settings, Assignments.of(course), out=out,
                           jobs=1, unsafe=unsafe, data_dir=paths.PROJECT_ROOT / "data",
                           source=paths.solution_notebook(settings.assignment))
-        atomic_write(results, (out / "students" / "student" / "results.json").read_bytes())
+        atomic_write(results, GradingFolder(out).results("student").read_bytes())
 
 
 if __name__ == "__main__":

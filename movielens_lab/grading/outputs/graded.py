@@ -6,20 +6,16 @@ be rebuilt from the folder without grading again.
 
 from __future__ import annotations
 
-import json
 import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
 from ...errors import LabError
-from ...safetext import read_csv
-from ..outcomes import Outcome, TestResult
+from ..outcomes import TestResult
+from .cache import read_outcome
+from .folder import GradingFolder
+from .grades import Row, read_grades
 from .runfacts import RunFacts
-
-GRADES = "grades.csv"
-RECORD = "record.json"
-FIXED_COLUMNS = ("student", "name", "total", "bonus", "status", "reason", "lms_user_id", "late", "submitted_at")
-"""grades.csv's columns besides one per test cell (``exports.grades_csv``)."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +76,10 @@ class ClassResults:
     """The assignment graded: run.json's, else grades.csv's column; empty when neither says (an old folder)."""
 
     @property
+    def files(self) -> GradingFolder:
+        return GradingFolder(self.folder)
+
+    @property
     def sections(self) -> list[Section]:
         """One entry per test cell, in grades.csv's order; titles and maxima from the records."""
         known: dict[str, TestResult] = {}
@@ -100,27 +100,17 @@ class ClassResults:
 
 def read_class(folder: Path) -> ClassResults:
     """The class graded into ``folder``; a LabError when it is not a grading folder."""
-    folder = Path(folder)
-    grades = folder / GRADES
-    if not grades.is_file() or not (folder / "students").is_dir():
-        raise LabError(f"{folder} is not a grading folder (no {GRADES} and students/): pass the --out folder of "
-                       "`grade`")
-    header, lines = read_csv(grades)  # the values written, formula guards removed
-    if not set(FIXED_COLUMNS) <= set(header):
-        raise LabError(f"{grades} lacks the columns of grades.csv ({', '.join(FIXED_COLUMNS)}); "
-                       "was it edited? Grade again to rewrite it")
-    grade_ids = header[header.index("name") + 1:header.index("total")]
-    facts = RunFacts.read(folder)
-    assignment = facts.assignment if facts else next((line.get("assignment") or "" for line in lines), "")
-    return ClassResults(folder, grade_ids, [_row(folder, line) for line in lines], facts, assignment)
+    files = GradingFolder(Path(folder))
+    if not files.grades.is_file() or not files.students.is_dir():
+        raise LabError(f"{files.root} is not a grading folder (no {files.grades.name} and {files.students.name}/): "
+                       "pass the --out folder of `grade`")
+    grades = read_grades(files.grades)
+    facts = RunFacts.read(files.root)
+    assignment = facts.assignment if facts else next((row.assignment for row in grades.rows), "")
+    return ClassResults(files.root, grades.grade_ids, [_row(files, row) for row in grades.rows], facts, assignment)
 
 
-def _row(folder: Path, line: dict[str, str]) -> StudentRow:
-    record = folder / "students" / line["student"] / RECORD
-    try:
-        outcome = Outcome.from_dict(json.loads(record.read_text())["outcome"])
-    except (OSError, ValueError, KeyError, TypeError) as err:
-        raise LabError(f"{record} is missing or damaged ({type(err).__name__}): run `grade` again on the same "
-                       "submissions (the students already graded are reused)") from None
-    return StudentRow(line["student"], line["name"], line["status"], float(line["total"]), float(line["bonus"]),
-                      line["reason"], line["lms_user_id"], outcome.tests, outcome.flags)
+def _row(folder: GradingFolder, row: Row) -> StudentRow:
+    outcome = read_outcome(folder, row.student)
+    return StudentRow(row.student, row.name, row.status, row.total, row.bonus, row.reason, row.lms_user_id,
+                      outcome.tests, outcome.flags)

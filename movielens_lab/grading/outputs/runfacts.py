@@ -7,9 +7,9 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ...errors import LabError
 from ...files import atomic_write
-
-RUN_FILE = "run.json"
+from .folder import GradingFolder
 
 
 @dataclass(frozen=True)
@@ -32,13 +32,13 @@ class RunFacts:
     """Shards that graded the class at once (``grade --shard``, then ``merge``); ``jobs`` is per shard."""
 
     def write(self, folder: Path) -> None:
-        atomic_write(Path(folder) / RUN_FILE, json.dumps(asdict(self), indent=1) + "\n")
+        atomic_write(GradingFolder(Path(folder)).run, json.dumps(asdict(self), indent=1) + "\n")
 
     @classmethod
     def read(cls, folder: Path) -> RunFacts | None:
         """The facts recorded in ``folder``; None where no run wrote them (or the file is damaged)."""
         try:
-            return cls(**json.loads((Path(folder) / RUN_FILE).read_text()))
+            return cls(**json.loads(GradingFolder(Path(folder)).run.read_text()))
         except (OSError, ValueError, TypeError):
             return None
 
@@ -46,3 +46,11 @@ class RunFacts:
 def finished_now() -> str:
     """The local time now, ISO, to the second."""
     return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def require_own_folder(out: Path, assignment: str) -> None:
+    """A one-line LabError when ``out`` holds another assignment's grades (its run.json says so)."""
+    previous = RunFacts.read(out)
+    if previous is not None and previous.assignment != assignment:
+        raise LabError(f"{out} holds the grades of {previous.assignment}: grade {assignment} into another folder "
+                       "(--out)")

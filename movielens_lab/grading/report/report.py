@@ -25,10 +25,10 @@ from ...files import atomic_write
 from ...safetext import terminal
 from ..outcomes import STATUSES
 from .hints import common_mistakes
+from ..outputs.folder import CANVAS_IMPORT, REPORT_MD
 from ..outputs.runfacts import RunFacts
 from .similar_section import similar_submissions
 
-HTML_FILE, MD_FILE = "report.html", "report.md"
 BINS = 10
 """Bins of the histogram of totals."""
 
@@ -61,9 +61,9 @@ def write_report(results: ClassResults, settings: LabGrader, roster: Path | None
     title = f"Class report: {assignment}"
     blocks = [*_facts(results), *_scores(results), *_mistakes(results), *_review(results),
               *similar_submissions(results, settings), *roster_blocks]
-    atomic_write(results.folder / HTML_FILE, to_html(title, blocks))
-    atomic_write(results.folder / MD_FILE, to_markdown(title, blocks))
-    print("\n".join([f"class report: {results.folder / HTML_FILE} (and {MD_FILE})", *map(terminal, roster_lines)]))
+    atomic_write(results.files.report_html, to_html(title, blocks))
+    atomic_write(results.files.report_md, to_markdown(title, blocks))
+    print("\n".join([f"class report: {results.files.report_html} (and {REPORT_MD})", *map(terminal, roster_lines)]))
     return 0
 
 
@@ -157,7 +157,7 @@ def _review(results: ClassResults) -> list[Block]:
 
 def _roster_lines(matched: canvas.RosterMatch) -> list[str]:
     scored = sum(row is not None for _, row in matched.scores)
-    lines = [f"canvas: {canvas.IMPORT_FILE}: {scored} of {len(matched.scores)} roster students scored",
+    lines = [f"canvas: {CANVAS_IMPORT}: {scored} of {len(matched.scores)} roster students scored",
              *(f"roster: {note}" for note in matched.roster.notes)]
     if matched.not_in_roster:
         lines.append(f"not in the roster ({len(matched.not_in_roster)}, no Canvas score): "

@@ -16,12 +16,12 @@ from ...config import LabGrader
 from ...errors import LabError
 from ...files import atomic_write
 from ...tables import csv_safe
+from ..outputs.folder import SIMILAR_CSV
 from ..outputs.graded import ClassResults
 from .document import Block, Bullets, Heading, Listing, Paragraph, SideBySide, Table
 from .similarity import FAILURE_WEIGHT, K, MIN_OWN, Pair, Similarity, compare_class
 from .studentcode import ADDED_SLOT, Cell
 
-CSV_FILE = "similar_submissions.csv"
 SHOWN = 30
 """Pairs shown cell by cell in the report (the CSV has them all)."""
 CSV_HEADER = ["rank", "student_1", "name_1", "student_2", "name_2", "similarity", "matching_own_code", "cells",
@@ -30,7 +30,7 @@ CSV_HEADER = ["rank", "student_1", "name_1", "student_2", "name_2", "similarity"
 
 def similar_submissions(results: ClassResults, settings: LabGrader) -> list[Block]:
     """The section, after writing the CSV; nothing (and no CSV) when ``settings`` turn it off."""
-    path = results.folder / CSV_FILE
+    path = results.files.similar_csv
     if not settings.similarity:
         path.unlink(missing_ok=True)
         return []
@@ -93,7 +93,7 @@ def _blocks(found: Similarity, names: dict[str, str], titles: dict[str, str]) ->
                   f"first, from a similarity of {found.threshold:g} (grader_config.py: similarity_threshold). A high "
                   "similarity is a reason to look at the two notebooks, not a verdict: students may have worked "
                   "together as allowed, learned from the same example, or written the same short answer. "
-                  f"All the pairs are in {CSV_FILE}."),
+                  f"All the pairs are in {SIMILAR_CSV}."),
         Paragraph(_method(found))]
     if found.left_out:
         blocks.append(Paragraph(f"Not compared ({len(found.left_out)}, no executed notebook: not graded, or not a "
@@ -123,5 +123,5 @@ def _blocks(found: Similarity, names: dict[str, str], titles: dict[str, str]) ->
                                              match.right.source.splitlines(), match.right_lines)))
     if len(found.pairs) > SHOWN:
         blocks.append(Paragraph(f"The other {len(found.pairs) - SHOWN} pairs are in the table above and in "
-                                f"{CSV_FILE}."))
+                                f"{SIMILAR_CSV}."))
     return blocks

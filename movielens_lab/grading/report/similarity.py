@@ -40,8 +40,6 @@ from ..outputs.graded import ClassResults
 from .hints import UNGRADED, hints_of
 from .studentcode import Cell, normalised, read_all, source_of
 
-EXECUTED = "executed"
-"""The grading folder's executed notebooks (``batch.EXECUTED``)."""
 K = 25
 """Normalised characters per fingerprint: copydetect's default noise threshold (a matching stretch shorter than
 this is not seen)."""
@@ -120,11 +118,6 @@ class Similarity:
     common_limit: int
     given: bool
     """Whether the released notebook was found (its code left out)."""
-
-
-def released_notebook(folder: Path, assignment: str) -> Path:
-    """Where ``grade`` keeps the released notebook in its grading folder (``course.Course.student_notebook``)."""
-    return folder / "course" / "release" / assignment / f"{assignment}.ipynb"
 
 
 @dataclass(frozen=True)
@@ -296,13 +289,13 @@ def compare_class(results: ClassResults, threshold: float, jobs: int | None = No
 
     ``jobs``: processes that read the notebooks (default: one per core this process may use).
     """
-    folder = results.folder
+    folder = results.files
     graded = [row.student for row in results.rows if row.status != "invalid"]
     jobs = default_jobs() if jobs is None else jobs
-    code = dict(zip(graded, read_all([folder / EXECUTED / f"{s}.ipynb" for s in graded], jobs)))
+    code = dict(zip(graded, read_all([folder.executed(s) for s in graded], jobs)))
     students = [s for s, cells in code.items() if cells is not None]
     left_out = [row.student for row in results.rows if code.get(row.student) is None]
-    given = read_given(released_notebook(folder, results.assignment))
+    given = read_given(folder.released(results.assignment))
     limit = common_limit(len(students))
     index = ClassIndex(students, [code[s] for s in students], given or Given(), limit)
     failures = _failures(results)

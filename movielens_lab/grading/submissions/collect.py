@@ -20,10 +20,11 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from ...errors import LabError
+from ..outcomes import Outcome
 from .intake import Entry, notebook_files
 from .rebuild import DEFAULT_LIMITS
 
@@ -78,6 +79,29 @@ class Submission:
     @property
     def mtime(self) -> float:
         return self.entry.mtime
+
+
+@dataclass(frozen=True)
+class Member:
+    """A student as collected: what grades.csv and results.json take from the submission."""
+
+    student: str
+    name: str
+    sha256: str
+    notes: list[str]
+    lms_user_id: str
+    late: bool | None
+    submitted_at: str
+
+    @classmethod
+    def of(cls, sub: Submission) -> Member:
+        return cls(sub.student, sub.name, sub.sha256, list(sub.notes), sub.lms_user_id, sub.late, sub.submitted_at)
+
+
+def with_collect_notes(outcome: Outcome, member: Member) -> Outcome:
+    """The outcome with the notes of collection (e.g. a second submission) first, and the LMS's fields."""
+    return replace(outcome, name=member.name, notes=member.notes + outcome.notes, lms_user_id=member.lms_user_id,
+                   late=member.late, submitted_at=member.submitted_at)
 
 
 @dataclass(frozen=True)
