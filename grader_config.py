@@ -60,7 +60,7 @@ c.LabGrader.assignments = {
         #              " - _np.ravel(yts))))",
         # }],
         # The lab's key values: references are MovieLens 1M's published numbers (LAB_SPEC, issue 2);
-        # tolerances are absolute. `data stats` and tests/test_lab_numbers.py check the offline twin against
+        # tolerances are absolute. `data stats` and tests/data/test_lab_numbers.py check the offline twin against
         # them. Measured on the twin at scale 1, seeds 0..4 (LAB_SPEC's split and training, 2-core CPU,
         # TF 2.21), per seed 0 / 1 / 2 / 3 / 4, then min / median / max:
         #   mae_movie     0.7779 0.7760 0.7820 0.7840 0.7836   0.7760 / 0.7820 / 0.7840
@@ -109,7 +109,7 @@ c.LabGrader.assignments = {
             "test_p2_cold_start": "recommend to new users",
         },
         # Part 2's key values on the twin (no published MovieLens 1M value exists for this model; Surprise's
-        # SVD, trained on the squared error, has RMSE 0.873). `data stats` and tests/test_lab_numbers.py check
+        # SVD, trained on the squared error, has RMSE 0.873). `data stats` and tests/data/test_lab_numbers.py check
         # them. Measured at scale 1, seeds 0..4 (the notebook's split and training: batch 10,000, Adam 0.03,
         # 8 epochs; l2 1e-5; 2-core CPU, TF 2.21), per seed 0 / 1 / 2 / 3 / 4, then min / median / max:
         #   mae_mae (MAE loss, emb_dim 4)   0.6943 0.6912 0.6986 0.6997 0.7044   0.6912 / 0.6986 / 0.7044

@@ -6,7 +6,7 @@ The grading folder is written as ``grade`` leaves it: each student's ``executed/
 (the notebook rebuilt by the grader's own ``rebuild``, with three 40 kB figures as outputs, as
 the lab's executed notebooks have), the records and grades.csv (``tests/fixtures/gradingdir.py``)
 and the released notebook. Each student answers every cell of the lab in one of the styles of
-the submission corpus (``tests/corpus.py``: the solution half the time, else a correct variant
+the submission corpus (``tests/fixtures/corpus.py``: the solution half the time, else a correct variant
 or a classic mistake, with its hint in the record), adds scratch cells drawn from a pool of 400
 (each shared by a few students: fragments that count, but make no pair) and one to three helper
 cells of its own (random functions of a dozen statement shapes, 10-20 lines each), and one in 25
@@ -45,7 +45,7 @@ from copydetect import compare_files
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the corpus and the folder writer
 
-from corpus import CASES, completed  # noqa: E402
+from fixtures.corpus import CASES, completed  # noqa: E402
 from fixtures.gradingdir import Known, write_grading_folder  # noqa: E402
 from fixtures.similarclass import sections  # noqa: E402
 from movielens_lab.benchmark import Row, children_cpu_seconds, median_seconds, table  # noqa: E402

@@ -76,7 +76,7 @@ def test_part_2_is_configured_as_holding_part_1s_answers() -> None:
 
 def test_a_released_notebook_records_this_environments_kernel_as_jupyterlab_would(tmp_path: Path):
     """JupyterLab writes the kernel's language_info into a notebook when its kernel starts: with it already there,
-    the notebook does not open modified (tests/test_browser.py opens one)."""
+    the notebook does not open modified (tests/e2e/test_browser.py opens one)."""
     from ipykernel.ipkernel import IPythonKernel
 
     release(course_dir=tmp_path / "course", source=SOURCE, config=CONFIG, student=tmp_path / "student.ipynb")

@@ -8,7 +8,7 @@ import json
 import nbformat
 import pytest
 
-from corpus import (_answers, another_assignment, blank, completed, pasted_into_a_new_notebook, retyped,
+from fixtures.corpus import (_answers, another_assignment, blank, completed, pasted_into_a_new_notebook, retyped,
                     with_a_copied_answer, without_metadata)
 from movielens_lab.grading.submissions.rebuild import ADDED, InputLimits, InvalidSubmission, read_cells, rebuild
 

@@ -130,7 +130,7 @@ def test_the_data_cell_finds_the_data_folder_as_the_commands_do(assignment: str,
 
 
 RESTART = "Kernel → Restart Kernel and Run All Cells…"
-"""The menu item as JupyterLab 4 and Notebook 7 name it (tests/test_browser.py reads it from the menu)."""
+"""The menu item as JupyterLab 4 and Notebook 7 name it (tests/e2e/test_browser.py reads it from the menu)."""
 
 
 def test_each_test_cell_names_its_section_by_the_sections_title(student, assignment: str) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from corpus import blank
+from fixtures.corpus import blank
 from fixtures.gradingdir import Known, write_grading_folder
 from fixtures.similarclass import COPIES, HELPER_BASELINES, HELPERS, LOOP_CURVES, OTHER_USER, STUDENTS, sections, write_similar_class
 from movielens_lab.grading.report import similarity

@@ -7,8 +7,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-import corpus_2
-from corpus import CASES, POINTS, blank, completed
+from fixtures import corpus_2
+from fixtures.corpus import CASES, POINTS, blank, completed
 from movielens_lab.cli import main
 
 pytestmark = pytest.mark.slow  # runs the real labs six times (test_check.py is the fast one)

@@ -38,7 +38,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
-from corpus import CASES, POINTS, completed
+from fixtures.corpus import CASES, POINTS, completed
 from fixtures.gradingdir import BONUS, SECTIONS, Known, write_grading_folder
 from fixtures.offline import offline_env
 from fixtures.similarclass import write_similar_class
@@ -101,7 +101,7 @@ def _default_env(**extra: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def screenshots() -> Path:
-    folder = Path(os.environ.get("MOVIELENS_SCREENSHOTS", Path(__file__).resolve().parent.parent / "out" / "screenshots"))
+    folder = Path(os.environ.get("MOVIELENS_SCREENSHOTS", Path(__file__).resolve().parents[2] / "out" / "screenshots"))
     folder.mkdir(parents=True, exist_ok=True)
     print(f"\nscreenshots: {folder}", file=sys.__stdout__, flush=True)
     return folder

@@ -1,4 +1,4 @@
-"""The submission corpora (tests/corpus.py, tests/corpus_2.py), each graded in one batch on a twin.
+"""The submission corpora (tests/fixtures/corpus.py, tests/fixtures/corpus_2.py), each graded in one batch on a twin.
 
 Real nbgrader, the real judge. Every row's points are exact, section by section: cheats earn
 what their answers earn and are listed for review, correct variants get full marks, each
@@ -20,8 +20,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-import corpus
-import corpus_2
+from fixtures import corpus
+from fixtures import corpus_2
 from movielens_lab.config import lab_settings
 from movielens_lab.grading.grade import grade
 from movielens_lab.grading.check import judged
