@@ -1,11 +1,7 @@
-"""The grading records and their conversions: Gradescope's results.json, grades.csv's rows, record.json."""
+"""The grading data model and its conversions: Gradescope's results.json, record.json's dict."""
 
 from __future__ import annotations
 
-import csv
-import io
-
-from movielens_lab.grading.outputs.grades import grades_csv, header, row
 from movielens_lab.grading import outcomes
 from movielens_lab.grading.outcomes import Outcome
 
@@ -52,25 +48,6 @@ def test_the_leaderboard_lists_the_judges_values_with_their_order() -> None:
 def test_a_section_number_comes_from_its_title() -> None:
     assert [outcomes.TestResult("t", 0, 1, "", title=title).number for title in
             ("7. Training", "11. Bonus: embedding dimension", "Training", "", "2.1. Sub")] == ["7", "11", "", "", "2.1"]
-
-
-def test_csv_row_matches_the_header() -> None:
-    ids = ["test_square", "test_mean", "test_bonus_answer", "test_missing"]
-    line = row(_outcome(lms_user_id="102", late=True, submitted_at="2024-03-02"), ids, "fixture_lab")
-    assert dict(zip(header(ids), line)) == {
-        "student": "libo_102", "name": "libo", "test_square": "2", "test_mean": "1.5", "test_bonus_answer": "1",
-        "test_missing": "0", "total": "3.5", "bonus": "1", "status": "graded", "reason": "ok",
-        "lms_user_id": "102", "late": "yes", "submitted_at": "2024-03-02", "assignment": "fixture_lab"}
-    assert row(_outcome(late=False), ids, "a")[-3] == "no" and row(_outcome(), ids, "a")[-3] == ""
-
-
-def test_grades_csv_is_the_header_and_one_row_per_outcome() -> None:
-    ids = ["test_square", "test_mean", "test_bonus_answer"]
-    text = grades_csv([_outcome(), _outcome(notes=["x, with a comma"])], ids, "fixture_lab")
-    rows = list(csv.reader(io.StringIO(text)))
-    assert rows == [header(ids), row(_outcome(), ids, "fixture_lab"),
-                    row(_outcome(notes=["x, with a comma"]), ids, "fixture_lab")]
-    assert {row[-1] for row in rows[1:]} == {"fixture_lab"}
 
 
 def test_ungraded_scores_every_test_0_and_says_why() -> None:
