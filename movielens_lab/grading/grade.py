@@ -39,7 +39,7 @@ from ..config import LabGrader, course_settings, pick
 from ..data import locate
 from ..errors import LabError
 from ..files import atomic_write
-from .report import report
+from .report import report as class_report
 from .submissions import tampering
 from .submissions.assignments import Assignments, misplaced
 from .lms.canvas import read_roster
@@ -174,7 +174,9 @@ def collect_class(submissions: Path, assignment: str | None, layout: str,
         print(choice)
         assignment = choice.name
     settings = pick(course, assignment)
-    return by_student(files, settings.assignment, layout), settings, known
+    collected = by_student(files, settings.assignment, layout)
+    print(collected.said)
+    return collected.submissions, settings, known
 
 
 def grade_submissions(subs: list[Submission], settings: LabGrader, known: Assignments, *, out: Path, jobs: int,
@@ -245,7 +247,7 @@ def publish(out: Path, rows: list[Outcome], points: dict[str, float], bonus: lis
     print(summary_table(rows, max_total(points, bonus)))
     folder = GradingFolder(out)
     print(f"{run.assignment}: grades: {folder.grades}; feedback and results.json: {folder.students}/<student>/")
-    report.finish(out, run, settings, roster)
+    print(class_report.finish(out, run, settings, roster))
 
 
 @contextmanager
@@ -400,20 +402,20 @@ def _read_outcome(batch: Batch, work: Path, sub: Submission, notebook: Path, kil
     report_file, verdict_file = work / REPORT, work / VERDICT
     if not report_file.is_file():
         return failed("crashed", f"the grading process died (exit code {code})")
-    report = json.loads(report_file.read_text())["autograde"]
+    autograde = json.loads(report_file.read_text())["autograde"]
     if not verdict_file.is_file():
-        return failed("crashed", f"nbgrader autograde failed: {report['error']}")
+        return failed("crashed", f"nbgrader autograde failed: {autograde['error']}")
     verdict = Verdict.from_dict(json.loads(verdict_file.read_text()))
     ran: list[TestResult] = []
-    if report["success"]:
+    if autograde["success"]:
         nb = nbformat.read(notebook, as_version=4)
         ran = read_results(nb, settings.bonus)
         status, problems = run_problems(nb, settings.cell_timeout)
-    elif report["kernel_died"]:
+    elif autograde["kernel_died"]:
         status, problems = "crashed", ["the kernel died while running the notebook (os._exit, a crash, or more "
                                        f"than the {settings.memory_limit_mb} MiB memory limit); graded as far as it got"]
     else:
-        return failed("crashed", f"nbgrader autograde failed: {report['error']}")
+        return failed("crashed", f"nbgrader autograde failed: {autograde['error']}")
     return Outcome(sub.student, sub.name, status, verdict.tests, notes + verdict.notes + problems,
                    disagreements(ran, verdict), leaderboard=verdict.leaderboard, visible=verdict.visible)
 

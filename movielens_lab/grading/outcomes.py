@@ -8,8 +8,11 @@ to a plain dict (``outputs/`` writes them, and grades.csv's row).
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from typing import Protocol
+
+from .testoutput import UNGRADED
 
 STATUSES = ("graded", "graded-with-errors", "timeout", "crashed", "invalid")
 """Every outcome, so every row of grades.csv, has one of these."""
@@ -20,9 +23,32 @@ def format_points(value: float) -> str:
     return f"{value:g}"
 
 
+def section_name(title: str, grade_id: str, bonus: bool) -> str:
+    """A section as every output names it: its title, else its test's grade_id; a bonus section's followed by
+    `` (bonus)`` unless its title says so already."""
+    return (title or grade_id) + (" (bonus)" if bonus and "bonus" not in title.lower() else "")
+
+
 def max_total(points: Mapping[str, float], bonus: Collection[str]) -> float:
-    """The most a student's total can be (the bonus comes on top): the points of the tests not in ``bonus``."""
+    """The most a student's total can be: the points of the tests not in ``bonus``."""
     return sum(p for g, p in points.items() if g not in bonus)
+
+
+def max_bonus(points: Mapping[str, float], bonus: Collection[str]) -> float:
+    """The most a student's bonus can be, on top of the total: the points of the tests in ``bonus``."""
+    return sum(p for g, p in points.items() if g in bonus)
+
+
+class Scored(Protocol):
+    grade_id: str
+    max_score: float
+    bonus: bool
+
+
+def points_of(tests: Iterable[Scored]) -> tuple[dict[str, float], set[str]]:
+    """The points of ``tests`` (results, or sections across a class) by grade_id, and which are bonus."""
+    tests = list(tests)
+    return {t.grade_id: t.max_score for t in tests}, {t.grade_id for t in tests if t.bonus}
 
 
 @dataclass(frozen=True)
@@ -43,6 +69,11 @@ class TestResult:
     def passed(self) -> bool:
         return not self.error
 
+    @property
+    def label(self) -> str:
+        """The name of its section (``section_name``)."""
+        return section_name(self.title, self.grade_id, self.bonus)
+
     def to_dict(self) -> dict:
         return asdict(self)
 
@@ -54,7 +85,7 @@ class TestResult:
 
     def to_gradescope_dict(self, tags: Sequence[str] = ()) -> dict:
         """One entry of Gradescope's ``tests`` (a bonus test has max_score 0: its points come on top)."""
-        entry = {"name": (self.title or self.grade_id) + (" (bonus)" if self.bonus else ""), "score": self.score,
+        entry = {"name": self.label, "score": self.score,
                  "max_score": 0.0 if self.bonus else self.max_score, "status": "passed" if self.passed else "failed",
                  "output": self.output, "output_format": "text", "tags": list(tags), "visibility": "visible"}
         return {**entry, "number": self.number} if self.number else entry
@@ -87,7 +118,7 @@ class Outcome:
     def ungraded(cls, student: str, name: str, status: str, notes: list[str], points: dict[str, float],
                  bonus: list[str]) -> Outcome:
         """An outcome with no points: every test scores 0 and says why."""
-        why = "not graded: " + "; ".join(notes)
+        why = UNGRADED + "; ".join(notes)
         tests = [TestResult(gid, 0.0, float(p), why, gid in bonus) for gid, p in points.items()]
         return cls(student, name, status, tests, notes)
 

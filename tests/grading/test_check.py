@@ -11,7 +11,7 @@ import pytest
 from fixtures.submissions import CONFIG, SETTINGS, SOURCE, cell, data_folder, filled, write
 from movielens_lab.errors import LabError
 from movielens_lab.grading.grade import grade
-from movielens_lab.grading.check import check, report
+from movielens_lab.grading.check import check, sections_table
 from movielens_lab.grading.course import build_course
 from movielens_lab.grading import outcomes
 
@@ -106,12 +106,12 @@ def test_check_names_cells_by_their_sections_not_by_internal_ids(released, tmp_p
     assert "3. Bonus\n" not in out and "3. Bonus " in out and "(bonus)" not in out  # its title says it already
 
 
-def test_the_report_names_each_section_by_its_title_once() -> None:
+def test_the_table_names_each_section_by_its_title_once() -> None:
     results = [outcomes.TestResult("test_a", 1.0, 2.0, "1. A: 1/2 points, some checks failed\n  - a hint", error=True,
                                   title="1. A"),
                outcomes.TestResult("test_b", 1.0, 1.0, "", bonus=True, title="2. Bonus: more"),
                outcomes.TestResult("test_c", 1.0, 1.0, "", bonus=True, title="3. Extra")]
-    lines = report(results, {"test_a": 3, "test_b": 1, "test_c": 1}).splitlines()
+    lines = sections_table(results, {"test_a": 3, "test_b": 1, "test_c": 1}).splitlines()
     assert [line.split("  ")[0] for line in lines if not line.startswith(" ")] == ["1. A", "2. Bonus: more",
                                                                                    "3. Extra (bonus)"]
     assert lines[1].strip() == "- a hint" and lines[0].endswith("FAILED  + 1 hidden")

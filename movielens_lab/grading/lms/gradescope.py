@@ -123,7 +123,9 @@ def run_autograder(root: Path, assignment: str) -> None:
         submission.mkdir()
         shutil.copyfile(notebook, submission / "student.ipynb")
         out = Path(tmp) / "out"
-        grade_submissions(collect(submission, settings.assignment, "auto"), settings, Assignments.of(course), out=out,
+        collected = collect(submission, settings.assignment, "auto")
+        print(collected.said)
+        grade_submissions(collected.submissions, settings, Assignments.of(course), out=out,
                           jobs=1, unsafe=unsafe, data_dir=paths.PROJECT_ROOT / "data",
                           source=paths.solution_notebook(settings.assignment))
         atomic_write(results, GradingFolder(out).results("student").read_bytes())

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...errors import LabError
-from ..outcomes import TestResult
+from ..outcomes import TestResult, max_total, points_of, section_name
 from .cache import read_outcome
 from .folder import GradingFolder
 from .grades import Row, read_grades
@@ -49,7 +49,7 @@ class Section:
 
     @property
     def label(self) -> str:
-        return f"{self.title}{' (bonus)' if self.bonus else ''}"
+        return section_name(self.title, self.grade_id, self.bonus)
 
     @property
     def mean(self) -> float:
@@ -89,13 +89,13 @@ class ClassResults:
         sections = []
         for gid in self.grade_ids:
             test = known.get(gid, TestResult(gid, 0.0, 0.0, ""))
-            sections.append(Section(gid, test.title or gid, test.max_score, test.bonus,
+            sections.append(Section(gid, test.title, test.max_score, test.bonus,
                                     [row.score(gid) for row in self.rows]))
         return sections
 
     @property
     def max_total(self) -> float:
-        return sum(s.max_score for s in self.sections if not s.bonus)
+        return max_total(*points_of(self.sections))
 
 
 def read_class(folder: Path) -> ClassResults:

@@ -42,7 +42,8 @@ def report(grading_dir: Path, *, roster: Path | None = None, config: Path = path
     submissions (an assignment it does not list gets its course-wide ``c.LabGrader`` settings).
     """
     results = read_class(Path(grading_dir))
-    return write_report(results, _settings(Path(config), results.assignment), roster)
+    print(write_report(results, _settings(Path(config), results.assignment), roster))
+    return 0
 
 
 def _settings(config: Path, assignment: str) -> LabGrader:
@@ -50,8 +51,9 @@ def _settings(config: Path, assignment: str) -> LabGrader:
     return course.get(assignment) or (pick(course) if not assignment else LabGrader(config=load_config(config)))
 
 
-def write_report(results: ClassResults, settings: LabGrader, roster: Path | None = None) -> int:
-    """Write the report of ``results`` (and, with ``roster``, the Canvas import) with ``settings``."""
+def write_report(results: ClassResults, settings: LabGrader, roster: Path | None = None) -> str:
+    """Write the report of ``results`` (and, with ``roster``, the Canvas import) with ``settings``; what to say on
+    screen: where it went and, with a roster, who could not be matched (made safe for a terminal)."""
     roster_blocks: list[Block] = []
     roster_lines: list[str] = []
     assignment = results.assignment or settings.assignment
@@ -63,14 +65,14 @@ def write_report(results: ClassResults, settings: LabGrader, roster: Path | None
               *similar_submissions(results, settings), *roster_blocks]
     atomic_write(results.files.report_html, to_html(title, blocks))
     atomic_write(results.files.report_md, to_markdown(title, blocks))
-    print("\n".join([f"class report: {results.files.report_html} (and {REPORT_MD})", *map(terminal, roster_lines)]))
-    return 0
+    return "\n".join([f"class report: {results.files.report_html} (and {REPORT_MD})", *map(terminal, roster_lines)])
 
 
-def finish(grading_dir: Path, facts: RunFacts, settings: LabGrader, roster: Path | None = None) -> None:
-    """What ``grade`` does last: record the run's facts, then write the report (and the Canvas import)."""
+def finish(grading_dir: Path, facts: RunFacts, settings: LabGrader, roster: Path | None = None) -> str:
+    """What ``grade`` does last: record the run's facts, then write the report (and the Canvas import); what to
+    say on screen (``write_report``)."""
     facts.write(grading_dir)
-    write_report(read_class(grading_dir), settings, roster)
+    return write_report(read_class(grading_dir), settings, roster)
 
 
 def _num(value: float) -> str:

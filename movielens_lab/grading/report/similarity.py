@@ -36,8 +36,8 @@ import numpy as np
 from copydetect import compare_files
 from copydetect.utils import get_document_fingerprints, get_token_coverage
 
+from .. import testoutput
 from ..outputs.graded import ClassResults
-from .hints import UNGRADED, hints_of
 from .studentcode import Cell, normalised, read_all, source_of
 
 K = 25
@@ -148,7 +148,7 @@ def common_limit(students: int) -> int:
 def _failures(results: ClassResults) -> dict[str, set[tuple[str, str]]]:
     """Each student's failed checks: (test grade_id, hint)."""
     return {row.student: {(t.grade_id, hint) for t in row.tests
-                          if t.error and not t.output.startswith(UNGRADED) for hint in hints_of(t.output)}
+                          if t.error and not testoutput.ungraded(t.output) for hint in testoutput.hints(t.output)}
             for row in results.rows}
 
 

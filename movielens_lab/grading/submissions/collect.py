@@ -269,13 +269,22 @@ def _suffixed(sid: str, suffix: str) -> str:
     return sid[:MAX_ID - len(suffix)] + suffix
 
 
-def collect(root: Path, assignment: str, layout: str = "auto") -> list[Submission]:
+@dataclass(frozen=True)
+class Collected:
+    """A class as collected: one submission per student, and how (:func:`describe`)."""
+
+    submissions: list[Submission]
+    said: str
+    """One line: the layout, how it was chosen, how many files and students (for the command to print)."""
+
+
+def collect(root: Path, assignment: str, layout: str = "auto") -> Collected:
     """The submissions under ``root``, one per student (:func:`by_student`)."""
     return by_student(notebook_files(root, DEFAULT_LIMITS), assignment, layout)
 
 
-def by_student(entries: list[Entry], assignment: str, layout: str = "auto") -> list[Submission]:
-    """The submissions of the files ``entries``, one per student, sorted by student id; print the layout used.
+def by_student(entries: list[Entry], assignment: str, layout: str = "auto") -> Collected:
+    """The submissions of the files ``entries``, one per student, sorted by student id, and the layout used.
 
     Files are one student's only when their layout says so (``Owner.key``): then the newest
     attempt is kept and the choice is noted on the submission.
@@ -291,8 +300,8 @@ def by_student(entries: list[Entry], assignment: str, layout: str = "auto") -> l
             owner.submitted_at, owner.late))
     chosen = {key: _newest(files) for key, files in by_key.items()}
     _keep_apart(chosen)
-    print(describe(used, layout == "auto", len(entries), len(chosen)))
-    return sorted(chosen.values(), key=lambda s: s.student)
+    return Collected(sorted(chosen.values(), key=lambda s: s.student),
+                     describe(used, layout == "auto", len(entries), len(chosen)))
 
 
 def describe(layout: str, detected: bool, files: int, students: int) -> str:

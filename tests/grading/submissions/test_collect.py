@@ -43,7 +43,7 @@ def test_a_zip_is_read_in_memory_without_zip_slip(tmp_path: Path):
         zf.writestr("__MACOSX/._alice.ipynb", "junk")
         zf.writestr("notes.txt", "not a notebook")
     before = set(tmp_path.rglob("*"))
-    subs = collect(archive, "movielens_lab")
+    subs = collect(archive, "movielens_lab").submissions
     assert [(s.student, s.name) for s in subs] == [
         ("alice", "alice"), ("bob_smith", "Bob Smith"), ("evil", "evil"), ("evil2", "evil2")]
     assert set(tmp_path.rglob("*")) == before  # nothing extracted anywhere
@@ -56,7 +56,7 @@ def test_submitted_tree_in_a_zip_and_the_same_student_twice(tmp_path: Path):
         zf.writestr(zipfile.ZipInfo("submitted/alice/movielens_lab/movielens_lab.ipynb", (2024, 1, 2, 0, 0, 0)), "{2}")
         zf.writestr(zipfile.ZipInfo("late/alice.ipynb", (2024, 1, 1, 0, 0, 0)), "{1}")
         zf.writestr("submitted/carl/movielens_lab/movielens_lab.ipynb", "{}")
-    subs = collect(archive, "movielens_lab")
+    subs = collect(archive, "movielens_lab").submissions
     assert [s.student for s in subs] == ["alice", "carl"]
     alice = subs[0]
     assert alice.data == b"{2}" and alice.origin == "submitted/alice/movielens_lab/movielens_lab.ipynb"
@@ -97,14 +97,15 @@ def _rows(subs: list[Submission]) -> list[tuple]:
     return [(s.student, s.name, s.lms_user_id, s.order, s.submitted_at, s.late) for s in subs]
 
 
-def test_canvas_late_files_resubmissions_and_user_ids(tmp_path: Path, capsys):
+def test_canvas_late_files_resubmissions_and_user_ids(tmp_path: Path):
     archive = _zip(tmp_path / "canvas.zip", {
         "libo_LATE_102_5552_movielens_lab.ipynb": "{late}",
         "libo_LATE_102_5553_movielens_lab-1.ipynb": "{resubmitted}",
         "núñezjosé_7_5554_movielens_lab.ipynb": "{}",
         "libo_103_5555_my lab.ipynb": "{}",  # another student with the same sortable name
     })
-    subs = collect(archive, "movielens_lab")
+    collected = collect(archive, "movielens_lab")
+    subs = collected.submissions
     assert _rows(subs) == [
         ("libo_102", "libo", "102", 5553, "", True),
         ("libo_103", "libo", "103", 5555, "", False),
@@ -113,8 +114,8 @@ def test_canvas_late_files_resubmissions_and_user_ids(tmp_path: Path, capsys):
     assert subs[0].data == b"{resubmitted}"
     assert subs[0].notes == ["2 submissions for this student: graded libo_LATE_102_5553_movielens_lab-1.ipynb "
                              "(newest), ignored libo_LATE_102_5552_movielens_lab.ipynb"]
-    assert capsys.readouterr().out == ("submissions: canvas layout (detected): 4 files, 3 students; "
-                                       "1 older attempt not graded (listed in the notes of its student's row)\n")
+    assert collected.said == ("submissions: canvas layout (detected): 4 files, 3 students; "
+                              "1 older attempt not graded (listed in the notes of its student's row)")
 
 
 def test_moodle_folders_are_students_even_when_every_file_has_the_same_name(tmp_path: Path):
@@ -124,7 +125,7 @@ def test_moodle_folders_are_students_even_when_every_file_has_the_same_name(tmp_
         "Li Bo_14_assignsubmission_file_/movielens_lab.ipynb": "{other li bo}",
         "Li Bo_14_assignsubmission_onlinetext_/onlinetext.html": "<p>hi</p>",
     })
-    subs = collect(archive, "movielens_lab")
+    subs = collect(archive, "movielens_lab").submissions
     assert _rows(subs) == [("jose_nunez_12", "José Núñez", "12", None, "", None),
                            ("li_bo_13", "Li Bo", "13", None, "", None),
                            ("li_bo_14", "Li Bo", "14", None, "", None)]
@@ -135,7 +136,7 @@ def test_moodle_without_folders_and_two_files_of_one_student(tmp_path: Path):
     with zipfile.ZipFile(tmp_path / "moodle.zip", "w") as zf:
         zf.writestr(zipfile.ZipInfo("Ana Lima_5_assignsubmission_file_lab.ipynb", (2024, 3, 1, 9, 0, 0)), "{old}")
         zf.writestr(zipfile.ZipInfo("Ana Lima_5_assignsubmission_file_lab v2.ipynb", (2024, 3, 2, 9, 0, 0)), "{new}")
-    [ana] = collect(tmp_path / "moodle.zip", "movielens_lab")
+    [ana] = collect(tmp_path / "moodle.zip", "movielens_lab").submissions
     assert (ana.student, ana.name, ana.data) == ("ana_lima_5", "Ana Lima", b"{new}")
     assert "ignored Ana Lima_5_assignsubmission_file_lab.ipynb" in ana.notes[0]
 
@@ -148,7 +149,7 @@ def test_blackboard_attempts_of_one_student(tmp_path: Path):
         "Lab 3_jdoe_attempt_2024-03-02-18-05-59.txt": "Name: Jane Doe (jdoe)",
         "Lab 3_asmith_attempt_2024-02-28-23-59-01_Lab (1).ipynb": "{}",
     })
-    subs = collect(archive, "movielens_lab")
+    subs = collect(archive, "movielens_lab").submissions
     assert _rows(subs) == [("asmith", "asmith", "asmith", None, "2024-02-28T23:59:01", None),
                            ("jdoe", "jdoe", "jdoe", None, "2024-03-02T18:05:59", None)]
     assert subs[1].data == b"{second}"
@@ -176,7 +177,7 @@ def test_a_moodle_student_cannot_name_a_file_into_another_row(tmp_path: Path):
         "Cy Dee_7_assignsubmission_file_/Bob Roe_101_assignsubmission_file_/lab.ipynb": "{cy}",
         "X_9_assignsubmission_file_Y_9_assignsubmission_file_/lab.ipynb": "{x}",  # Moodle's folder: its end counts
     })
-    subs = {s.lms_user_id: s for s in collect(archive, "movielens_lab")}
+    subs = {s.lms_user_id: s for s in collect(archive, "movielens_lab").submissions}
     assert {k: (s.name, s.data) for k, s in subs.items()} == {
         "5": ("Ana Lima", b"{ana}"), "101": ("Bob Roe", b"{bob}"), "7": ("Cy Dee", b"{cy}"),
         "9": ("X_9_assignsubmission_file_Y", b"{x}")}
@@ -190,7 +191,7 @@ def test_a_blackboard_student_cannot_name_a_file_into_another_row(tmp_path: Path
         "Lab 3_eve_attempt_2024-03-05-10-00-00_Lab 3_victim_attempt_2024-03-09-10-00-00_lab.ipynb": "{eve}",
         "Lab 3_victim_attempt_2024-03-01-10-00-00_lab.ipynb": "{victim}",
     })
-    subs = {s.lms_user_id: s for s in collect(archive, "movielens_lab")}
+    subs = {s.lms_user_id: s for s in collect(archive, "movielens_lab").submissions}
     assert {k: (s.data, s.submitted_at) for k, s in subs.items()} == {
         "eve": (b"{eve}", "2024-03-05T10:00:00"), "victim": (b"{victim}", "2024-03-01T10:00:00")}
     assert "ambiguous name" in subs["eve"].notes[0] and not subs["victim"].notes
@@ -199,7 +200,7 @@ def test_a_blackboard_student_cannot_name_a_file_into_another_row(tmp_path: Path
 def test_canvas_attempts_go_by_canvas_file_id_not_by_the_students_file_name(tmp_path: Path):
     archive = _zip(tmp_path / "canvas.zip", {"libo_102_5552_lab-9.ipynb": "{first}", "libo_102_5560_lab.ipynb": "{new}",
                                               "bo_103_5570_lab.zip": "PK", "bo_103_5550_lab.ipynb": "{bo}"})
-    bo, libo = collect(archive, "movielens_lab")
+    bo, libo = collect(archive, "movielens_lab").submissions
     assert (libo.student, libo.data, libo.order) == ("libo_102", b"{new}", 5560)
     assert (bo.student, bo.data) == ("bo_103", b"{bo}")  # a notebook, not the newer zip
     assert "ignored bo_103_5570_lab.zip (not a notebook to grade)" in bo.notes[0]
@@ -209,7 +210,7 @@ def test_an_nbgrader_student_cannot_nest_a_folder_into_another_row(tmp_path: Pat
     archive = _zip(tmp_path / "submitted.zip", {
         "submitted/alice/movielens_lab/bob/movielens_lab/movielens_lab.ipynb": "{alice}",
         "submitted/bob/movielens_lab/movielens_lab.ipynb": "{bob}"})
-    alice, bob = collect(archive, "movielens_lab")
+    alice, bob = collect(archive, "movielens_lab").submissions
     assert (alice.student, alice.data, bob.student, bob.data) == ("alice", b"{alice}", "bob", b"{bob}")
     assert "ambiguous name" in alice.notes[0]
 
@@ -217,7 +218,7 @@ def test_an_nbgrader_student_cannot_nest_a_folder_into_another_row(tmp_path: Pat
 def test_archives_and_upper_case_notebooks_are_rows(tmp_path: Path):
     archive = _zip(tmp_path / "class.zip", {"alice.zip": "PK", "BOB.IPYNB": "{bob}", "carl.tar.gz": "x",
                                              "notes.txt": "not a submission"})
-    alice, bob, carl = collect(archive, "movielens_lab")
+    alice, bob, carl = collect(archive, "movielens_lab").submissions
     assert (alice.student, bob.student, bob.data, carl.student) == ("alice", "bob", b"{bob}", "carl.tar")
     with pytest.raises(InvalidSubmission, match="alice.zip is an archive .* not opened"):
         alice.data
@@ -226,7 +227,7 @@ def test_archives_and_upper_case_notebooks_are_rows(tmp_path: Path):
 def test_ids_kept_apart_cannot_be_taken_by_a_name(tmp_path: Path):
     old_suffix = "case-" + hashlib.sha256(b"name:case").hexdigest()[:6]  # what the grader gave before
     archive = _zip(tmp_path / "class.zip", {f"{name}.ipynb": name for name in ["Case", "case", "case-1", old_suffix]})
-    subs = collect(archive, "movielens_lab")
+    subs = collect(archive, "movielens_lab").submissions
     assert sorted(s.student for s in subs) == sorted(["case-1", "case-2", "case-3", old_suffix])
     assert {s.data.decode(): s.student for s in subs}["case-1"] == "case-1"  # the file named so keeps its id
 
@@ -239,7 +240,7 @@ def test_names_without_the_utf8_flag_come_out_right(tmp_path: Path):
     ])
     with zipfile.ZipFile(archive) as zf:
         assert not any(i.flag_bits & 0x800 for i in zf.infolist())
-    subs = collect(archive, "movielens_lab")
+    subs = collect(archive, "movielens_lab").submissions
     assert sorted(s.name for s in subs) == ["José Núñez", "Zoë Brontë", "李雷"]
     assert {s.student for s in subs} == {"jose_nunez_12", "zoe_bronte_13", student_id("李雷") + "_14"}
 
@@ -249,14 +250,14 @@ def test_folder_layout_per_student_subfolders(tmp_path: Path):
         (tmp_path / "class" / name).mkdir(parents=True)
         (tmp_path / "class" / name / "movielens_lab.ipynb").write_text("{}")
     (tmp_path / "class" / "carl.ipynb").write_text("{}")
-    subs = collect(tmp_path / "class", "movielens_lab")
+    subs = collect(tmp_path / "class", "movielens_lab").submissions
     assert [(s.student, s.name, s.notes) for s in subs] == [
         ("alice", "alice", []), ("bob_smith", "Bob Smith", []), ("carl", "carl", [])]
 
 
 def test_names_that_make_the_same_id_stay_two_students(tmp_path: Path):
     archive = _zip(tmp_path / "class.zip", {"Alice.ipynb": "{1}", "alice.ipynb": "{2}", "bob.ipynb": "{}"})
-    subs = collect(archive, "movielens_lab")
+    subs = collect(archive, "movielens_lab").submissions
     assert [s.student for s in subs][2] == "bob" and len({s.student for s in subs}) == 3
     alices = subs[:2]
     assert sorted(s.name for s in alices) == ["Alice", "alice"]
@@ -265,15 +266,17 @@ def test_names_that_make_the_same_id_stay_two_students(tmp_path: Path):
                            "(merge them by hand if they are one person)"] for s in alices)
 
 
-def test_layout_option_overrides_the_guess(tmp_path: Path, capsys):
+def test_layout_option_overrides_the_guess(tmp_path: Path, capsys):  # nothing printed: the command prints
     archive = _zip(tmp_path / "canvas.zip", {"libo_102_1_lab.ipynb": "{}", "libo_102_2_lab-1.ipynb": "{}",
                                               "plain.ipynb": "{}"})
-    assert [s.student for s in collect(archive, "movielens_lab")] == ["libo_102", "plain"]
-    assert "canvas layout (detected): 3 files, 2 students; 1 older attempt" in capsys.readouterr().out
-    subs = collect(archive, "movielens_lab", layout="folder")
-    assert [s.student for s in subs] == ["libo_102_1_lab", "libo_102_2_lab-1", "plain"]
-    assert capsys.readouterr().out == "submissions: folder layout (as --layout says): 3 files, 3 students\n"
-    [plain] = [s for s in collect(archive, "movielens_lab", layout="moodle") if s.student == "plain"]
+    guessed = collect(archive, "movielens_lab")
+    assert [s.student for s in guessed.submissions] == ["libo_102", "plain"]
+    assert "canvas layout (detected): 3 files, 2 students; 1 older attempt" in guessed.said
+    told = collect(archive, "movielens_lab", layout="folder")
+    assert [s.student for s in told.submissions] == ["libo_102_1_lab", "libo_102_2_lab-1", "plain"]
+    assert told.said == "submissions: folder layout (as --layout says): 3 files, 3 students"
+    assert capsys.readouterr().out == ""
+    [plain] = [s for s in collect(archive, "movielens_lab", layout="moodle").submissions if s.student == "plain"]
     assert plain.notes == ["plain.ipynb is not named like the other moodle files: student taken from the file name"]
     with pytest.raises(LabError, match="unknown layout 'd2l'; choose from auto, folder, nbgrader"):
         collect(archive, "movielens_lab", layout="d2l")
