@@ -57,6 +57,7 @@ from .judge.spec import judge_spec
 from .sandbox.lifetime import adopt_orphans, reap_children, stop_children
 from .submissions.rebuild import InputLimits, InvalidSubmission, read_cells, rebuild, student_cells
 from .outcomes import Outcome, TestResult, max_total
+from .review import DEAD_KERNEL, Note
 from .executed import read_results, run_problems
 from .outputs.runfacts import RunFacts, finished_now, require_own_folder
 from .sandbox.client import Limits, limits_reached, memory_bound_note, require_sandbox, write_kernelspec
@@ -401,7 +402,7 @@ def _read_outcome(batch: Batch, work: Path, sub: Submission, notebook: Path, kil
         return failed("timeout", f"the notebook ran past {settings.notebook_timeout} s in all and was stopped")
     report_file, verdict_file = work / REPORT, work / VERDICT
     if not report_file.is_file():
-        return failed("crashed", f"the grading process died (exit code {code})")
+        return failed("crashed", Note(f"the grading process died (exit code {code})", DEAD_KERNEL))
     autograde = json.loads(report_file.read_text())["autograde"]
     if not verdict_file.is_file():
         return failed("crashed", f"nbgrader autograde failed: {autograde['error']}")
@@ -412,8 +413,9 @@ def _read_outcome(batch: Batch, work: Path, sub: Submission, notebook: Path, kil
         ran = read_results(nb, settings.bonus)
         status, problems = run_problems(nb, settings.cell_timeout)
     elif autograde["kernel_died"]:
-        status, problems = "crashed", ["the kernel died while running the notebook (os._exit, a crash, or more "
-                                       f"than the {settings.memory_limit_mb} MiB memory limit); graded as far as it got"]
+        status, problems = "crashed", [Note("the kernel died while running the notebook (os._exit, a crash, or "
+                                            f"more than the {settings.memory_limit_mb} MiB memory limit); graded as "
+                                            "far as it got", DEAD_KERNEL)]
     else:
         return failed("crashed", f"nbgrader autograde failed: {autograde['error']}")
     return Outcome(sub.student, sub.name, status, verdict.tests, notes + verdict.notes + problems,

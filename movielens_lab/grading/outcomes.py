@@ -12,6 +12,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
+from . import review
 from .testoutput import UNGRADED
 
 STATUSES = ("graded", "graded-with-errors", "timeout", "crashed", "invalid")
@@ -100,6 +101,7 @@ class Outcome:
     status: str
     tests: list[TestResult]
     notes: list[str] = field(default_factory=list)
+    """What a person should know of the row; those that ask for a person are ``review.Note``s."""
     flags: list[str] = field(default_factory=list)
     """Signs of tampering for a person to look at (they never change the points)."""
     lms_user_id: str = ""
@@ -134,12 +136,18 @@ class Outcome:
     def reason(self) -> str:
         return "; ".join(self.notes + [f"review: {flag}" for flag in self.flags]) or "ok"
 
+    @property
+    def review(self) -> list[str]:
+        """Why the row needs a person (``review.reasons``); empty when it does not."""
+        return review.reasons(self.status, [review.category(n) for n in self.notes], self.flags)
+
     def to_dict(self) -> dict:
-        return {**asdict(self), "tests": [t.to_dict() for t in self.tests]}
+        return {**asdict(self), "tests": [t.to_dict() for t in self.tests], "notes": review.to_json(self.notes)}
 
     @classmethod
     def from_dict(cls, data: dict) -> Outcome:
-        return cls(**{**data, "tests": [TestResult(**t) for t in data["tests"]]})
+        return cls(**{**data, "tests": [TestResult(**t) for t in data["tests"]],
+                      "notes": review.from_json(data.get("notes", []))})
 
     def to_gradescope_dict(self, objectives: Mapping[str, str] | None = None,
                            ascending: Sequence[str] = ()) -> dict:

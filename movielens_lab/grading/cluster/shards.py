@@ -104,7 +104,7 @@ class Manifest:
         return (self.shard.count, self.key, self.members) == (other.shard.count, other.key, other.members)
 
     def write(self, out: Path) -> None:
-        data = {**asdict(self), "students": self.students}
+        data = {**asdict(self), "members": [m.to_dict() for m in self.members], "students": self.students}
         atomic_write(path(out, self.shard), json.dumps(data, indent=1) + "\n")
 
     def finish(self, out: Path, run: RunFacts) -> None:
@@ -116,7 +116,7 @@ class Manifest:
         """The manifest in ``file``; None when it is damaged."""
         try:
             data = json.loads(file.read_text())
-            return cls(Shard(**data["shard"]), [Member(**m) for m in data["members"]], data["key"],
+            return cls(Shard(**data["shard"]), [Member.from_dict(m) for m in data["members"]], data["key"],
                        data["points"], data["bonus"], data["started"], RunFacts(**data["run"]))
         except (OSError, ValueError, KeyError, TypeError):
             return None

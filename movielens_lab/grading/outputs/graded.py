@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ...errors import LabError
 from ..outcomes import TestResult, max_total, points_of, section_name
+from ..review import by_wording, reasons
 from .cache import read_outcome
 from .folder import GradingFolder
 from .grades import Row, read_grades
@@ -32,6 +33,9 @@ class StudentRow:
     lms_user_id: str
     tests: list[TestResult]
     flags: list[str]
+    review: list[str]
+    """Why the row needs a person (``review.reasons``): grades.csv's column, else (an older file) read from the
+    wording of its reason."""
 
     def score(self, grade_id: str) -> float:
         return next((t.score for t in self.tests if t.grade_id == grade_id), 0.0)
@@ -112,5 +116,6 @@ def read_class(folder: Path) -> ClassResults:
 
 def _row(folder: GradingFolder, row: Row) -> StudentRow:
     outcome = read_outcome(folder, row.student)
+    why = row.review if row.review is not None else reasons(row.status, by_wording(row.reason), outcome.flags)
     return StudentRow(row.student, row.name, row.status, row.total, row.bonus, row.reason, row.lms_user_id,
-                      outcome.tests, outcome.flags)
+                      outcome.tests, outcome.flags, why)

@@ -2,8 +2,8 @@
 
 One row per student: ``student``, ``name``, the points of each test cell (by grade_id), ``total``,
 ``bonus``, ``status``, ``reason`` (every note, the collection's first, and the flags as
-``review: ...``), then the LMS's ``lms_user_id``, ``late`` and ``submitted_at``, and the
-``assignment``. No cell starts a formula (``safetext.csv_text``), and reading back removes those
+``review: ...``), then the LMS's ``lms_user_id``, ``late`` and ``submitted_at``, the
+``assignment``, and ``review`` (why the row needs a person: ``review.reasons``). No cell starts a formula (``safetext.csv_text``), and reading back removes those
 guards (``safetext.read_csv``), so the values read are the values written.
 """
 
@@ -16,14 +16,16 @@ from ...errors import LabError
 from ...files import atomic_write
 from ...safetext import csv_text, read_csv
 from ..outcomes import Outcome, format_points
+from ..review import SEPARATOR
 from .folder import GradingFolder
 
 LEADING = ("student", "name")
 """The columns before the test cells'."""
-TRAILING = ("total", "bonus", "status", "reason", "lms_user_id", "late", "submitted_at", "assignment")
+TRAILING = ("total", "bonus", "status", "reason", "lms_user_id", "late", "submitted_at", "assignment", "review")
 """The columns after them."""
-REQUIRED = (*LEADING, *TRAILING[:-1])
-"""What a grades.csv must hold to be read back (``assignment`` came later: an older file may lack it)."""
+REQUIRED = (*LEADING, *TRAILING[:-2])
+"""What a grades.csv must hold to be read back (``assignment`` and ``review`` came later: an older file may lack
+them)."""
 
 
 def header(grade_ids: list[str]) -> list[str]:
@@ -37,7 +39,7 @@ def row(outcome: Outcome, grade_ids: list[str], assignment: str) -> list[str]:
     late = "" if outcome.late is None else "yes" if outcome.late else "no"
     return [outcome.student, outcome.name, *(format_points(scores.get(g, 0.0)) for g in grade_ids),
             format_points(outcome.total), format_points(outcome.bonus), outcome.status, outcome.reason,
-            outcome.lms_user_id, late, outcome.submitted_at, assignment]
+            outcome.lms_user_id, late, outcome.submitted_at, assignment, SEPARATOR.join(outcome.review)]
 
 
 def grades_csv(outcomes: list[Outcome], grade_ids: list[str], assignment: str) -> str:
@@ -63,6 +65,8 @@ class Row:
     lms_user_id: str
     assignment: str
     """Empty in a file older than the column."""
+    review: list[str] | None
+    """None in a file older than the column."""
 
 
 @dataclass(frozen=True)
@@ -81,5 +85,9 @@ def read_grades(path: Path) -> Grades:
                        "to rewrite it")
     grade_ids = columns[columns.index(LEADING[-1]) + 1:columns.index(TRAILING[0])]
     return Grades(grade_ids, [Row(line["student"], line["name"], float(line["total"]), float(line["bonus"]),
-                                  line["status"], line["reason"], line["lms_user_id"], line.get("assignment") or "")
-                              for line in lines])
+                                  line["status"], line["reason"], line["lms_user_id"], line.get("assignment") or "",
+                                  _listed(line.get("review"))) for line in lines])
+
+
+def _listed(review: str | None) -> list[str] | None:
+    return None if review is None else [c for c in review.split(SEPARATOR) if c]

@@ -20,11 +20,12 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from ...errors import LabError
 from ..outcomes import Outcome
+from ..review import AMBIGUOUS, DUPLICATE, NAMED_BY_FILE, Note, from_json, to_json
 from .intake import Entry, notebook_files
 from .rebuild import DEFAULT_LIMITS
 
@@ -97,6 +98,14 @@ class Member:
     def of(cls, sub: Submission) -> Member:
         return cls(sub.student, sub.name, sub.sha256, list(sub.notes), sub.lms_user_id, sub.late, sub.submitted_at)
 
+    def to_dict(self) -> dict:
+        """For a JSON file (a shard's manifest): its notes with their categories (``review.to_json``)."""
+        return {**asdict(self), "notes": to_json(self.notes)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Member:
+        return cls(**{**data, "notes": from_json(data["notes"])})
+
 
 def with_collect_notes(outcome: Outcome, member: Member) -> Outcome:
     """The outcome with the notes of collection (e.g. a second submission) first, and the LMS's fields."""
@@ -138,8 +147,8 @@ def student_id(name: str, suffix: str = "") -> str:
 
 
 def _ambiguous(path: PurePosixPath, layout: str, owner: str) -> tuple[str, ...]:
-    return (f"ambiguous name: {path.as_posix()} holds a second {layout} prefix; read from the start, as the LMS "
-            f"writes it, it is {owner}'s",)
+    return (Note(f"ambiguous name: {path.as_posix()} holds a second {layout} prefix; read from the start, as the "
+                 f"LMS writes it, it is {owner}'s", AMBIGUOUS),)
 
 
 def _by_name(name: str) -> Owner:
@@ -226,8 +235,8 @@ def _owner(path: PurePosixPath, assignment: str, layout: str) -> tuple[Owner, li
     if owner is not None:
         return owner, list(owner.notes)
     owner = _folder(path, assignment)
-    notes = [] if layout == "folder" else [
-        f"{path.as_posix()} is not named like the other {layout} files: student taken from the file name"]
+    notes = [] if layout == "folder" else [Note(
+        f"{path.as_posix()} is not named like the other {layout} files: student taken from the file name", NAMED_BY_FILE)]
     return owner, notes
 
 
@@ -238,8 +247,8 @@ def _newest(files: list[Submission]) -> Submission:
     best = files[-1]
     if len(files) > 1:
         others = ", ".join(s.origin + (" (not a notebook to grade)" if s.entry.refusal else "") for s in files[:-1])
-        best.notes.append(f"{len(files)} submissions for this student: graded {best.origin} (newest), "
-                          f"ignored {others}")
+        best.notes.append(Note(f"{len(files)} submissions for this student: graded {best.origin} (newest), "
+                               f"ignored {others}", DUPLICATE))
     return best
 
 
@@ -260,8 +269,8 @@ def _keep_apart(chosen: dict[str, Submission]) -> None:
                 n += 1
             taken.add(new)
             chosen[key].student = new
-            chosen[key].notes.append(f"{len(keys)} students give the id {sid}: {names}; graded apart "
-                                     "(merge them by hand if they are one person)")
+            chosen[key].notes.append(Note(f"{len(keys)} students give the id {sid}: {names}; graded apart "
+                                          "(merge them by hand if they are one person)", DUPLICATE))
 
 
 def _suffixed(sid: str, suffix: str) -> str:

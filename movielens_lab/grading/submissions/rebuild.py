@@ -17,6 +17,7 @@ import nbformat
 from nbformat.notebooknode import NotebookNode
 
 from ...config import LabGrader
+from ..review import RESTORED, Note
 
 
 PLACEHOLDER = {"# YOUR CODE HERE", "raise NotImplementedError()"}
@@ -152,25 +153,25 @@ def rebuild(cells: list[dict], template: NotebookNode) -> tuple[NotebookNode, li
             continue
         copies = by_id.get(grade_id, [])
         if len(copies) > 1:
-            notes.append(f"cell {grade_id} appears {len(copies)} times (the first is graded, the copies are kept "
-                         "and run after it)" if meta.get("solution") else
-                         f"cell {grade_id} appears {len(copies)} times (the original is used)")
+            notes.append(Note(f"cell {grade_id} appears {len(copies)} times (the first is graded, the copies are "
+                              "kept and run after it)" if meta.get("solution") else
+                              f"cell {grade_id} appears {len(copies)} times (the original is used)", RESTORED))
         if meta.get("solution"):
             if k in answer_of:
                 cell.source = _source(answer_of[k])
             else:
-                notes.append(f"answer cell {grade_id} missing (graded as blank)")
+                notes.append(Note(f"answer cell {grade_id} missing (graded as blank)", RESTORED))
         elif not (meta.get("grade") or meta.get("locked")) or k in found.values() and not copies:
             continue
         elif not copies:
             deleted.append(f"{_kind(meta)} {grade_id}")
         elif _source(copies[0]) != cell.source:
             edited.append(f"{_kind(meta)} {grade_id}")
-    notes += [f"{', '.join(names)} {what} (original restored)" for names, what in ((deleted, "deleted"),
-                                                                                   (edited, "edited")) if names]
+    notes += [Note(f"{', '.join(names)} {what} (original restored)", RESTORED)
+              for names, what in ((deleted, "deleted"), (edited, "edited")) if names]
     positions = [k for _, k in sorted(found.items())]
     if positions != sorted(positions):
-        notes.append("cells moved (the released order is used)")
+        notes.append(Note("cells moved (the released order is used)", RESTORED))
     nb.cells, added = _with_added_cells(cells, nb.cells, found)
     if added:
         notes.append(f"{added} cell{'s' if added > 1 else ''} added by the student (kept and run in place)")
@@ -221,8 +222,8 @@ def identify(cells: list[dict], released: list[NotebookNode]) -> tuple[dict[int,
                     None)
         if best is not None:
             found[best] = k
-            notes.append(f"answer cell {cell.metadata.nbgrader['grade_id']} matched by content "
-                         f"(cell {best + 1} of the submission)")
+            notes.append(Note(f"answer cell {cell.metadata.nbgrader['grade_id']} matched by content "
+                              f"(cell {best + 1} of the submission)", RESTORED))
     return found, notes
 
 

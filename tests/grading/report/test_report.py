@@ -16,6 +16,7 @@ from movielens_lab.grading.grade import grade
 from movielens_lab.grading.course import build_course
 from movielens_lab.grading.report.report import report
 from movielens_lab.grading.outputs.runfacts import RunFacts
+from movielens_lab.grading.review import DUPLICATE, Note
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
@@ -67,7 +68,7 @@ def test_the_markdown_report_has_the_numbers(folder: Path):
 def test_the_markdown_report_shows_names_and_notes_as_text(tmp_path: Path):
     out = write_grading_folder(tmp_path / "g", [
         Known("x", name="<script>alert(1)</script>", status="invalid", notes=["see [here](javascript:alert(1))"]),
-        Known("y", name="=1+1 & <b>bold</b>\n# heading", collect_notes=["2 submissions for this student: <i>"])])
+        Known("y", name="=1+1 & <b>bold</b>\n# heading", collect_notes=[Note("2 submissions for this student: <i>", DUPLICATE)])])
     report(out)
     md = (out / "report.md").read_text()
     assert "| &lt;script&gt;alert(1)&lt;/script&gt; | invalid | invalid file | see [here]\\(javascript:alert(1)) |" in md

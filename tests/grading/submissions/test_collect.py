@@ -15,6 +15,7 @@ from movielens_lab.errors import LabError
 from movielens_lab.grading.grade import grade
 from movielens_lab.grading.submissions.collect import MAX_ID, Submission, collect, student_id
 from movielens_lab.grading.course import build_course
+from movielens_lab.grading.review import category
 from movielens_lab.grading.submissions.rebuild import InvalidSubmission
 
 
@@ -62,6 +63,7 @@ def test_submitted_tree_in_a_zip_and_the_same_student_twice(tmp_path: Path):
     assert alice.data == b"{2}" and alice.origin == "submitted/alice/movielens_lab/movielens_lab.ipynb"
     assert alice.notes == ["2 submissions for this student: graded submitted/alice/movielens_lab/"
                            "movielens_lab.ipynb (newest), ignored late/alice.ipynb"]
+    assert category(alice.notes[0]) == "duplicate"  # as data: the report's rows to review read it
 
 
 def _bad_path(root: Path, kind: str) -> Path:
@@ -195,6 +197,7 @@ def test_a_blackboard_student_cannot_name_a_file_into_another_row(tmp_path: Path
     assert {k: (s.data, s.submitted_at) for k, s in subs.items()} == {
         "eve": (b"{eve}", "2024-03-05T10:00:00"), "victim": (b"{victim}", "2024-03-01T10:00:00")}
     assert "ambiguous name" in subs["eve"].notes[0] and not subs["victim"].notes
+    assert category(subs["eve"].notes[0]) == "ambiguous name"
 
 
 def test_canvas_attempts_go_by_canvas_file_id_not_by_the_students_file_name(tmp_path: Path):
@@ -264,6 +267,7 @@ def test_names_that_make_the_same_id_stay_two_students(tmp_path: Path):
     assert all(s.student.startswith("alice-") for s in alices)
     assert all(s.notes == ["2 students give the id alice: Alice (Alice.ipynb), alice (alice.ipynb); graded apart "
                            "(merge them by hand if they are one person)"] for s in alices)
+    assert {category(s.notes[0]) for s in alices} == {"duplicate"}
 
 
 def test_layout_option_overrides_the_guess(tmp_path: Path, capsys):  # nothing printed: the command prints
@@ -278,6 +282,7 @@ def test_layout_option_overrides_the_guess(tmp_path: Path, capsys):  # nothing p
     assert capsys.readouterr().out == ""
     [plain] = [s for s in collect(archive, "movielens_lab", layout="moodle").submissions if s.student == "plain"]
     assert plain.notes == ["plain.ipynb is not named like the other moodle files: student taken from the file name"]
+    assert category(plain.notes[0]) == "named by its file"
     with pytest.raises(LabError, match="unknown layout 'd2l'; choose from auto, folder, nbgrader"):
         collect(archive, "movielens_lab", layout="d2l")
 

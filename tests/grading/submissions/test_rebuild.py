@@ -10,6 +10,7 @@ import pytest
 
 from fixtures.corpus import (_answers, another_assignment, blank, completed, pasted_into_a_new_notebook, retyped,
                     with_a_copied_answer, without_metadata)
+from movielens_lab.grading.review import RESTORED, category
 from movielens_lab.grading.submissions.rebuild import ADDED, InputLimits, InvalidSubmission, read_cells, rebuild
 
 
@@ -39,6 +40,7 @@ def test_answers_without_metadata_are_matched_by_content(build) -> None:
     assert _answers_of(nb) == _answers()
     matched = [n.split(" matched by content")[0] for n in notes if "matched by content" in n]
     assert matched == [f"answer cell {g}" for g in _answers()] and len(notes) - len(matched) <= 1, notes
+    assert {category(n) for n in notes} == {RESTORED}  # each asks for a person, as data
     assert not [c for c in nb.cells if c.metadata.get(ADDED)]
 
 
@@ -47,7 +49,7 @@ def test_a_copied_answer_cell_is_kept_and_run_after_its_test() -> None:
     kept = [c for c in nb.cells if c.metadata.get(ADDED)]
     assert [c.source for c in kept] == [_answers()["baselines"] + "\nprint('my second try')"]
     assert nb.cells.index(kept[0]) == _index(nb, "test_baselines") + 1
-    assert notes[0].startswith("cell baselines appears 2 times")
+    assert notes[0].startswith("cell baselines appears 2 times") and category(notes[0]) == RESTORED
 
 
 def test_added_cells_stay_where_they_were() -> None:
