@@ -39,8 +39,8 @@ from fixtures.standin import stand_in  # noqa: E402
 from fixtures.submissions import CONFIG, SETTINGS, SOURCE, data_folder, filled  # noqa: E402
 from movielens_lab.benchmark import Row, table  # noqa: E402
 from movielens_lab.grading import grade as grading  # noqa: E402
-from movielens_lab.grading.grade import grade  # noqa: E402
 from movielens_lab.grading.course import build_course  # noqa: E402
+from movielens_lab.grading.grade import grade  # noqa: E402
 
 FLAT = 1 / 1.25
 """The large class may take at most 25% more time per submission than the small one."""

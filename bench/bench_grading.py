@@ -45,8 +45,8 @@ from movielens_lab import paths
 from movielens_lab.benchmark import Row, table
 from movielens_lab.config import lab_settings
 from movielens_lab.data.twin import write_twin
-from movielens_lab.grading.grade import grade
 from movielens_lab.grading.course import build_course
+from movielens_lab.grading.grade import grade
 from movielens_lab.grading.submissions.rebuild import read_cells, rebuild
 
 OVERHEAD = 1 / 1.15
@@ -112,7 +112,8 @@ def full_marks(out: Path, assignment: str) -> None:
 def fresh(out: Path) -> None:
     """Nothing graded before in ``out`` (the course folder stays: it is released once)."""
     for stale in ("students", "shards", "grades.csv", "work"):
-        shutil.rmtree(out / stale, ignore_errors=True) if (out / stale).is_dir() else (out / stale).unlink(missing_ok=True)
+        path = out / stale
+        shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
 
 
 def graded(submissions: Path, out: Path, data: Path, jobs: int, unsafe: bool, assignment: str = paths.LAB) -> None:

@@ -49,9 +49,9 @@ from fixtures.corpus import CASES, completed  # noqa: E402
 from fixtures.gradingdir import Known, write_grading_folder  # noqa: E402
 from fixtures.similarclass import sections  # noqa: E402
 from movielens_lab.benchmark import Row, children_cpu_seconds, median_seconds, table  # noqa: E402
-from movielens_lab.grading.report import similarity, studentcode  # noqa: E402
 from movielens_lab.grading.outputs.folder import GradingFolder  # noqa: E402
 from movielens_lab.grading.outputs.graded import read_class  # noqa: E402
+from movielens_lab.grading.report import similarity, studentcode  # noqa: E402
 from movielens_lab.grading.submissions.rebuild import read_cells, rebuild  # noqa: E402
 from movielens_lab.paths import LAB, student_notebook  # noqa: E402
 
@@ -112,7 +112,8 @@ def _own_cell(rng: np.random.Generator) -> str:
                             n=int(rng.integers(2, 300)), x=f"{rng.random():.2f}")
     lines = [fill(pick(SHAPES)) for _ in range(int(rng.integers(4, 9)))]
     body = "\n".join("    " + line.replace("\n", "\n    ") for line in lines)
-    return f"def {pick(OWN_NAMES)}_{pick(OWN_NAMES)}({pick(OWN_NAMES)}, {pick(OWN_NAMES)}):\n{body}\n    return {pick(OWN_NAMES)}"
+    name, suffix, first, second, result = (pick(OWN_NAMES) for _ in range(5))  # in this order: same class
+    return f"def {name}_{suffix}({first}, {second}):\n{body}\n    return {result}"
 
 
 SHAPES = ["{v} = np.{f}({a}[:{n}]) {op} {x}", "{v} = [{w} {op} {x} for {w} in {a} if {w} {cmp} {n}]",
@@ -120,7 +121,8 @@ SHAPES = ["{v} = np.{f}({a}[:{n}]) {op} {x}", "{v} = [{w} {op} {x} for {w} in {a
           "if len({a}) {cmp} {n}:\n    print({a}[:{n}], {x})", "{v} = {{{w}: {a}[{w}] {op} {x} for {w} in range({n})}}",
           "while {v} {cmp} {x}:\n    {v} = {v} / {n} {op} 1", "{v}, {w} = {a}.shape[0] {op} {n}, np.{f}({a})",
           "assert {v} {cmp} {x}, ({v}, {n})", "{v} = sorted({a}, key=lambda {w}: {w} {op} {x})[:{n}]",
-          "{v} = np.where({a} {cmp} {x}, {a} {op} {n}, {v})", "try:\n    {v} = {a}[{n}]\nexcept IndexError:\n    {v} = {x}",
+          "{v} = np.where({a} {cmp} {x}, {a} {op} {n}, {v})",
+          "try:\n    {v} = {a}[{n}]\nexcept IndexError:\n    {v} = {x}",
           "{v} += sum({w} {op} {x} for {w} in {a}[{n}:])"]
 """The statements of students' own helper cells."""
 OWN_NAMES = ["total", "best", "acc", "row", "col", "val", "tmp", "out", "res", "idx", "cnt", "mask", "part", "step"]

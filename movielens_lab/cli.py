@@ -140,8 +140,8 @@ def _grade(parser: argparse.ArgumentParser) -> Function:
 
 
 def _plan(parser: argparse.ArgumentParser) -> Function:
-    from .grading.submissions.collect import LAYOUTS
     from .grading.cluster.plan import plan
+    from .grading.submissions.collect import LAYOUTS
 
     parser.add_argument("submissions", type=Path, help="what the shards will grade (as grade takes it)")
     add = options(parser, plan)

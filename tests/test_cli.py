@@ -42,7 +42,8 @@ def test_every_option_defaults_to_its_functions_default(names: tuple[str, ...]) 
 
 
 def test_grade_is_bound_to_its_function_and_reads_its_keyword_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(grading.grade, "__kwdefaults__", {**grading.grade.__kwdefaults__, "jobs": 3, "layout": "moodle"})
+    defaults = {**grading.grade.__kwdefaults__, "jobs": 3, "layout": "moodle"}
+    monkeypatch.setattr(grading.grade, "__kwdefaults__", defaults)
     args = cli.build_parser(["grade"]).parse_args(["grade", "subs.zip"])
     assert args.func is grading.grade and (args.jobs, args.layout, args.unsafe) == (3, "moodle", False)
     assert [cli.build_parser(["grade"]).parse_args(["grade", "x.zip", "--layout", name]).layout

@@ -27,15 +27,15 @@ from ..config import LabGrader, course_settings, pick
 from ..data import locate
 from ..errors import LabError
 from ..kernels import LoggedKernelManager
-from .submissions.assignments import Assignments, cells_of
+from .executed import run_problems
 from .judge.sealed import SealedExecute, Verdict
 from .judge.session import judge_limits
 from .judge.spec import cell_sections, judge_spec
-from .submissions.rebuild import InvalidSubmission, read_cells, rebuild
 from .outcomes import TestResult
-from .testoutput import what_failed
-from .executed import run_problems
 from .sandbox.client import Limits, client_config, probe, write_kernelspec
+from .submissions.assignments import Assignments, cells_of
+from .submissions.rebuild import InvalidSubmission, read_cells, rebuild
+from .testoutput import what_failed
 
 
 @contextmanager

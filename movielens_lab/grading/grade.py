@@ -39,29 +39,29 @@ from ..config import LabGrader, course_settings, pick
 from ..data import locate
 from ..errors import LabError
 from ..files import atomic_write
-from .report import report as class_report
-from .submissions import tampering
-from .submissions.assignments import Assignments, misplaced
-from .lms.canvas import read_roster
-from .submissions.collect import Member, Submission, by_student, with_collect_notes
+from .cluster.shards import Shard, start
 from .course import GRADEBOOK, NBGRADER_CONFIG, Course, build_course
-from .outputs.cache import cached, course_key, write_record
-from .outputs.folder import GradingFolder, grading_secret
-from .outputs.grades import write_grades
-from .outputs.students import write_student_files
-from .outputs.summary import summary_table
-from .submissions.intake import notebook_files
+from .executed import read_results, run_problems
 from .judge.sealed import Verdict
 from .judge.session import MemoStore, WarmUp, judge_limits
 from .judge.spec import judge_spec
-from .sandbox.lifetime import adopt_orphans, reap_children, stop_children
-from .submissions.rebuild import InputLimits, InvalidSubmission, read_cells, rebuild, student_cells
+from .lms.canvas import read_roster
 from .outcomes import Outcome, TestResult, max_total
-from .review import DEAD_KERNEL, Note
-from .executed import read_results, run_problems
+from .outputs.cache import cached, course_key, write_record
+from .outputs.folder import GradingFolder, grading_secret
+from .outputs.grades import write_grades
 from .outputs.runfacts import RunFacts, finished_now, require_own_folder
+from .outputs.students import write_student_files
+from .outputs.summary import summary_table
+from .report import report as class_report
+from .review import DEAD_KERNEL, Note
 from .sandbox.client import Limits, limits_reached, memory_bound_note, require_sandbox, write_kernelspec
-from .cluster.shards import Shard, start
+from .sandbox.lifetime import adopt_orphans, reap_children, stop_children
+from .submissions import tampering
+from .submissions.assignments import Assignments, misplaced
+from .submissions.collect import Member, Submission, by_student, with_collect_notes
+from .submissions.intake import notebook_files
+from .submissions.rebuild import InputLimits, InvalidSubmission, read_cells, rebuild, student_cells
 from .worker import REPORT, SETTINGS, VERDICT
 
 KILL_GRACE = 30

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import SMALL_SCALE
+
 from movielens_lab.data import facts, stats, twin
 from movielens_lab.errors import LabError
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import SMALL_SCALE
+
 from movielens_lab.data import facts, loaders, locate, twin
 from movielens_lab.data import movielens as ml
 from movielens_lab.errors import LabError

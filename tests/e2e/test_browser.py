@@ -29,28 +29,32 @@ import nbformat
 import pytest
 import requests
 from selenium import webdriver
-from selenium.common.exceptions import (NoSuchElementException, StaleElementReferenceException, TimeoutException,
-                                        WebDriverException)
+from selenium.common.exceptions import (
+    NoSuchElementException,
+    StaleElementReferenceException,
+    TimeoutException,
+    WebDriverException,
+)
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
+from test_student_notebook import RESTART
 
 from fixtures.corpus import CASES, POINTS, completed
 from fixtures.gradingdir import BONUS, SECTIONS, Known, write_grading_folder
 from fixtures.offline import offline_env
 from fixtures.similarclass import write_similar_class
-from test_student_notebook import RESTART
 from movielens_lab.config import lab_settings
 from movielens_lab.files import atomic_write
-from movielens_lab.grading.outputs import feedback
-from movielens_lab.grading.grade import grade
 from movielens_lab.grading.course import release
-from movielens_lab.grading.judge.spec import section_titles, split_hidden
-from movielens_lab.grading.report.report import report
 from movielens_lab.grading.executed import is_test
+from movielens_lab.grading.grade import grade
+from movielens_lab.grading.judge.spec import section_titles, split_hidden
+from movielens_lab.grading.outputs import feedback
+from movielens_lab.grading.report.report import report
 from movielens_lab.paths import LAB, LAB_2, SOLUTION_NOTEBOOK
 
 pytestmark = pytest.mark.slow  # JupyterLab runs the whole lab in Chromium: minutes
@@ -77,8 +81,8 @@ MISTAKE = "first_75_percent"
 def _wait(driver: WebDriver, condition: Callable[[WebDriver], object], timeout: float, what: str) -> object:
     """``condition``'s first truthy value, or a failed test saying what did not happen."""
     try:
-        return WebDriverWait(driver, timeout, poll_frequency=1,
-                             ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(condition)
+        ignored = (NoSuchElementException, StaleElementReferenceException)
+        return WebDriverWait(driver, timeout, poll_frequency=1, ignored_exceptions=ignored).until(condition)
     except TimeoutException:
         pytest.fail(f"{what} did not happen within {timeout:g} s", pytrace=False)
 
@@ -338,7 +342,8 @@ def test_the_class_report_opens_from_disk_with_its_figures_and_the_common_mistak
         assert image.get_attribute("src").startswith("data:image/png") and image.get_attribute("alt")
     text = browser.find_element(By.TAG_NAME, "body").text
     (hint,) = CASES[MISTAKE].hints.values()
-    assert hint in text and "students 2" in text and "graded by the last run 2" in text and "offline twin (synthetic)" in text
+    assert hint in text and "students 2" in text and "graded by the last run 2" in text
+    assert "offline twin (synthetic)" in text
     resources = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
     assert not [r for r in resources if not r.startswith("data:")]
 

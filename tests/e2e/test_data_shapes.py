@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures import corpus
-from fixtures import corpus_2
+from fixtures import corpus, corpus_2
 from movielens_lab.data.twin import StarModel, write_twin
 from movielens_lab.grading.grade import grade
 from movielens_lab.paths import LAB, LAB_2

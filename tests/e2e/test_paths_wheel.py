@@ -84,7 +84,8 @@ def test_the_wheel_is_installed_apart_from_this_checkout(wheel_env: Path, tmp_pa
     where = _run(wheel_env, tmp_path, "-c", "import movielens_lab; print(movielens_lab.__file__)")
     assert where.returncode == 0, where.stderr
     installed = Path(where.stdout.strip())
-    assert installed.is_relative_to(wheel_env.parent.parent) and not installed.is_relative_to(paths.CHECKOUT / "movielens_lab")
+    assert installed.is_relative_to(wheel_env.parent.parent)
+    assert not installed.is_relative_to(paths.CHECKOUT / "movielens_lab")
 
 
 def test_outside_a_course_folder_it_says_where_to_run(wheel_env: Path, tmp_path: Path) -> None:

@@ -27,8 +27,8 @@ from fixtures.slurm import Cluster, SlurmFailed, install
 from fixtures.submissions import CONFIG, SETTINGS, SOURCE, data_folder, filled, write
 from fixtures.users import NOBODY
 from movielens_lab import paths
-from movielens_lab.grading.course import build_course
 from movielens_lab.grading.cluster.shards import assign
+from movielens_lab.grading.course import build_course
 
 pytestmark = pytest.mark.slow  # installs Slurm where it is missing, starts it, grades a class twice
 

@@ -14,8 +14,8 @@ from nbclient import NotebookClient
 from fixtures.offline import offline_env
 from movielens_lab.config import lab_settings
 from movielens_lab.data import locate
-from movielens_lab.grading.judge.spec import section_titles, split_hidden
 from movielens_lab.grading.executed import is_test
+from movielens_lab.grading.judge.spec import section_titles, split_hidden
 from movielens_lab.paths import LAB, LAB_2, solution_notebook, student_notebook
 
 PART = re.compile(r"\bt\.part\(\s*(\d+(?:\.\d+)?)\s*,")
@@ -125,7 +125,8 @@ def test_the_data_cell_finds_the_data_folder_as_the_commands_do(assignment: str,
             f"This cell looked for ml-1m/ in a data/ folder in {tmp_path} or in a folder above it "
             "(MOVIELENS_DIR is not set).", *([] if fix.startswith("Ask") else [
                 "To work offline, write the synthetic twin of the data set where this notebook reads it; "
-                "in a terminal:"]), fix, "then run this cell again (or set MOVIELENS_DIR to a folder that holds ml-1m/)."]
+                "in a terminal:"]), fix,
+        "then run this cell again (or set MOVIELENS_DIR to a folder that holds ml-1m/)."]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["elsewhere", "project"]  # no data/ left behind
 
 

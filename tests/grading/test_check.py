@@ -10,10 +10,10 @@ import pytest
 
 from fixtures.submissions import CONFIG, SETTINGS, SOURCE, cell, data_folder, filled, write
 from movielens_lab.errors import LabError
-from movielens_lab.grading.grade import grade
+from movielens_lab.grading import outcomes
 from movielens_lab.grading.check import check, sections_table
 from movielens_lab.grading.course import build_course
-from movielens_lab.grading import outcomes
+from movielens_lab.grading.grade import grade
 
 
 @pytest.fixture(scope="module")

@@ -45,7 +45,8 @@ def test_scores_are_nbgraders_in_the_students_kernel() -> None:
     assert read_results(nb, bonus=["test_bonus"]) == [
         outcomes.TestResult("test_ok", 2.0, 2.0, "fine"), outcomes.TestResult("test_partial", 1.5, 3.0, ""),
         outcomes.TestResult("test_error", 0.0, 4.0, "AssertionError: mean is off", error=True),
-        outcomes.TestResult("test_stderr", 0.0, 1.0, "warned", error=True), outcomes.TestResult("test_bonus", 1.0, 1.0, "", bonus=True)]
+        outcomes.TestResult("test_stderr", 0.0, 1.0, "warned", error=True),
+        outcomes.TestResult("test_bonus", 1.0, 1.0, "", bonus=True)]
 
 
 def test_the_visible_output_is_text_and_error_lines_only_and_capped() -> None:

@@ -12,14 +12,14 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from fixtures.standin import stand_in
 from fixtures.submissions import CONFIG, SETTINGS, SOURCE, data_folder, filled, write
 from movielens_lab.cli import main
 from movielens_lab.config import lab_settings
-from fixtures.standin import stand_in
 from movielens_lab.grading import grade as grading
+from movielens_lab.grading.course import build_course
 from movielens_lab.grading.grade import grade
 from movielens_lab.grading.outputs.grades import write_grades
-from movielens_lab.grading.course import build_course
 
 
 @pytest.fixture(scope="module")

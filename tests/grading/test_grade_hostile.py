@@ -20,13 +20,14 @@ import pytest
 
 from fixtures import hostile
 from fixtures.submissions import CONFIG, SETTINGS, SOURCE, data_folder
-from movielens_lab.grading.submissions.collect import MAX_ID
 from movielens_lab.grading.course import build_course
+from movielens_lab.grading.submissions.collect import MAX_ID
 from movielens_lab.safetext import FORMULA_START, NUMBER, read_csv
 
 GRADE = ("import sys; from pathlib import Path; from movielens_lab.grading.grade import grade; "
-         "code = grade(Path(sys.argv[1]), out=Path(sys.argv[2]), data_dir=Path(sys.argv[3]), source=Path(sys.argv[4]), "
-         f"config=Path(sys.argv[5]), roster=Path(sys.argv[6]), jobs=2); Path(sys.argv[7]).write_text(str({hostile.PEAK_KIB})); "
+         "code = grade(Path(sys.argv[1]), out=Path(sys.argv[2]), data_dir=Path(sys.argv[3]), "
+         "source=Path(sys.argv[4]), config=Path(sys.argv[5]), roster=Path(sys.argv[6]), jobs=2); "
+         f"Path(sys.argv[7]).write_text(str({hostile.PEAK_KIB})); "
          "sys.exit(code)")
 """``grade`` in a process of its own, which writes its peak resident memory (KiB) into a file."""
 GIB_KIB = 2**20

@@ -16,8 +16,8 @@ import pytest
 from nbformat.v4 import new_notebook
 
 from fixtures.submissions import CONFIG, SETTINGS, SOURCE, cell, data_folder, filled, write
-from movielens_lab.grading.grade import grade
 from movielens_lab.grading.course import build_course
+from movielens_lab.grading.grade import grade
 
 pytestmark = pytest.mark.slow  # one batch of every bad submission, timeouts included (test_batch.py is the fast one)
 

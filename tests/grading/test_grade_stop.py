@@ -24,8 +24,8 @@ import pytest
 
 from fixtures.submissions import CONFIG, SETTINGS, SOURCE, data_folder, filled, write
 from movielens_lab.grading.course import build_course
-from movielens_lab.grading.sandbox.lifetime import Terminated
 from movielens_lab.grading.sandbox import cgroups
+from movielens_lab.grading.sandbox.lifetime import Terminated
 
 pytestmark = pytest.mark.slow  # grades a batch, stops it, grades it again
 

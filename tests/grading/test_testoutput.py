@@ -36,7 +36,8 @@ def test_a_student_reads_every_line_but_the_summary() -> None:
 
 def test_check_shows_the_hints_and_errors_as_written_at_most_six() -> None:
     assert testoutput.what_failed(OUTPUT) == [
-        "  - ymean is indexed by id - 1", "  - ycnt counts the training ratings [IndexError: index 3953 is out of bounds]",
+        "  - ymean is indexed by id - 1",
+        "  - ycnt counts the training ratings [IndexError: index 3953 is out of bounds]",
         "  - ymean is indexed by id - 1", "ValueError: setting an array element with a sequence"]
     many = "\n".join(f"  - hint {k}" for k in range(9))
     assert testoutput.what_failed(many) == [f"  - hint {k}" for k in range(6)]

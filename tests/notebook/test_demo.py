@@ -7,8 +7,8 @@ import socket
 from pathlib import Path
 
 import pytest
-
 from conftest import SMALL_SCALE
+
 from movielens_lab import cli
 from movielens_lab.data import locate
 from movielens_lab.data import movielens as ml

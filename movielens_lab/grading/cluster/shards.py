@@ -18,13 +18,14 @@ from pathlib import Path
 
 from ...config import LabGrader
 from ...errors import LabError
-from ..submissions.collect import Member, Submission
 from ...files import atomic_write
 from ..outputs.folder import GradingFolder
 from ..outputs.runfacts import RunFacts, finished_now
+from ..submissions.collect import Member, Submission
 
 PLAN = "plan.json"
-"""In the grading folder's ``shards/``: the class as ``plan`` found it before any shard ran, a manifest of shard 0 (none of them)."""
+"""In the grading folder's ``shards/``: the class as ``plan`` found it before any shard ran, a manifest of shard 0
+(none of them)."""
 SPEC = re.compile(r"\s*(\d+)\s*/\s*(\d+)\s*")
 
 

@@ -183,7 +183,8 @@ def import_csv(matched: RosterMatch, column: str, points_possible: float) -> str
     formula (``safetext.csv_text``): the roster's own cells may.
     """
     kept = [c for c in IDENTITY if c in matched.roster.columns]
-    rows = [[POINTS_POSSIBLE, *[""] * (len(kept) - 1), f"{points_possible:g}"]] if matched.roster.points_possible else []
+    possible = [POINTS_POSSIBLE, *[""] * (len(kept) - 1), f"{points_possible:g}"]
+    rows = [possible] if matched.roster.points_possible else []
     rows += [[*(student.fields[c] for c in kept), "" if row is None else f"{row.total + row.bonus:g}"]
              for student, row in matched.scores]
     return csv_text([*kept, column], rows)

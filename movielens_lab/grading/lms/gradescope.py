@@ -23,13 +23,13 @@ from ... import paths
 from ...config import course_settings, lab_settings, pick
 from ...errors import LabError
 from ...files import atomic_write
-from ..submissions.assignments import Assignments
 from ..grade import grade_submissions
-from ..submissions.collect import collect
+from ..outcomes import Outcome
 from ..outputs.folder import GradingFolder
 from ..outputs.students import gradescope_results
-from ..outcomes import Outcome
 from ..sandbox.client import probe
+from ..submissions.assignments import Assignments
+from ..submissions.collect import collect
 
 ROOT_ENV = "GRADESCOPE_ROOT"
 

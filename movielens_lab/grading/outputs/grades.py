@@ -3,8 +3,9 @@
 One row per student: ``student``, ``name``, the points of each test cell (by grade_id), ``total``,
 ``bonus``, ``status``, ``reason`` (every note, the collection's first, and the flags as
 ``review: ...``), then the LMS's ``lms_user_id``, ``late`` and ``submitted_at``, the
-``assignment``, and ``review`` (why the row needs a person: ``review.reasons``). No cell starts a formula (``safetext.csv_text``), and reading back removes those
-guards (``safetext.read_csv``), so the values read are the values written.
+``assignment``, and ``review`` (why the row needs a person: ``review.reasons``). No cell starts a
+formula (``safetext.csv_text``), and reading back removes those guards (``safetext.read_csv``), so
+the values read are the values written.
 """
 
 from __future__ import annotations

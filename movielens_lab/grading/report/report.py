@@ -16,17 +16,17 @@ import numpy as np
 
 from ... import paths
 from ...config import LabGrader, course_settings, load_config, pick
-from ..lms import canvas
-from . import figures
-from .attention import needs_a_person
-from ..outputs.graded import ClassResults, Section, read_class
-from .document import Block, Bullets, Figure, Heading, Paragraph, Table, to_html, to_markdown
 from ...files import atomic_write
 from ...safetext import terminal
+from ..lms import canvas
 from ..outcomes import STATUSES
-from .hints import common_mistakes
 from ..outputs.folder import CANVAS_IMPORT, REPORT_MD
+from ..outputs.graded import ClassResults, Section, read_class
 from ..outputs.runfacts import RunFacts
+from . import figures
+from .attention import needs_a_person
+from .document import Block, Bullets, Figure, Heading, Paragraph, Table, to_html, to_markdown
+from .hints import common_mistakes
 from .similar_section import similar_submissions
 
 BINS = 10

@@ -19,7 +19,7 @@ from ...tables import csv_safe
 from ..outputs.folder import SIMILAR_CSV
 from ..outputs.graded import ClassResults
 from .document import Block, Bullets, Heading, Listing, Paragraph, SideBySide, Table
-from .similarity import FAILURE_WEIGHT, K, MIN_OWN, Pair, Similarity, compare_class
+from .similarity import FAILURE_WEIGHT, MIN_OWN, K, Pair, Similarity, compare_class
 from .studentcode import ADDED_SLOT, Cell
 
 SHOWN = 30

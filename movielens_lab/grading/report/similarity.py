@@ -6,8 +6,9 @@ from ``course/release/``, and the failed checks from the records (``ClassResults
 
 How (MOSS's and Dolos's method, with copydetect's tokenizer and fingerprints):
 
-1. Each cell, normalised (``studentcode``), is fingerprinted (``get_document_fingerprints``): every k-gram of ``K`` normalised characters (window 1: all
-   of them, so the result does not depend on Python's per-process string hashes).
+1. Each cell, normalised (``studentcode``), is fingerprinted (``get_document_fingerprints``):
+   every k-gram of ``K`` normalised characters (window 1: all of them, so the result does not
+   depend on Python's per-process string hashes).
 2. The fingerprints of the released notebook's code (what it gives) are dropped, and those more
    than ``common_limit`` students share (the code every correct answer has). What is left is a
    student's own code.
@@ -260,7 +261,8 @@ def _pair_weights(keys: np.ndarray, owners: np.ndarray, weights: np.ndarray, stu
     return {(int(p // students), int(p % students)): float(w) for p, w in zip(pairs, total)}
 
 
-def _shared_failures(failures: dict[str, set[tuple[str, str]]], limit: int) -> dict[tuple[str, str], list[SharedFailure]]:
+def _shared_failures(failures: dict[str, set[tuple[str, str]]],
+                     limit: int) -> dict[tuple[str, str], list[SharedFailure]]:
     """The failed checks each pair of students shares that at most ``limit`` students got."""
     who: dict[tuple[str, str], list[str]] = defaultdict(list)
     for student, theirs in failures.items():

@@ -235,8 +235,8 @@ def _owner(path: PurePosixPath, assignment: str, layout: str) -> tuple[Owner, li
     if owner is not None:
         return owner, list(owner.notes)
     owner = _folder(path, assignment)
-    notes = [] if layout == "folder" else [Note(
-        f"{path.as_posix()} is not named like the other {layout} files: student taken from the file name", NAMED_BY_FILE)]
+    notes = [] if layout == "folder" else [Note(f"{path.as_posix()} is not named like the other {layout} files: "
+                                                "student taken from the file name", NAMED_BY_FILE)]
     return owner, notes
 
 

@@ -19,7 +19,6 @@ from nbformat.notebooknode import NotebookNode
 from ...config import LabGrader
 from ..review import RESTORED, Note
 
-
 PLACEHOLDER = {"# YOUR CODE HERE", "raise NotImplementedError()"}
 """What nbgrader leaves in a released answer cell in place of the solution."""
 MATCH_SHARE = 0.5

@@ -15,11 +15,11 @@ import pytest
 import movielens_lab
 from fixtures.submissions import CONFIG, SETTINGS, SOURCE, data_folder, filled, write
 from movielens_lab.errors import LabError
-from movielens_lab.grading.grade import grade
-from movielens_lab.grading.course import build_course
 from movielens_lab.grading.cluster.merge import merge
-from movielens_lab.grading.outputs.runfacts import RunFacts
 from movielens_lab.grading.cluster.shards import Shard, assign
+from movielens_lab.grading.course import build_course
+from movielens_lab.grading.grade import grade
+from movielens_lab.grading.outputs.runfacts import RunFacts
 
 STUDENTS = ("alice", "bob", "carol", "dave")
 SHARD = ("import sys; from pathlib import Path; from movielens_lab.grading.grade import grade; "

@@ -190,7 +190,8 @@ def test_lines_the_student_could_have_written_are_never_said() -> None:
 
 
 def test_a_partial_and_a_keyword_call_are_answered() -> None:
-    code = CORRECT + "\nimport functools\nhalve = functools.partial(lambda table, by: table.assign(x=table['x'] / by), by=2)"
+    code = CORRECT + ("\nimport functools\n"
+                      "halve = functools.partial(lambda table, by: table.assign(x=table['x'] / by), by=2)")
     result, _, _ = judged(code)
     assert result["score"] == 4, result["output"]
 

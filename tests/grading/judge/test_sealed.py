@@ -13,8 +13,8 @@ import nbformat
 import pytest
 
 from fixtures.submissions import CONFIG, SETTINGS, SOURCE, data_folder, filled, write
-from movielens_lab.grading.grade import grade
 from movielens_lab.grading.course import build_course
+from movielens_lab.grading.grade import grade
 from movielens_lab.grading.judge.exporter import MIME
 from movielens_lab.grading.judge.spec import split_hidden
 
@@ -22,8 +22,8 @@ REEXPORT = f'''import json
 from IPython.display import display
 for grade_id, names in (("test_square", ["square"]), ("test_mean", ["mean"]), ("test_bonus_answer", ["answer"])):
     _mlk.export(grade_id, names, {{"square": lambda x: x * x, "mean": lambda xs: sum(xs) / len(xs), "answer": 42}})
-display({{"{MIME}": {{"step": "export", "body": json.dumps({{"grade_id": "test_square", "values": {{}}}}), "blobs": {{}}}}}},
-        raw=True)'''
+display({{"{MIME}": {{"step": "export", "blobs": {{}},
+                      "body": json.dumps({{"grade_id": "test_square", "values": {{}}}})}}}}, raw=True)'''
 """A last cell that exports every section again, correct this time, and forges a step's message."""
 SNOOP = '''import gc, sys
 seen = [str(v) for v in list(globals().values())] + list(In) + [repr(m.__dict__) for m in list(sys.modules.values())

@@ -1,4 +1,5 @@
-"""What a run gave its judge, kept and handed to a judge of new tests: the same verdict a fresh run gives, or why not."""
+"""What a run gave its judge, kept and handed to a judge of new tests: the same verdict a fresh run gives, or why
+not."""
 
 from __future__ import annotations
 

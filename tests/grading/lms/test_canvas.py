@@ -13,7 +13,6 @@ from movielens_lab.errors import LabError
 from movielens_lab.grading.grade import grade
 from movielens_lab.grading.report.report import report
 
-
 ROSTER = ("\ufeffStudent,ID,SIS User ID,SIS Login ID,Section,MovieLens Lab (4242),Quiz 1 (77)\n"
           "    Points Possible,,,,,100,10\n"
           '"Bo, Li",102,S102,lbo,Sec A,,7\n'
@@ -81,8 +80,8 @@ def test_grade_refuses_a_bad_roster_before_grading(tmp_path: Path):
     assert not (tmp_path / "out").exists()
 
 
-def test_muted_rows_the_test_student_and_an_id_on_two_rows_are_read_as_canvas_exports_them(tmp_path: Path,
-                                                                                         capsys: pytest.CaptureFixture[str]):
+def test_muted_rows_the_test_student_and_an_id_on_two_rows_are_read_as_canvas_exports_them(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     out = _canvas_class(tmp_path)
     roster = tmp_path / "roster.csv"
     roster.write_text("Student,ID,SIS User ID,SIS Login ID,Section,MovieLens Lab (4242)\n"
@@ -102,5 +101,6 @@ def test_muted_rows_the_test_student_and_an_id_on_two_rows_are_read_as_canvas_ex
     assert "roster: the roster's Muted row (Canvas's mark of muted assignments) is not a student: left out" in printed
     assert ("roster: Student, Test (ID 999) is Canvas's test student (Student View): kept in the import as exported, "
             "not counted as a student") in printed
-    assert "roster: Canvas ID 102 is on 2 roster rows (Bo, Li, Bo, Li): one Canvas user, every row gets its score" in printed
+    assert ("roster: Canvas ID 102 is on 2 roster rows (Bo, Li, Bo, Li): one Canvas user, every row gets its "
+            "score") in printed
     assert "in the roster without a submission (1, score left empty): =HYPERLINK(\"x\"), Eve" in printed

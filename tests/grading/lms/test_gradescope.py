@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from fixtures.submissions import COURSE, CONFIG, SETTINGS, SOURCE, SOURCE_2, data_folder, filled, write
+from fixtures.submissions import CONFIG, COURSE, SETTINGS, SOURCE, SOURCE_2, data_folder, filled, write
 from movielens_lab.errors import LabError
 from movielens_lab.grading.course import build_course
 from movielens_lab.grading.lms.gradescope import _pick, build

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from movielens_lab.grading import outcomes
-from movielens_lab.grading.outputs.feedback import render
 from movielens_lab.grading.outcomes import Outcome
+from movielens_lab.grading.outputs.feedback import render
 
 TESTS = [outcomes.TestResult("test_square", 2.0, 2.0, "1. Square: 2/2 points, all checks passed", title="1. Square"),
          outcomes.TestResult("test_mean", 1.5, 3.0, "2. Mean: 1.5/3 points, some checks failed\n  - divide by len(xs)\n"

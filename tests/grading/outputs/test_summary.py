@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from movielens_lab.grading.outputs.summary import summary_table
 from movielens_lab.grading import outcomes
 from movielens_lab.grading.outcomes import Outcome
+from movielens_lab.grading.outputs.summary import summary_table
 
 
 def _outcome(name: str, score: float, status: str = "graded", **fields) -> Outcome:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import json
+from pathlib import Path
 
 from fixtures.gradingdir import write_class
 from movielens_lab.grading.outputs.folder import GradingFolder

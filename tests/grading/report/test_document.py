@@ -14,7 +14,8 @@ def test_html_puts_the_listings_side_by_side_with_their_marked_lines_escaped() -
     assert ('<figure class="side-by-side"><figcaption>5. Baselines, answer cell baselines</figcaption>'
             '<div class="listing"><p>ann</p><pre><code><mark>x = &#x27;&lt;script&gt;&#x27;</mark>\n'
             "<mark>y = x ~~~ 1</mark>\nz = 2</code></pre></div>"
-            '<div class="listing"><p>ben</p><pre><code>w = &#x27;&lt;script&gt;&#x27;</code></pre></div></figure>') in page
+            '<div class="listing"><p>ben</p><pre><code>w = &#x27;&lt;script&gt;&#x27;</code></pre></div>'
+            '</figure>') in page
     assert "<script>" not in page and ".side-by-side { display: grid; grid-template-columns: 1fr 1fr;" in page
 
 

@@ -12,11 +12,12 @@ import pytest
 from fixtures.gradingdir import CLASS, SIZE, YCNT, YMEAN, Known, write_class, write_grading_folder
 from fixtures.submissions import CONFIG, SETTINGS, SOURCE, data_folder, filled, write
 from movielens_lab.errors import LabError
-from movielens_lab.grading.grade import grade
 from movielens_lab.grading.course import build_course
-from movielens_lab.grading.report.report import report
+from movielens_lab.grading.grade import grade
 from movielens_lab.grading.outputs.runfacts import RunFacts
+from movielens_lab.grading.report.report import report
 from movielens_lab.grading.review import DUPLICATE, Note
+
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
@@ -68,11 +69,14 @@ def test_the_markdown_report_has_the_numbers(folder: Path):
 def test_the_markdown_report_shows_names_and_notes_as_text(tmp_path: Path):
     out = write_grading_folder(tmp_path / "g", [
         Known("x", name="<script>alert(1)</script>", status="invalid", notes=["see [here](javascript:alert(1))"]),
-        Known("y", name="=1+1 & <b>bold</b>\n# heading", collect_notes=[Note("2 submissions for this student: <i>", DUPLICATE)])])
+        Known("y", name="=1+1 & <b>bold</b>\n# heading",
+              collect_notes=[Note("2 submissions for this student: <i>", DUPLICATE)])])
     report(out)
     md = (out / "report.md").read_text()
-    assert "| &lt;script&gt;alert(1)&lt;/script&gt; | invalid | invalid file | see [here]\\(javascript:alert(1)) |" in md
-    assert "| =1+1 &amp; &lt;b&gt;bold&lt;/b&gt; # heading | graded | duplicate | 2 submissions for this student: &lt;i&gt; |" in md
+    assert ("| &lt;script&gt;alert(1)&lt;/script&gt; | invalid | invalid file | "
+            "see [here]\\(javascript:alert(1)) |") in md
+    assert ("| =1+1 &amp; &lt;b&gt;bold&lt;/b&gt; # heading | graded | duplicate | "
+            "2 submissions for this student: &lt;i&gt; |") in md
     assert "<" not in md  # no HTML at all reaches a Markdown renderer
 
 
@@ -108,7 +112,8 @@ def test_grade_writes_the_report_and_the_canvas_import(tmp_path: Path):
                  roster=roster) == 0
     facts = RunFacts.read(out)
     assert facts is not None and (facts.students, facts.graded, facts.jobs) == (2, 2, 1)
-    assert facts.dataset == "other data in the MovieLens 1M layout (1 ratings, 1 users, 1 movies)"  # never "MovieLens 1M"
+    # never "MovieLens 1M":
+    assert facts.dataset == "other data in the MovieLens 1M layout (1 ratings, 1 users, 1 movies)"
     assert facts.assignment == "fixture_lab" and not facts.sandboxed
     assert (out / "canvas_import.csv").read_text().splitlines() == [
         "Student,ID,SIS User ID,SIS Login ID,Section,fixture_lab", '"Doe, Jane",103,,jdoe,A,6', '"Roe, Rick",104,,,A,']

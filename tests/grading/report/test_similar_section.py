@@ -15,10 +15,10 @@ from fixtures.similarclass import STUDENTS, sections, write_similar_class
 from fixtures.submissions import CONFIG, SETTINGS, SOURCE, data_folder, filled, write
 from movielens_lab import paths
 from movielens_lab.errors import LabError
-from movielens_lab.grading.grade import grade
 from movielens_lab.grading.course import build_course
-from movielens_lab.grading.report.report import report
+from movielens_lab.grading.grade import grade
 from movielens_lab.grading.outputs.folder import SIMILAR_CSV
+from movielens_lab.grading.report.report import report
 from movielens_lab.grading.report.similar_section import CSV_HEADER
 from movielens_lab.paths import LAB
 

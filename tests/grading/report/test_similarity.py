@@ -1,4 +1,5 @@
-"""Similar submissions found in a graded class of the real lab (its grading folder written directly, no notebook runs)."""
+"""Similar submissions found in a graded class of the real lab (its grading folder written directly, no notebook
+runs)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,21 @@ import pytest
 
 from fixtures.corpus import blank
 from fixtures.gradingdir import Known, write_grading_folder
-from fixtures.similarclass import COPIES, HELPER_BASELINES, HELPERS, LOOP_CURVES, OTHER_USER, STUDENTS, sections, write_similar_class
-from movielens_lab.grading.report import similarity
+from fixtures.similarclass import (
+    COPIES,
+    HELPER_BASELINES,
+    HELPERS,
+    LOOP_CURVES,
+    OTHER_USER,
+    STUDENTS,
+    sections,
+    write_similar_class,
+)
 from movielens_lab.grading.outputs.graded import read_class
-from movielens_lab.grading.submissions.rebuild import read_cells, rebuild
+from movielens_lab.grading.report import similarity
 from movielens_lab.grading.report.similarity import FAILURE_WEIGHT, SharedFailure, compare_class
 from movielens_lab.grading.report.studentcode import ADDED_SLOT, Cell, normalised
+from movielens_lab.grading.submissions.rebuild import read_cells, rebuild
 from movielens_lab.paths import LAB, student_notebook
 
 THRESHOLD = 0.5

@@ -10,8 +10,8 @@ import pytest
 
 from fixtures.similarclass import write_similar_class
 from movielens_lab.grading.report import studentcode
-from movielens_lab.grading.submissions.rebuild import ADDED
 from movielens_lab.grading.report.studentcode import ADDED_SLOT, read_all, read_cells, student_cells
+from movielens_lab.grading.submissions.rebuild import ADDED
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +33,8 @@ def test_answer_and_added_cells_are_read_with_their_sections(executed: Path) -> 
 def test_given_test_and_read_only_cells_are_not_the_students() -> None:
     nb = {"cells": [
         {"cell_type": "code", "metadata": {}, "source": "import numpy as np"},
-        {"cell_type": "code", "metadata": {"nbgrader": {"solution": True, "grade_id": "a"}}, "source": ["x = 1\n", "y"]},
+        {"cell_type": "code", "metadata": {"nbgrader": {"solution": True, "grade_id": "a"}},
+         "source": ["x = 1\n", "y"]},
         {"cell_type": "code", "metadata": {ADDED: True}, "source": "def f():\n    pass"},
         {"cell_type": "markdown", "metadata": {ADDED: True}, "source": "notes"},
         {"cell_type": "code", "metadata": {"nbgrader": {"grade": True, "grade_id": "test_a"}}, "source": "assert x"},

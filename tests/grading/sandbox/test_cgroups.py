@@ -1,6 +1,7 @@
 """Where a submission's cgroup is made: the hierarchies found from /proc/self/mountinfo and /proc/self/cgroup.
 
-These cases use fake files; tests/grading/sandbox/test_sandbox.py grades a batch in real cgroups where this machine has them.
+These cases use fake files; tests/grading/sandbox/test_sandbox.py grades a batch in real cgroups where
+this machine has them.
 """
 
 from __future__ import annotations

@@ -34,8 +34,8 @@ from nbformat.v4 import new_code_cell, new_notebook
 from fixtures.submissions import CONFIG, SETTINGS, SOURCE, data_folder, filled, write
 from fixtures.users import as_ordinary_user, as_root
 from movielens_lab import paths
-from movielens_lab.grading.grade import grade
 from movielens_lab.grading.course import build_course
+from movielens_lab.grading.grade import grade
 from movielens_lab.grading.sandbox import cgroups
 from movielens_lab.grading.sandbox import client as sandbox
 

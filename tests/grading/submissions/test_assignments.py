@@ -19,10 +19,10 @@ from fixtures.submissions import COURSE, SOURCE, SOURCE_2, data_folder, filled, 
 from movielens_lab import paths
 from movielens_lab.config import course_settings, lab_settings
 from movielens_lab.errors import LabError
-from movielens_lab.grading.submissions.assignments import Assignments
-from movielens_lab.grading.grade import grade
 from movielens_lab.grading.check import check
 from movielens_lab.grading.course import release
+from movielens_lab.grading.grade import grade
+from movielens_lab.grading.submissions.assignments import Assignments
 from movielens_lab.grading.submissions.rebuild import read_cells
 
 NAMES = ["fixture_lab", "fixture_lab_2"]

@@ -12,10 +12,10 @@ import pytest
 
 from fixtures.submissions import CONFIG, SETTINGS, SOURCE, data_folder, filled
 from movielens_lab.errors import LabError
-from movielens_lab.grading.grade import grade
-from movielens_lab.grading.submissions.collect import MAX_ID, Submission, collect, student_id
 from movielens_lab.grading.course import build_course
+from movielens_lab.grading.grade import grade
 from movielens_lab.grading.review import category
+from movielens_lab.grading.submissions.collect import MAX_ID, Submission, collect, student_id
 from movielens_lab.grading.submissions.rebuild import InvalidSubmission
 
 
@@ -185,7 +185,8 @@ def test_a_moodle_student_cannot_name_a_file_into_another_row(tmp_path: Path):
         "9": ("X_9_assignsubmission_file_Y", b"{x}")}
     assert not subs["101"].notes
     for user in ("5", "7"):
-        assert subs[user].notes[0].startswith("ambiguous name: ") and "holds a second Moodle prefix" in subs[user].notes[0]
+        note = subs[user].notes[0]
+        assert note.startswith("ambiguous name: ") and "holds a second Moodle prefix" in note
 
 
 def test_a_blackboard_student_cannot_name_a_file_into_another_row(tmp_path: Path):

@@ -58,7 +58,8 @@ def test_a_file_changed_after_intake_is_not_graded_as_another(tmp_path: Path):
         alice.data()
 
 
-READ_ALL = ("import sys; from pathlib import Path; from movielens_lab.grading.submissions.intake import notebook_files; "
+READ_ALL = ("import sys; from pathlib import Path; "
+            "from movielens_lab.grading.submissions.intake import notebook_files; "
             "entries = notebook_files(Path(sys.argv[1])); assert all(not e.refusal for e in entries), entries; "
             f"print(len(entries), {PEAK_KIB})")
 

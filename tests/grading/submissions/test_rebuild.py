@@ -8,8 +8,16 @@ import json
 import nbformat
 import pytest
 
-from fixtures.corpus import (_answers, another_assignment, blank, completed, pasted_into_a_new_notebook, retyped,
-                    with_a_copied_answer, without_metadata)
+from fixtures.corpus import (
+    _answers,
+    another_assignment,
+    blank,
+    completed,
+    pasted_into_a_new_notebook,
+    retyped,
+    with_a_copied_answer,
+    without_metadata,
+)
 from movielens_lab.grading.review import RESTORED, category
 from movielens_lab.grading.submissions.rebuild import ADDED, InputLimits, InvalidSubmission, read_cells, rebuild
 
@@ -55,7 +63,8 @@ def test_a_copied_answer_cell_is_kept_and_run_after_its_test() -> None:
 def test_added_cells_stay_where_they_were() -> None:
     sub = completed()
     k = _index(sub, "model")
-    sub.cells[k:k] = [nbformat.v4.new_markdown_cell("my notes"), nbformat.v4.new_code_cell("def helper():\n    return 1")]
+    sub.cells[k:k] = [nbformat.v4.new_markdown_cell("my notes"),
+                      nbformat.v4.new_code_cell("def helper():\n    return 1")]
     nb, notes = _rebuilt(sub)
     model = _index(nb, "model")
     assert [c.source for c in nb.cells[model - 2:model]] == ["my notes", "def helper():\n    return 1"]
@@ -72,7 +81,8 @@ LIMITS = InputLimits(notebook_bytes=10_000, cells=5, cell_bytes=100)
 
 def _file(cells: list[dict], version: int = 4) -> bytes:
     if version == 3:
-        return json.dumps({"nbformat": 3, "nbformat_minor": 0, "metadata": {}, "worksheets": [{"cells": cells}]}).encode()
+        v3 = {"nbformat": 3, "nbformat_minor": 0, "metadata": {}, "worksheets": [{"cells": cells}]}
+        return json.dumps(v3).encode()
     return json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells}).encode()
 
 
@@ -92,5 +102,6 @@ def test_a_notebook_past_the_limits_is_too_large_before_its_cells_are_parsed(dat
 
 
 def test_markdown_may_be_large_and_a_notebook_within_the_limits_is_read() -> None:
-    cells = [_code("x" * 100), {"cell_type": "markdown", "metadata": {}, "source": "![](data:image/png;base64," + "A" * 5000}]
+    image = "![](data:image/png;base64," + "A" * 5000
+    cells = [_code("x" * 100), {"cell_type": "markdown", "metadata": {}, "source": image}]
     assert [c["cell_type"] for c in read_cells(_file(cells), LIMITS)] == ["code", "markdown"]
