@@ -91,7 +91,7 @@ def test_the_notebook_timeout_stops_a_whole_submission(tmp_path: Path):
           source=SOURCE, config=config)
     assert time.monotonic() - start < 120
     row = (tmp_path / "out" / "grades.csv").read_text().splitlines()[1]
-    assert row == "slow,slow,0,0,0,0,0,timeout,the notebook ran past 8 s in all and was stopped,,,,fixture_lab"
+    assert row == "slow,slow,0,0,0,0,0,timeout,the notebook ran past 8 s in all and was stopped,,,,fixture_lab,timeout"
 
 
 def test_grades_csv_is_written_once_per_batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
