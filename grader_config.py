@@ -59,25 +59,9 @@ c.LabGrader.assignments = {
         #     "value": "float(_np.mean(_np.abs(_np.ravel(mod.predict(Xts, batch_size=10000, verbose=0))"
         #              " - _np.ravel(yts))))",
         # }],
-        # The lab's key values: references are MovieLens 1M's published numbers (LAB_SPEC, issue 2);
-        # tolerances are absolute. `data stats` and tests/test_lab_numbers.py check the offline twin against
-        # them. Measured on the twin at scale 1, seeds 0..4 (LAB_SPEC's split and training, 2-core CPU,
-        # TF 2.21), per seed 0 / 1 / 2 / 3 / 4, then min / median / max:
-        #   mae_movie     0.7779 0.7760 0.7820 0.7840 0.7836   0.7760 / 0.7820 / 0.7840
-        #   mae_user      0.8525 0.8508 0.8510 0.8549 0.8530   0.8508 / 0.8525 / 0.8549
-        #   mae_bias      0.7175 0.7144 0.7212 0.7232 0.7256   0.7144 / 0.7212 / 0.7256  (user+movie bias)
-        #   train_loss    0.6782 0.6716 0.6871 0.6781 0.6836   0.6716 / 0.6782 / 0.6871  (Keras emb_dim 4)
-        #   test_loss     0.7017 0.6971 0.7122 0.7073 0.7094   0.6971 / 0.7073 / 0.7122
-        #   best_emb_dim  4      5      5      5      5        4 / 5 / 5                (sweep 0..8)
-        #   precision@10 of the same model / popularity / random (LAB_SPEC_PART2 section 4; `data stats`):
-        #     model 0.0437 0.0438 0.0311 0.0419 0.0373, popularity 0.1428-0.1641, random 0.0069-0.0075:
-        #     the model ranks 4.4x to 6.3x better than random and below popularity, as on real data.
-        # Largest deviation from the reference over these seeds: mae_movie 0.0040, mae_bias 0.0056,
-        # train_loss 0.0084, test_loss 0.0129. Since the twin's exposure depends on taste (who rates what),
-        # the seeds spread wider than before, so test_loss has issue 2's full +-0.015; the tolerances of
-        # mae_movie, train_loss and test_loss are no looser than that. mae_user deviates by up to 0.025:
-        # the twin sits about 0.02 above ml-1m's 0.83, hence 0.045. best_emb_dim 4.5 +- 1.5 means
-        # "lowest test loss at emb_dim 3..6".
+        # The lab's key values: references are MovieLens 1M's published numbers (LAB_SPEC, issue 2); tolerances
+        # are absolute. `data stats` and tests/data/test_lab_numbers.py check the offline twin against them;
+        # the per-seed measurements behind each tolerance: docs/calibration.md.
         "references": {
             "mae_movie": 0.78, "mae_user": 0.83, "mae_bias": 0.72,
             "train_loss": 0.68, "test_loss": 0.71, "best_emb_dim": 4.5,
@@ -108,25 +92,8 @@ c.LabGrader.assignments = {
             "test_p2_embeddings": "read what embeddings and biases learned",
             "test_p2_cold_start": "recommend to new users",
         },
-        # Part 2's key values on the twin (no published MovieLens 1M value exists for this model; Surprise's
-        # SVD, trained on the squared error, has RMSE 0.873). `data stats` and tests/test_lab_numbers.py check
-        # them. Measured at scale 1, seeds 0..4 (the notebook's split and training: batch 10,000, Adam 0.03,
-        # 8 epochs; l2 1e-5; 2-core CPU, TF 2.21), per seed 0 / 1 / 2 / 3 / 4, then min / median / max:
-        #   mae_mae (MAE loss, emb_dim 4)   0.6943 0.6912 0.6986 0.6997 0.7044   0.6912 / 0.6986 / 0.7044
-        #   rmse_mae                        0.8816 0.8784 0.8864 0.8882 0.8937   0.8784 / 0.8864 / 0.8937
-        #   rmse_mse (MSE loss)             0.8658 0.8674 0.8712 0.8737 0.8744   0.8658 / 0.8712 / 0.8744
-        #   plain_last (emb_dim 16)         0.7345 0.7332 0.7395 0.7415 0.7428   0.7332 / 0.7395 / 0.7428
-        #   l2_last (emb_dim 16, L2)        0.6867 0.6820 0.6883 0.6915 0.6911   0.6820 / 0.6883 / 0.6915
-        #   mae_range (scaled sigmoid)      0.6818 0.6785 0.6872 0.6975 0.6881   0.6785 / 0.6872 / 0.6975
-        #   precision_model (@10)           0.0448 0.0448 0.0488 0.0412 0.0360   0.0360 / 0.0448 / 0.0488
-        #   precision_popularity (@10)      0.1605 0.1641 0.1508 0.1548 0.1428   0.1428 / 0.1548 / 0.1641
-        # (random: 0.0069-0.0075, so the model ranks 5.1x to 6.9x better than random and 0.25 to 0.32 times as
-        # well as popularity; real MovieLens 100K: 6.4x and 0.38.) Adam 0.05 fitted as fast but ranked only 2.0x
-        # to 3.8x better than random; 0.03 also has the lower test MAE. Each reference is near the median; each
-        # tolerance at least twice the largest deviation over these seeds. The lessons themselves (the MSE loss
-        # has the lower RMSE, the plain curve rises by 0.038-0.042 from emb_dim 4 to 16 while the L2 one stays
-        # within 0.003 of its best, the model ranks between random and popularity) held on every seed;
-        # `data stats` checks them too.
+        # Part 2's key values on the twin (no published MovieLens 1M value exists for this model), checked
+        # like Part 1's; the per-seed measurements behind each: docs/calibration.md.
         "references": {
             "mae_mae": 0.698, "rmse_mae": 0.886, "rmse_mse": 0.871, "plain_last": 0.739, "l2_last": 0.688,
             "mae_range": 0.687, "precision_model": 0.044, "precision_popularity": 0.155,

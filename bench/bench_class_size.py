@@ -38,9 +38,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the fi
 from fixtures.standin import stand_in  # noqa: E402
 from fixtures.submissions import CONFIG, SETTINGS, SOURCE, data_folder, filled  # noqa: E402
 from movielens_lab.benchmark import Row, table  # noqa: E402
-from movielens_lab.grading import batch  # noqa: E402
-from movielens_lab.grading.batch import grade  # noqa: E402
+from movielens_lab.grading import grade as grading  # noqa: E402
 from movielens_lab.grading.course import build_course  # noqa: E402
+from movielens_lab.grading.grade import grade  # noqa: E402
 
 FLAT = 1 / 1.25
 """The large class may take at most 25% more time per submission than the small one."""
@@ -73,7 +73,7 @@ def main() -> int:
     parser.add_argument("--large", type=int, default=3000)
     parser.add_argument("--runs", type=int, default=1, help="alternated runs of each class (median)")
     args = parser.parse_args()
-    batch._grade = stand_in
+    grading._grade = stand_in
     sizes = {"one": 1, "small": args.small, "large": args.large}
     with tempfile.TemporaryDirectory(prefix="mlk-bench-class-") as tmp:
         tmp = Path(tmp)

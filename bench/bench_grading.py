@@ -45,19 +45,19 @@ from movielens_lab import paths
 from movielens_lab.benchmark import Row, table
 from movielens_lab.config import lab_settings
 from movielens_lab.data.twin import write_twin
-from movielens_lab.grading.batch import grade
 from movielens_lab.grading.course import build_course
-from movielens_lab.grading.rebuild import read_cells, rebuild
+from movielens_lab.grading.grade import grade
+from movielens_lab.grading.submissions.rebuild import read_cells, rebuild
 
 OVERHEAD = 1 / 1.15
 """Grading may take at most 15% longer than a plain nbconvert run (wall time, and CPU time of a batch)."""
 SHARDS = 1 / 1.05
 """Two shards at once, then the merge, may take at most 5% longer than ``--jobs 2`` on one machine."""
-GRADE = ("import sys; from pathlib import Path; from movielens_lab.grading.batch import grade; "
+GRADE = ("import sys; from pathlib import Path; from movielens_lab.grading.grade import grade; "
          "grade(Path(sys.argv[1]), out=Path(sys.argv[2]), data_dir=Path(sys.argv[3]), unsafe=sys.argv[4] == 'unsafe', "
          "jobs=int(sys.argv[5]), shard=sys.argv[6] or None)")
 """``python -m movielens_lab grade SUBMISSIONS --out OUT --jobs J [--shard K/N]``."""
-MERGE = "import sys; from movielens_lab.grading.merge import merge; sys.exit(merge(sys.argv[1]))"
+MERGE = "import sys; from movielens_lab.grading.cluster.merge import merge; sys.exit(merge(sys.argv[1]))"
 """``python -m movielens_lab merge OUT``."""
 
 
@@ -112,7 +112,8 @@ def full_marks(out: Path, assignment: str) -> None:
 def fresh(out: Path) -> None:
     """Nothing graded before in ``out`` (the course folder stays: it is released once)."""
     for stale in ("students", "shards", "grades.csv", "work"):
-        shutil.rmtree(out / stale, ignore_errors=True) if (out / stale).is_dir() else (out / stale).unlink(missing_ok=True)
+        path = out / stale
+        shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
 
 
 def graded(submissions: Path, out: Path, data: Path, jobs: int, unsafe: bool, assignment: str = paths.LAB) -> None:

@@ -128,7 +128,8 @@ def notebook_seconds(assignment: str, data_root: Path, runs: int) -> tuple[float
             wall.append(time.perf_counter() - start)
             cpu.append(children_cpu_seconds() - before)
             cells.append(cell_seconds(run.notebook))
-    return statistics.median(wall), statistics.median(cpu), {k: statistics.median(c[k] for c in cells) for k in cells[0]}
+    per_cell = {k: statistics.median(c[k] for c in cells) for k in cells[0]}
+    return statistics.median(wall), statistics.median(cpu), per_cell
 
 
 def cells_table(cells: dict[str, float], total: float) -> str:

@@ -29,8 +29,8 @@ from movielens_lab import paths  # noqa: E402
 from movielens_lab.benchmark import Row, median_seconds, table  # noqa: E402
 from movielens_lab.config import lab_settings  # noqa: E402
 from movielens_lab.grading.judge.spec import section_titles  # noqa: E402
-from movielens_lab.grading.report import report  # noqa: E402
-from movielens_lab.grading.runfacts import RunFacts  # noqa: E402
+from movielens_lab.grading.outputs.runfacts import RunFacts  # noqa: E402
+from movielens_lab.grading.report.report import report  # noqa: E402
 
 BUDGET = 2.0
 """Seconds the report of 200 rows may take."""

@@ -6,7 +6,7 @@ The grading folder is written as ``grade`` leaves it: each student's ``executed/
 (the notebook rebuilt by the grader's own ``rebuild``, with three 40 kB figures as outputs, as
 the lab's executed notebooks have), the records and grades.csv (``tests/fixtures/gradingdir.py``)
 and the released notebook. Each student answers every cell of the lab in one of the styles of
-the submission corpus (``tests/corpus.py``: the solution half the time, else a correct variant
+the submission corpus (``tests/fixtures/corpus.py``: the solution half the time, else a correct variant
 or a classic mistake, with its hint in the record), adds scratch cells drawn from a pool of 400
 (each shared by a few students: fragments that count, but make no pair) and one to three helper
 cells of its own (random functions of a dozen statement shapes, 10-20 lines each), and one in 25
@@ -45,13 +45,14 @@ from copydetect import compare_files
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the corpus and the folder writer
 
-from corpus import CASES, completed  # noqa: E402
+from fixtures.corpus import CASES, completed  # noqa: E402
 from fixtures.gradingdir import Known, write_grading_folder  # noqa: E402
 from fixtures.similarclass import sections  # noqa: E402
 from movielens_lab.benchmark import Row, children_cpu_seconds, median_seconds, table  # noqa: E402
-from movielens_lab.grading import similarity, studentcode  # noqa: E402
-from movielens_lab.grading.classresults import read_class  # noqa: E402
-from movielens_lab.grading.rebuild import read_cells, rebuild  # noqa: E402
+from movielens_lab.grading.outputs.folder import GradingFolder  # noqa: E402
+from movielens_lab.grading.outputs.graded import read_class  # noqa: E402
+from movielens_lab.grading.report import similarity, studentcode  # noqa: E402
+from movielens_lab.grading.submissions.rebuild import read_cells, rebuild  # noqa: E402
 from movielens_lab.paths import LAB, student_notebook  # noqa: E402
 
 BUDGET = 60.0
@@ -111,7 +112,8 @@ def _own_cell(rng: np.random.Generator) -> str:
                             n=int(rng.integers(2, 300)), x=f"{rng.random():.2f}")
     lines = [fill(pick(SHAPES)) for _ in range(int(rng.integers(4, 9)))]
     body = "\n".join("    " + line.replace("\n", "\n    ") for line in lines)
-    return f"def {pick(OWN_NAMES)}_{pick(OWN_NAMES)}({pick(OWN_NAMES)}, {pick(OWN_NAMES)}):\n{body}\n    return {pick(OWN_NAMES)}"
+    name, suffix, first, second, result = (pick(OWN_NAMES) for _ in range(5))  # in this order: same class
+    return f"def {name}_{suffix}({first}, {second}):\n{body}\n    return {result}"
 
 
 SHAPES = ["{v} = np.{f}({a}[:{n}]) {op} {x}", "{v} = [{w} {op} {x} for {w} in {a} if {w} {cmp} {n}]",
@@ -119,7 +121,8 @@ SHAPES = ["{v} = np.{f}({a}[:{n}]) {op} {x}", "{v} = [{w} {op} {x} for {w} in {a
           "if len({a}) {cmp} {n}:\n    print({a}[:{n}], {x})", "{v} = {{{w}: {a}[{w}] {op} {x} for {w} in range({n})}}",
           "while {v} {cmp} {x}:\n    {v} = {v} / {n} {op} 1", "{v}, {w} = {a}.shape[0] {op} {n}, np.{f}({a})",
           "assert {v} {cmp} {x}, ({v}, {n})", "{v} = sorted({a}, key=lambda {w}: {w} {op} {x})[:{n}]",
-          "{v} = np.where({a} {cmp} {x}, {a} {op} {n}, {v})", "try:\n    {v} = {a}[{n}]\nexcept IndexError:\n    {v} = {x}",
+          "{v} = np.where({a} {cmp} {x}, {a} {op} {n}, {v})",
+          "try:\n    {v} = {a}[{n}]\nexcept IndexError:\n    {v} = {x}",
           "{v} += sum({w} {op} {x} for {w} in {a}[{n}:])"]
 """The statements of students' own helper cells."""
 OWN_NAMES = ["total", "best", "acc", "row", "col", "val", "tmp", "out", "res", "idx", "cnt", "mask", "part", "step"]
@@ -169,7 +172,7 @@ def synthetic_class(folder: Path, students: int) -> Path:
         lost = {test: (titles[test][1] / 2, [hint]) for _, test, hint in answers.values() if test}
         known.append(Known(f"student{k:04d}", lost))
     write_grading_folder(folder, known, titles, ["test_bonus_sweep"], LAB)
-    release = similarity.released_notebook(folder, LAB)
+    release = GradingFolder(folder).released(LAB)
     release.parent.mkdir(parents=True)
     nbformat.write(released, release)
     return folder
@@ -180,9 +183,9 @@ def all_pairs(folder: Path, sample: int) -> float:
     ``sample`` random pairs, scaled to all)."""
     start = time.perf_counter()
     students = [row.student for row in read_class(folder).rows]
-    cells = [c or [] for c in studentcode.read_all([folder / similarity.EXECUTED / f"{s}.ipynb" for s in students],
+    cells = [c or [] for c in studentcode.read_all([GradingFolder(folder).executed(s) for s in students],
                                                    similarity.default_jobs())]
-    given = similarity.read_given(similarity.released_notebook(folder, LAB)) or similarity.Given()
+    given = similarity.read_given(GradingFolder(folder).released(LAB)) or similarity.Given()
     index = similarity.ClassIndex(students, cells, given, similarity.common_limit(len(students)))
     prints = [index.prints(s) for s in range(len(students))]
     prepared = time.perf_counter() - start

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import LabError
-from .grading.lifetime import Terminated, sigterm_raises
+from .grading.sandbox.lifetime import Terminated, sigterm_raises
 from .safetext import terminal
 
 PROG = "python -m movielens_lab"
@@ -120,8 +120,8 @@ def _release(parser: argparse.ArgumentParser) -> Function:
 
 
 def _grade(parser: argparse.ArgumentParser) -> Function:
-    from .grading.batch import grade
-    from .grading.collect import LAYOUTS
+    from .grading.grade import grade
+    from .grading.submissions.collect import LAYOUTS
 
     parser.add_argument("submissions", type=Path, help="folder of NAME.ipynb, an nbgrader submitted/ tree, an LMS "
                                                        "download, or a zip of either")
@@ -140,8 +140,8 @@ def _grade(parser: argparse.ArgumentParser) -> Function:
 
 
 def _plan(parser: argparse.ArgumentParser) -> Function:
-    from .grading.collect import LAYOUTS
-    from .grading.plan import plan
+    from .grading.cluster.plan import plan
+    from .grading.submissions.collect import LAYOUTS
 
     parser.add_argument("submissions", type=Path, help="what the shards will grade (as grade takes it)")
     add = options(parser, plan)
@@ -154,7 +154,7 @@ def _plan(parser: argparse.ArgumentParser) -> Function:
 
 
 def _merge(parser: argparse.ArgumentParser) -> Function:
-    from .grading.merge import merge
+    from .grading.cluster.merge import merge
 
     parser.add_argument("out", type=Path, metavar="GRADING_DIR", help="the --out folder the shards shared")
     options(parser, merge)("--roster", type=Path, help="a Canvas gradebook export (CSV): also write "
@@ -163,7 +163,7 @@ def _merge(parser: argparse.ArgumentParser) -> Function:
 
 
 def _report(parser: argparse.ArgumentParser) -> Function:
-    from .grading.report import report
+    from .grading.report.report import report
 
     parser.add_argument("grading_dir", type=Path, help="the folder `grade` wrote (its --out)")
     options(parser, report)("--roster", type=Path, help="a Canvas gradebook export (CSV): also write "
@@ -183,7 +183,7 @@ def _check(parser: argparse.ArgumentParser) -> Function:
 
 
 def _gradescope(parser: argparse.ArgumentParser) -> Function:
-    from .grading.gradescope import build
+    from .grading.lms.gradescope import build
 
     add = options(parser, build)
     add("--assignment", metavar="NAME", help=ASSIGNMENT_HELP)

@@ -1,7 +1,7 @@
 """The lab's reference computations (LAB_SPEC sections 4-7 and 11; LAB_SPEC_PART2's ranking), for stats and tests.
 
 The student notebook carries its own copy of these steps (it must run without this
-package); ``tests/test_solution_notebook.py`` checks that both give the same numbers.
+package); ``tests/e2e/test_solution_notebook.py`` checks that both give the same numbers.
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from movielens_lab import cli
-from movielens_lab.grading import batch
-from movielens_lab.grading.collect import LAYOUTS
+from movielens_lab.grading import grade as grading
+from movielens_lab.grading.submissions.collect import LAYOUTS
 
 HEAVY = ("tensorflow", "keras", "pandas", "nbgrader", "nbformat", "nbclient", "jupyter_client")
 """Modules no command needs before it is chosen."""
@@ -42,9 +42,10 @@ def test_every_option_defaults_to_its_functions_default(names: tuple[str, ...]) 
 
 
 def test_grade_is_bound_to_its_function_and_reads_its_keyword_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(batch.grade, "__kwdefaults__", {**batch.grade.__kwdefaults__, "jobs": 3, "layout": "moodle"})
+    defaults = {**grading.grade.__kwdefaults__, "jobs": 3, "layout": "moodle"}
+    monkeypatch.setattr(grading.grade, "__kwdefaults__", defaults)
     args = cli.build_parser(["grade"]).parse_args(["grade", "subs.zip"])
-    assert args.func is batch.grade and (args.jobs, args.layout, args.unsafe) == (3, "moodle", False)
+    assert args.func is grading.grade and (args.jobs, args.layout, args.unsafe) == (3, "moodle", False)
     assert [cli.build_parser(["grade"]).parse_args(["grade", "x.zip", "--layout", name]).layout
             for name in LAYOUTS] == list(LAYOUTS)
 

@@ -43,7 +43,8 @@ def _ranking_split() -> model.Split:
     test rating (3 stars), so it is left out; movie 5 has no training rating."""
     return model.Split(usertr=np.array([0, 0, 1, 2, 2]), movietr=np.array([0, 1, 2, 3, 4]),
                        ytr=np.array([4.0, 3.0, 5.0, 4.0, 4.0]),
-                       userts=np.array([0, 0, 1, 2]), moviets=np.array([2, 3, 4, 5]), yts=np.array([5.0, 2.0, 4.0, 3.0]))
+                       userts=np.array([0, 0, 1, 2]), moviets=np.array([2, 3, 4, 5]),
+                       yts=np.array([5.0, 2.0, 4.0, 3.0]))
 
 
 def test_ranking_excludes_training_movies_and_divides_recall_by_the_relevant() -> None:

@@ -209,7 +209,8 @@ def lesson_rows(n1: dict[str, object], n2: dict[str, object] | None = None) -> l
                  _lesson("part 2: the L2 penalty flattens the curve", (plain[top] - plain[four]) - (l2[top] - l2[four]),
                          f"test MAE {l2[top] - l2[four]:+.3f} with it, {plain[top] - plain[four]:+.3f} without"),
                  _lesson("part 2: the model ranks better than random", p["model"] - p["random"],
-                         f"precision@10 {p['model']:.3f} against {p['random']:.3f} ({p['model'] / max(p['random'], 1e-9):.1f}x)"),
+                         f"precision@10 {p['model']:.3f} against {p['random']:.3f} "
+                         f"({p['model'] / max(p['random'], 1e-9):.1f}x)"),
                  _lesson("part 2: popularity ranks better than the model", p["popularity"] - p["model"],
                          f"precision@10 {p['popularity']:.3f} against {p['model']:.3f}")]
     return rows

@@ -34,9 +34,25 @@ import numpy as np
 from ..errors import LabError
 from ..files import replace_folder
 from .locate import TWIN_MARKER, data_folder, is_twin
-from .movielens import (AGE_CODES, AGE_USERS, ENCODING, FEMALE_USERS, FIRST_TIMESTAMP, FOLDER, GENRES,
-                        LAST_TIMESTAMP, MAX_MOVIE_ID, MIN_PER_USER, MOVIES_LISTED, MOVIES_RATED, OCCUPATIONS,
-                        PER_USER_MAX, RATINGS, STAR_COUNTS, USERS)
+from .movielens import (
+    AGE_CODES,
+    AGE_USERS,
+    ENCODING,
+    FEMALE_USERS,
+    FIRST_TIMESTAMP,
+    FOLDER,
+    GENRES,
+    LAST_TIMESTAMP,
+    MAX_MOVIE_ID,
+    MIN_PER_USER,
+    MOVIES_LISTED,
+    MOVIES_RATED,
+    OCCUPATIONS,
+    PER_USER_MAX,
+    RATINGS,
+    STAR_COUNTS,
+    USERS,
+)
 
 PER_USER_QUANTILES = ((0.0, MIN_PER_USER), (0.25, 44), (0.5, 98), (0.75, 208), (0.9, 400), (0.95, 556),
                       (0.99, 906), (0.999, 1500), (1.0, PER_USER_MAX))
@@ -316,9 +332,9 @@ shape and the lab's numbers within their bands.
 
 How it was made: ratings per user and per movie follow quantile profiles through ml-1m's
 published quantiles; each user rates distinct movies drawn by fitted popularity weights,
-tilted toward the movies that user likes; a latent score (user bias + movie bias + popularity bonus + a rank-{StarModel().rank} dot product +
-Gaussian noise) is cut at the quantiles that give ml-1m's star proportions. See
-movielens_lab/data/twin.py.
+tilted toward the movies that user likes; a latent score (user bias + movie bias + popularity bonus
++ a rank-{StarModel().rank} dot product + Gaussian noise) is cut at the quantiles that give ml-1m's
+star proportions. See movielens_lab/data/twin.py.
 """
 
 

@@ -27,14 +27,15 @@ from ..config import LabGrader, course_settings, pick
 from ..data import locate
 from ..errors import LabError
 from ..kernels import LoggedKernelManager
-from .assignments import Assignments, cells_of
+from .executed import run_problems
 from .judge.sealed import SealedExecute, Verdict
 from .judge.session import judge_limits
 from .judge.spec import cell_sections, judge_spec
-from .rebuild import InvalidSubmission, read_cells, rebuild
-from .records import TestResult
-from .results import run_problems
+from .outcomes import TestResult
 from .sandbox.client import Limits, client_config, probe, write_kernelspec
+from .submissions.assignments import Assignments, cells_of
+from .submissions.rebuild import InvalidSubmission, read_cells, rebuild
+from .testoutput import what_failed
 
 
 @contextmanager
@@ -48,11 +49,10 @@ def _environ(**values: str) -> Iterator[None]:
             os.environ.pop(key) if value is None else os.environ.__setitem__(key, value)
 
 
-def report(results: list[TestResult], points: dict[str, float]) -> str:
-    """Per section, by its title as its test cell names it: visible points earned of the visible points, the hint
-    of what failed, the hidden points left."""
-    names = [(r.title or r.grade_id) + (" (bonus)" if r.bonus and "bonus" not in r.title.lower() else "")
-             for r in results]
+def sections_table(results: list[TestResult], points: dict[str, float]) -> str:
+    """Per section, by its title as its test cell names it: visible points earned of the visible points, what
+    failed (``testoutput.what_failed``), the hidden points left."""
+    names = [r.label for r in results]
     width = max([len(name) for name in names] + [7]) + 4
     lines = []
     for r, name in zip(results, names):
@@ -60,8 +60,7 @@ def report(results: list[TestResult], points: dict[str, float]) -> str:
         extra = f"  + {hidden:g} hidden" if hidden > 0 else ""
         lines.append(f"{name:<{width}} {r.score:>4g} / {r.max_score:<4g} {'passed' if r.passed else 'FAILED'}{extra}")
         if not r.passed:
-            lines += [f"    {line}" for line in r.output.splitlines() if line.strip().startswith("- ")
-                      or "Error" in line][:6] or [f"    {r.output.splitlines()[-1]}" if r.output else ""]
+            lines += [f"    {line}" for line in what_failed(r.output)] or [""]
     return "\n".join(lines)
 
 
@@ -158,7 +157,7 @@ def check(notebook: Path, *, assignment: str | None = None, data_dir: Path | Non
     results = verdict.tests
     for note in run_problems(nb, settings.cell_timeout)[1]:
         print(f"note: {named(note, names)}")
-    print(report(results, settings.points))
+    print(sections_table(results, settings.points))
     failed = [r for r in results if not r.passed]
     earned, visible = sum(r.score for r in results), sum(r.max_score for r in results)
     hidden = sum(settings.points.values()) - visible

@@ -18,14 +18,23 @@ import sys
 from pathlib import Path
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor
-from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds,
-                                    IgnorePattern, LimitOutput, OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
+from nbgrader.preprocessors import (
+    AssignLatePenalties,
+    CheckCellMetadata,
+    ClearOutput,
+    DeduplicateIds,
+    IgnorePattern,
+    LimitOutput,
+    OverwriteCells,
+    OverwriteKernelspec,
+    SaveAutoGrades,
+)
 from traitlets.config import Config
 
 from .course import nbgrader_api, nbgrader_environment
 from .judge.sealed import SealedExecute, StripHiddenTests
-from .lifetime import die_with_parent
 from .sandbox.client import client_config
+from .sandbox.lifetime import die_with_parent
 
 REPORT = "worker.json"
 SETTINGS = "sealed.json"

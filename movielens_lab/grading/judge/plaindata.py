@@ -73,7 +73,8 @@ def _is_number(value: Any) -> bool:
 def _array_like(value: Any) -> bool:
     """A tensor or any other object NumPy can turn into an array of its own (``__array__``)."""
     module = type(value).__module__.split(".")[0]
-    return hasattr(value, "__array__") or (module in ("tensorflow", "keras", "torch", "jax") and hasattr(value, "numpy"))
+    tensor = module in ("tensorflow", "keras", "torch", "jax") and hasattr(value, "numpy")
+    return hasattr(value, "__array__") or tensor
 
 
 class Writer:

@@ -28,15 +28,15 @@ from pathlib import Path
 
 from nbclient.exceptions import DeadKernelError
 from nbclient.util import ensure_async, run_sync
-from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from nbformat.notebooknode import NotebookNode
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Bool, Dict, Unicode
 
-from ..records import TestResult
-from ..results import is_test
+from ..executed import is_test
+from ..outcomes import TestResult
 from ..sandbox.client import Limits
 from . import exporter, plaindata
-from .session import JudgeSession, Judged, MemoStore
+from .session import Judged, JudgeSession, MemoStore
 from .spec import without_hidden
 from .transcript import Transcript, referenced
 

@@ -31,7 +31,7 @@ from ... import paths
 from ...config import LabGrader
 from ...files import atomic_write
 from ...kernels import QUIET_ENV
-from ..records import TestResult
+from ..outcomes import TestResult
 from ..sandbox.client import Limits, kernel_argv
 from . import judge, plaindata, vocabulary, wire
 from .wire import WireError

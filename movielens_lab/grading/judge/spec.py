@@ -20,7 +20,7 @@ import symtable
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
 
-from ..results import is_test
+from ..executed import is_test
 from .judge import PROVIDED
 
 BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"

@@ -1,4 +1,4 @@
-"""The grading sandbox, by role: each submission's kernel (and the judge) runs in one.
+"""Stage 2, where it runs: the grading sandbox, by role: each submission's kernel (and the judge) runs in one.
 
 - ``client``: the grader's side; writes the grading kernelspec, whose command is the supervisor,
   and says whether the sandbox can be set up here (``probe``).

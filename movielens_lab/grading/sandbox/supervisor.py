@@ -36,10 +36,10 @@ from pathlib import Path
 
 from ...kernels import QUIET_ENV, QUIET_KERNEL_ARGS
 from ...paths import DATA_ENV
-from ..lifetime import die_with_parent
 from .cgroups import Cgroup, CgroupError
 from .client import PROBE_OK, PYTHON_UNREADABLE, Limits, note_limit_reached
 from .inside import DISK_FULL, FAILED, chown_tree, set_limits
+from .lifetime import die_with_parent
 
 SYSTEM_DIRS = ("usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32", "etc")
 ENV_KEEP = {"PATH", "LANG", "LANGUAGE", "TZ", "TERM", DATA_ENV, "PYTHONHASHSEED", "PYTHONWARNINGS",

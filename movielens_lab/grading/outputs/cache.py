@@ -1,0 +1,53 @@
+"""record.json in each student's folder: the outcome of grading a submission, kept so that grading again
+reuses it.
+
+A record names the submission (its SHA-256) and the key it was graded under (:func:`course_key`:
+the course released and the data); a student whose record matches both is not graded again
+(:func:`cached`), and a damaged record is graded again. The report and the LMS exports read the
+outcomes back from the records (:func:`read_outcome`), so that they can be rebuilt without grading.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ...errors import LabError
+from ...files import atomic_write, fingerprint
+from ..outcomes import Outcome
+from .folder import GradingFolder
+
+
+def course_key(course_fingerprint: str, data: Path) -> str:
+    """The key a student's record is graded under: the course released, and the data (its path, size and time)."""
+    ratings = data / "ml-1m" / "ratings.dat"
+    return fingerprint(course_fingerprint.encode(), str(data).encode(),
+                       f"{ratings.stat().st_size}:{ratings.stat().st_mtime_ns}".encode())
+
+
+def write_record(folder: GradingFolder, sha256: str, key: str, origin: str, outcome: Outcome) -> None:
+    """Record ``outcome``, the grading of the submission ``sha256`` (from ``origin``) under ``key``."""
+    record = {"submission": sha256, "key": key, "origin": origin, "outcome": outcome.to_dict()}
+    atomic_write(folder.record(outcome.student), json.dumps(record, indent=1) + "\n")
+
+
+def cached(folder: GradingFolder, student: str, sha256: str, key: str) -> Outcome | None:
+    """The outcome recorded for ``student``'s submission ``sha256`` under ``key``; None when there is none, it is of
+    another submission or key, or it is damaged."""
+    try:
+        data = json.loads(folder.record(student).read_text())
+        if data.get("submission") != sha256 or data.get("key") != key:
+            return None
+        return Outcome.from_dict(data["outcome"])
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def read_outcome(folder: GradingFolder, student: str) -> Outcome:
+    """The outcome recorded for ``student``, whatever it graded; a LabError when the record is missing or damaged."""
+    record = folder.record(student)
+    try:
+        return Outcome.from_dict(json.loads(record.read_text())["outcome"])
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise LabError(f"{record} is missing or damaged ({type(err).__name__}): run `grade` again on the same "
+                       "submissions (the students already graded are reused)") from None
