@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import os
+import sys
 
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Unicode
+
+PYTHON = os.path.normpath(sys.executable)
+"""This Python, as kernels, judges and the sandbox run it: without ``..`` (``../.venv/bin/python``), a path a
+sandbox's own view of the files may not resolve; symlinks kept, so a virtual environment stays itself."""
 
 QUIET_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0", "PYTHONWARNINGS": "ignore"}
 """Forced into each kernel's environment, whatever the caller's: TensorFlow's log and warnings stay quiet."""

@@ -19,7 +19,6 @@ import os
 import queue
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -30,7 +29,7 @@ from pathlib import Path
 from ... import paths
 from ...config import LabGrader
 from ...files import atomic_write
-from ...kernels import QUIET_ENV
+from ...kernels import PYTHON, QUIET_ENV
 from ..outcomes import TestResult
 from ..sandbox.client import Limits, kernel_argv
 from . import judge, plaindata, vocabulary, wire
@@ -164,7 +163,7 @@ class JudgeSession:
         for module in MODULES:
             shutil.copy(module.__file__, folder / Path(module.__file__).name)
         (folder / "spec.json").write_text(json.dumps(self.spec))
-        command = [sys.executable, "judge.py", "spec.json", self.mode]
+        command = [PYTHON, "judge.py", "spec.json", self.mode]
         argv = ["nice", "-n", str(NICENESS), *kernel_argv(folder, self.limits, self.sandboxed)[:-1], "--run", *command]
         env = {**os.environ, **JUDGE_ENV, paths.DATA_ENV: str(self.data_dir)}
         self.stderr = open(folder.parent / f"{folder.name}.stderr", "w+", errors="replace")

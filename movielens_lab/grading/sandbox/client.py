@@ -28,6 +28,7 @@ from traitlets.config import Config
 
 from ...config import LabGrader
 from ...errors import LabError
+from ...kernels import PYTHON
 from . import cgroups
 
 KERNEL_NAME = "movielens-grading"
@@ -93,7 +94,7 @@ def kernel_argv(workdir: Path, limits: Limits, sandboxed: bool = True) -> list[s
     ``sandboxed=False`` (``grade --unsafe``) keeps only the resource limits.
     """
     policy = {"workdir": str(Path(workdir).resolve()), "limits": limits.to_dict(), "sandboxed": sandboxed}
-    return [sys.executable, "-m", SUPERVISOR, json.dumps(policy), "{connection_file}"]
+    return [PYTHON, "-m", SUPERVISOR, json.dumps(policy), "{connection_file}"]
 
 
 def limits_reached(workdir: Path) -> list[str]:

@@ -34,7 +34,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from ...kernels import QUIET_ENV, QUIET_KERNEL_ARGS
+from ...kernels import PYTHON, QUIET_ENV, QUIET_KERNEL_ARGS
 from ...paths import DATA_ENV
 from .cgroups import Cgroup, CgroupError
 from .client import PROBE_OK, PYTHON_UNREADABLE, Limits, note_limit_reached
@@ -200,7 +200,7 @@ class Sandbox:
             raise LaunchError("unshare (util-linux) not found")
         user = [] if self.uid is not None else ["--user", "--map-root-user"]
         argv = [unshare, *user, "--mount", "--net", "--pid", "--ipc", "--uts", "--fork", "--kill-child",
-                sys.executable, "-m", INSIDE, str(plan)]
+                PYTHON, "-m", INSIDE, str(plan)]
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # interrupts are for the kernel (same process group)
         signal.signal(signal.SIGTERM, lambda *_: setattr(self, "stop", True))
         die_with_parent(signal.SIGTERM, self.parent)
@@ -275,7 +275,7 @@ def _children(pid: int) -> list[int]:
 
 def kernel_command(connection_file: Path) -> list[str]:
     """ipykernel, with the output of its own process (TensorFlow's C++ log) kept out of the cells."""
-    return [sys.executable, "-m", "ipykernel_launcher", "-f", str(connection_file), *QUIET_KERNEL_ARGS]
+    return [PYTHON, "-m", "ipykernel_launcher", "-f", str(connection_file), *QUIET_KERNEL_ARGS]
 
 
 def run_unsafe(limits: Limits, parent: int, command: list[str], socket_folder: Path | None = None) -> int:
@@ -337,7 +337,7 @@ def main(argv: list[str]) -> int:
         sandbox = Sandbox(Path(policy["workdir"]), limits, parent)
         mounts = [sandbox.private_copy()]
         if argv[1] == "--probe":
-            command = [sys.executable, "-c", PROBE_CODE, str(sandbox.plan_file)]  # outside: a file it must not see
+            command = [PYTHON, "-c", PROBE_CODE, str(sandbox.plan_file)]  # outside: a file it must not see
         elif argv[1] == "--run":
             command = argv[2:]
         else:

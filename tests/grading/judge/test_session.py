@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -107,3 +109,31 @@ def test_the_batch_warm_up_fills_the_memo_that_judges_then_read(tmp_path: Path) 
     with session(tmp_path, the_spec, memo=store) as judge:
         [judged] = judge_all(judge, the_spec, CORRECT)
     assert judged.result.score == 4 and CountingStore.puts == 1  # found, not computed again
+
+
+JUDGE_ONE = """
+import sys
+sys.path.insert(0, {tests!r})
+from pathlib import Path
+from fixtures.judged import CORRECT, Kernel, spec
+from movielens_lab.config import LabGrader
+from movielens_lab.grading.judge.session import JudgeSession, judge_limits
+from movielens_lab.grading.sandbox.client import probe
+the_spec = spec()
+kernel, [test], sandboxed = Kernel(the_spec, CORRECT), the_spec["tests"], probe() is None
+with JudgeSession(the_spec, Path({data!r}), judge_limits(LabGrader(notebook_timeout=120)), sandboxed,
+                  "grade") as judge:
+    body, blobs = kernel.export(test)
+    print(sandboxed, judge.judge(test["grade_id"], body, blobs, kernel.call).result.score)
+"""
+
+
+def test_a_grader_started_as_dotdot_venv_python_still_judges(tmp_path: Path) -> None:
+    """``../.venv/bin/python -m movielens_lab grade`` from a course folder: the judge's sandbox, which sees only some
+    folders (not this one), runs Python by its path without ``..``."""
+    tests = Path(__file__).resolve().parents[2]
+    python = os.path.relpath(sys.executable, tests)  # e.g. ../.venv/bin/python
+    assert python.startswith("..")
+    code = JUDGE_ONE.format(tests=str(tests), data=str(tmp_path))
+    done = subprocess.run([python, "-c", code], cwd=tests, capture_output=True, text=True, timeout=300)
+    assert done.stdout.split() == [str(probe() is None), "4.0"], done.stderr[-2000:]  # sandboxed as here
