@@ -38,6 +38,11 @@ from .submissions.rebuild import InvalidSubmission, read_cells, rebuild
 from .testoutput import what_failed
 
 
+LATER_SECTIONS = ("note: fix the first failed section first: the ones after it may fail here only because of "
+                  "it (the grader gives them correct values from its hidden checks, so a mistake costs only its "
+                  "own section)")
+
+
 @contextmanager
 def _environ(**values: str) -> Iterator[None]:
     old = {k: os.environ.get(k) for k in values}
@@ -163,4 +168,6 @@ def check(notebook: Path, *, assignment: str | None = None, data_dir: Path | Non
     hidden = sum(settings.points.values()) - visible
     print(f"visible tests: {earned:g} of {visible:g} points, {len(results) - len(failed)} of {len(results)} "
           f"sections passed; the grader adds hidden checks worth {hidden:g} points")
+    if len(failed) > 1:
+        print(LATER_SECTIONS)
     return 1 if failed else 0
