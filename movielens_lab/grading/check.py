@@ -37,7 +37,6 @@ from .submissions.assignments import Assignments, cells_of
 from .submissions.rebuild import InvalidSubmission, read_cells, rebuild
 from .testoutput import what_failed
 
-
 LATER_SECTIONS = ("note: fix the first failed section first: the ones after it may fail here only because of "
                   "it (the grader gives them correct values from its hidden checks, so a mistake costs only its "
                   "own section)")
