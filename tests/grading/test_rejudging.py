@@ -21,9 +21,10 @@ from movielens_lab.grading import grade as grading
 from movielens_lab.grading.cluster.merge import merge
 from movielens_lab.grading.course import build_course
 from movielens_lab.grading.grade import grade
+from movielens_lab.grading.outcomes import Outcome, TestResult
 from movielens_lab.grading.outputs.runfacts import RunFacts
+from movielens_lab.grading.rejudging import Tally, moved
 
-pytestmark = pytest.mark.slow  # grades the class once, then once per change both ways
 
 TOLERANT = "if abs(mean([1.5]) - 1.5) <= 0.5:  # HIDDEN_MEAN_SINGLE"
 STUDENTS = ["bob", "carol", "dave", "eve"]
@@ -91,6 +92,7 @@ def fresh(classroom: Path, data: Path, notebook: Path, config: Path, out: Path) 
     return outputs(out)
 
 
+@pytest.mark.slow  # grades the class once (shared), then once per change both ways
 @pytest.mark.parametrize("change", ["tolerance", "points"])
 def test_a_changed_hidden_check_is_judged_again_without_a_run_as_a_fresh_grading(
         change: str, graded, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
@@ -114,6 +116,7 @@ def test_a_changed_hidden_check_is_judged_again_without_a_run_as_a_fresh_grading
     assert (moved in report) == (change == "tolerance")
 
 
+@pytest.mark.slow
 def test_a_changed_hint_is_judged_again_by_the_shards_and_merged_as_a_fresh_grading(
         graded, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     classroom, data, first = graded
@@ -134,6 +137,7 @@ def test_a_changed_hint_is_judged_again_by_the_shards_and_merged_as_a_fresh_grad
     assert facts is not None and (facts.graded, facts.rejudged, facts.shards) == (0, 4, 2) and not facts.moved
 
 
+@pytest.mark.slow
 def test_a_test_that_reads_a_new_name_runs_those_notebooks_again(graded, tmp_path: Path, capsys) -> None:
     classroom, data, first = graded
     reads_square = "if square(3) == 9 and mean([1.5]) > 0:  # HIDDEN_MEAN_SINGLE"
@@ -148,3 +152,20 @@ def test_a_test_that_reads_a_new_name_runs_those_notebooks_again(graded, tmp_pat
     transcript = json.loads((tmp_path / "out" / "sealed" / "students" / "bob" / "transcript.json").read_text())
     assert "square" in transcript["tests"]["test_mean"]["names"] and record["kernel"]["status"] == "graded"
     assert not (tmp_path / "out" / "students" / "bob" / "transcript.json").exists()  # never in what students get
+
+
+def test_the_line_counts_the_re_judged_and_why_the_others_ran_and_is_safe_on_a_terminal() -> None:
+    assert Tally().line() is None  # first gradings and reused records only
+    tally = Tally(3)
+    tally.again.update(["t reads x, which the run never sent", "t reads x, which the run never sent", "a\x1b[2Jnew"])
+    assert tally.line() == ("re-judged 3, ran 3 again (2: t reads x, which the run never sent; 1: a\\x1b[2Jnew)")
+
+
+def test_moved_lists_whose_points_changed_with_the_bonus_on_top() -> None:
+    def outcome(student: str, score: float, bonus: float = 0.0) -> Outcome:
+        return Outcome(student, f"<{student}>", "graded", [TestResult("a", score, 5, ""),
+                                                           TestResult("b", bonus, 1, "", bonus=True)])
+
+    before = {"ann": outcome("ann", 3), "bo": outcome("bo", 5, 1), "cy": outcome("cy", 2)}
+    assert moved(before, [outcome("ann", 4), outcome("bo", 5, 1), outcome("cy", 2, 1), outcome("new", 1)]) == [
+        ["ann", "<ann>", "3", "4"], ["cy", "<cy>", "2", "2 + 1 bonus"]]
