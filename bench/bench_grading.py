@@ -1,6 +1,7 @@
 """Grading benchmark: a correct submission of each part graded against a plain nbconvert run, CPU, --jobs, shards.
 
-    python bench/bench_grading.py [--data-dir DIR] [--runs 3] [--batch 3] [--jobs-runs 1] [--part 1|2] [--unsafe]
+    python bench/bench_grading.py [--data-dir DIR] [--runs 3] [--batch 3] [--jobs-runs 1] [--rejudge-runs 1]
+                                  [--only-rejudge] [--part 1|2] [--unsafe]
 
 Without ``--data-dir`` it writes the full-scale twin (seed 0) to a temporary folder. The
 correct submission is the released student notebook with the solution's answer cells
@@ -14,6 +15,9 @@ correct submission is the released student notebook with the solution's answer c
 - the CPU time of grading a batch of ``--batch`` copies (one ``grade`` process, ``--jobs 1``)
   against running the same notebooks with nbconvert, one process each: target at most 15% more
   (user + system time of each process and the processes it waited for);
+- the re-judge of that batch once graded, after every hidden test changed (a comment added to each:
+  no test reads a new name), against its first grading (wall): target at most 0.1x, and the time
+  per submission (``--only-rejudge``: this row alone);
 
 and for Part 1:
 
@@ -47,12 +51,16 @@ from movielens_lab.config import lab_settings
 from movielens_lab.data.twin import write_twin
 from movielens_lab.grading.course import build_course
 from movielens_lab.grading.grade import grade
+from movielens_lab.grading.judge.spec import END
+from movielens_lab.grading.outputs.runfacts import RunFacts
 from movielens_lab.grading.submissions.rebuild import read_cells, rebuild
 
 OVERHEAD = 1 / 1.15
 """Grading may take at most 15% longer than a plain nbconvert run (wall time, and CPU time of a batch)."""
 SHARDS = 1 / 1.05
 """Two shards at once, then the merge, may take at most 5% longer than ``--jobs 2`` on one machine."""
+REJUDGE = 10.0
+"""Judging a graded batch again after a hidden-test change takes at most a tenth of its first grading."""
 GRADE = ("import sys; from pathlib import Path; from movielens_lab.grading.grade import grade; "
          "grade(Path(sys.argv[1]), out=Path(sys.argv[2]), data_dir=Path(sys.argv[3]), unsafe=sys.argv[4] == 'unsafe', "
          "jobs=int(sys.argv[5]), shard=sys.argv[6] or None)")
@@ -111,7 +119,7 @@ def full_marks(out: Path, assignment: str) -> None:
 
 def fresh(out: Path) -> None:
     """Nothing graded before in ``out`` (the course folder stays: it is released once)."""
-    for stale in ("students", "shards", "grades.csv", "work"):
+    for stale in ("students", "shards", "sealed", "grades.csv", "run.json", "work"):
         path = out / stale
         shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
 
@@ -151,8 +159,36 @@ def in_processes(submissions: Path, out: Path, data: Path, unsafe: bool, shards:
     at_once([sys.executable, "-c", MERGE, str(out)])
 
 
+def hidden_tests_changed(assignment: str, to: Path) -> Path:
+    """The solution notebook with a comment added to every hidden test (each test changed, none reads more)."""
+    nb = nbformat.read(paths.solution_notebook(assignment), as_version=4)
+    for cell in nb.cells:
+        cell.source = cell.source.replace(END, "# reworded after grading\n" + END)
+    nbformat.write(nb, to)
+    return to
+
+
+def rejudge_row(assignment: str, batch: Path, out: Path, data: Path, tmp: Path, args: argparse.Namespace) -> Row:
+    """The batch graded, then judged again after every hidden test changed, alternated (wall time)."""
+    changed = hidden_tests_changed(assignment, tmp / f"changed-{assignment}.ipynb")
+    first, again = [], []
+    for _ in range(args.rejudge_runs):
+        first.append(seconds(lambda: graded(batch, out, data, 1, args.unsafe, assignment)))
+        again.append(seconds(lambda: grade(batch, assignment=assignment, out=out, unsafe=args.unsafe, data_dir=data,
+                                           source=changed)))
+        full_marks(out, assignment)
+        facts = RunFacts.read(out)
+        if facts is None or facts.graded or facts.rejudged != args.batch:
+            raise SystemExit(f"the re-judge ran notebooks again: {facts}")
+    per = statistics.median(again) / args.batch
+    return Row(f"{assignment}: re-judge {args.batch} graded submissions after every hidden test changed "
+               f"({per:.1f} s per submission) vs their first grading (wall)", statistics.median(again),
+               statistics.median(first), REJUDGE, f"{args.rejudge_runs} / {args.rejudge_runs}")
+
+
 def part_rows(assignment: str, data: Path, tmp: Path, args: argparse.Namespace) -> list[Row]:
-    """One part's rows: one grading against nbconvert (wall time), a batch's CPU time against nbconvert's."""
+    """One part's rows: one grading against nbconvert (wall time), a batch's CPU time against nbconvert's, and the
+    batch's re-judge against its first grading."""
     out = tmp / f"out-{assignment}"
     course = build_course(out / "course", paths.solution_notebook(assignment), lab_settings(assignment=assignment))
     nb = correct_submission(assignment, course.student_notebook)
@@ -161,6 +197,9 @@ def part_rows(assignment: str, data: Path, tmp: Path, args: argparse.Namespace) 
         folder.mkdir()
         for k in range(count):
             nbformat.write(nb, folder / f"s{k + 1}.ipynb")
+    rejudged = [rejudge_row(assignment, batch, out, data, tmp, args)] if args.rejudge_runs else []
+    if args.only_rejudge:
+        return rejudged
     wall: dict[str, list[float]] = {"grade": [], "nbconvert": []}
     for _ in range(args.runs):
         wall["nbconvert"].append(seconds(lambda: nbconvert(one / "s1.ipynb", data, tmp / "executed.ipynb")))
@@ -172,7 +211,7 @@ def part_rows(assignment: str, data: Path, tmp: Path, args: argparse.Namespace) 
                 f"{mode}) vs jupyter nbconvert --execute (wall)", statistics.median(wall["grade"]),
                 statistics.median(wall["nbconvert"]), OVERHEAD, f"{args.runs} / {args.runs}"),
             Row(f"{assignment}: CPU seconds, grade a batch of {args.batch} vs nbconvert each", cpu_grade, cpu_nbconvert,
-                OVERHEAD, "1 / 1")]
+                OVERHEAD, "1 / 1"), *rejudged]
 
 
 def main() -> int:
@@ -181,6 +220,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3, help="alternated runs of grade and nbconvert (median)")
     parser.add_argument("--batch", type=int, default=3, help="submissions in the CPU-time batch")
     parser.add_argument("--jobs-runs", type=int, default=1, help="runs of each --jobs setting (median; 0: skip)")
+    parser.add_argument("--rejudge-runs", type=int, default=1, help="runs of the batch's first grading and its "
+                                                                    "re-judge (median; 0: skip)")
+    parser.add_argument("--only-rejudge", action="store_true", help="measure the re-judge row only")
     parser.add_argument("--part", type=int, choices=(1, 2), help="one part only (default: both)")
     parser.add_argument("--unsafe", action="store_true", help="grade without the sandbox")
     args = parser.parse_args()
@@ -193,7 +235,7 @@ def main() -> int:
         for part, assignment in ((1, paths.LAB), (2, paths.LAB_2)):
             if args.part in (None, part):
                 rows += part_rows(assignment, data, tmp, args)
-        if args.jobs_runs and args.part in (None, 1):
+        if args.jobs_runs and not args.only_rejudge and args.part in (None, 1):
             out, four = tmp / f"out-{paths.LAB}", tmp / "four"
             four.mkdir()
             for name in ("a1", "a2", "a3", "a4"):

@@ -136,6 +136,8 @@ def _grade(parser: argparse.ArgumentParser) -> Function:
     add("--roster", type=Path, help="a Canvas gradebook export (CSV): also write canvas_import.csv")
     add("--shard", metavar="K/N", help="grade only the K-th of N parts of the class (K from 1 to N) into an --out "
                                        "folder the N shards share; then run merge")
+    add("--rerun", action="store_true", help="run every notebook again (by default, a student whose tests alone "
+                                             "changed is judged again from the run kept in --out, without a run)")
     return grade
 
 

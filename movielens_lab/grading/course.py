@@ -145,11 +145,6 @@ def _released_from(source: Path, settings: LabGrader) -> tuple[str, str, str]:
     return stamp, source_text, config_text
 
 
-def course_fingerprint(source: Path, settings: LabGrader) -> str:
-    """The fingerprint of the course that ``build_course`` would release from ``source``, without releasing it."""
-    return _released_from(Path(source), settings)[0]
-
-
 @contextmanager
 def _exclusive(lock: Path) -> Iterator[None]:
     """Hold ``lock`` (``fcntl.flock``, which NFS emulates with its own locks) while the block runs."""

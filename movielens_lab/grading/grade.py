@@ -5,8 +5,9 @@ The class is collected (``submissions/``); each student is graded by a worker pr
 gradebook, since nbgrader's SQLite gradebook takes one writer at a time, each test judged as it
 runs (``judge/``), the kernel in the sandbox (``sandbox/``). The parent is the only writer of the
 outputs (``outputs/``): a student's record and files are written atomically as soon as they are
-done, and a student whose record matches the submission's hash and the course key is not graded
-again (``outputs/cache``). The class report comes last (``report/``). With ``shard``, only that
+done, and a student whose record matches the submission's hash and the keys (``keys``) is not graded
+again (``outputs/cache``); one whose judge alone changed is judged again from its kept run, without
+running it (``rejudging``). The class report comes last (``report/``). With ``shard``, only that
 part of the class is graded, into a folder the shards share (``cluster/shards``); ``cluster/merge``
 then writes the class's files.
 """
@@ -45,14 +46,18 @@ from .executed import read_results, run_problems
 from .judge.sealed import Verdict
 from .judge.session import MemoStore, WarmUp, judge_limits
 from .judge.spec import judge_spec
+from .judge.transcript import TRANSCRIPT, NeedsRun
+from .kernelrun import KernelRun
+from .keys import Keys, changed_tests, test_fingerprints
 from .lms.canvas import read_roster
 from .outcomes import Outcome, TestResult, max_total
-from .outputs.cache import cached, course_key, write_record
+from .outputs.cache import course_key, read_record, write_record
 from .outputs.folder import GradingFolder, grading_secret
 from .outputs.grades import write_grades
 from .outputs.runfacts import RunFacts, finished_now, require_own_folder
 from .outputs.students import write_student_files
 from .outputs.summary import summary_table
+from .rejudging import FORCED, NEW, Tally, moved, rejudge, why_run
 from .report import report as class_report
 from .review import DEAD_KERNEL, Note
 from .sandbox.client import Limits, limits_reached, memory_bound_note, require_sandbox, write_kernelspec
@@ -83,7 +88,7 @@ class Batch:
     """The course's assignments, to tell a submission of another one."""
     out: GradingFolder
     data_dir: Path
-    key: str
+    keys: Keys
     sandboxed: bool
     secret: str
     shard: Shard | None = None
@@ -103,8 +108,8 @@ class Batch:
 
     @property
     def memo(self) -> Path:
-        """The references the judges of this run share (``MemoStore``)."""
-        return self.work / "memo"
+        """The references the judges share (``MemoStore``), kept from run to run for the same data."""
+        return self.out.memo(course_key("references", self.data_dir))
 
     def spec_for(self, sub: Submission) -> dict:
         """The judge's spec for one submission: the batch's, with this submission's secret choices."""
@@ -139,7 +144,8 @@ def this_user() -> str:
 
 def grade(submissions: Path, *, assignment: str | None = None, out: Path = Path("grading"), jobs: int = 1,
           unsafe: bool = False, data_dir: Path | None = None, layout: str = "auto", source: Path | None = None,
-          config: Path = paths.GRADER_CONFIG, roster: Path | None = None, shard: str | None = None) -> int:
+          config: Path = paths.GRADER_CONFIG, roster: Path | None = None, shard: str | None = None,
+          rerun: bool = False) -> int:
     """Grade every submission of ``assignment`` under ``submissions`` into ``out``; print the summary table.
 
     Without ``assignment``, the one most submissions are (``Assignments.choose``), said on a line;
@@ -147,7 +153,8 @@ def grade(submissions: Path, *, assignment: str | None = None, out: Path = Path(
     ``unsafe`` grades without it, when asked for. With ``roster`` (a Canvas gradebook export),
     also write canvas_import.csv. With ``shard`` (``K/N``), grade only the K-th of N parts of
     the class and write its students' files and its manifest, not grades.csv or the report:
-    ``merge`` writes them once every shard is done.
+    ``merge`` writes them once every shard is done. A student graded before whose tests alone changed is
+    judged again from its kept run (``rejudging``); ``rerun`` runs every notebook again instead.
     """
     if jobs < 1:
         raise LabError(f"--jobs must be at least 1 (got {jobs})")
@@ -159,7 +166,7 @@ def grade(submissions: Path, *, assignment: str | None = None, out: Path = Path(
     subs, settings, known = collect_class(Path(submissions), assignment, layout, Path(config))
     source = paths.solution_notebook(settings.assignment) if source is None else Path(source)
     return grade_submissions(subs, settings, known, out=Path(out), jobs=jobs, unsafe=unsafe, data_dir=data_dir,
-                             source=source, roster=roster, part=part)
+                             source=source, roster=roster, part=part, rerun=rerun)
 
 
 def collect_class(submissions: Path, assignment: str | None, layout: str,
@@ -182,10 +189,10 @@ def collect_class(submissions: Path, assignment: str | None, layout: str,
 
 def grade_submissions(subs: list[Submission], settings: LabGrader, known: Assignments, *, out: Path, jobs: int,
                       unsafe: bool, data_dir: Path | None, source: Path, roster: Path | None = None,
-                      part: Shard | None = None) -> int:
+                      part: Shard | None = None, rerun: bool = False) -> int:
     """Grade the collected submissions ``subs`` of ``settings``' assignment into ``out`` (only ``part`` of them,
     when given); print the summary table. ``known``: the course's assignments, to tell a submission of
-    another one."""
+    another one. ``rerun``: run every notebook again, whatever its record."""
     started = time.monotonic()
     out = out.resolve()
     require_own_folder(out, settings.assignment)
@@ -198,27 +205,41 @@ def grade_submissions(subs: list[Submission], settings: LabGrader, known: Assign
         print(f"note: {note}", file=sys.stderr)
     folder = GradingFolder(out)
     course = build_course(folder.course, source, settings)
-    key = course_key(course.fingerprint, data)
-    spec = judge_spec(nbformat.read(course.source_notebook, as_version=4), settings.points, settings.bonus,
-                      settings.leaderboard)
-    batch = Batch(course, nbformat.read(course.student_notebook, as_version=4), spec, known, folder, data, key,
+    source_nb = nbformat.read(course.source_notebook, as_version=4)
+    spec = judge_spec(source_nb, settings.points, settings.bonus, settings.leaderboard)
+    keys = Keys.of(source_nb, settings, spec, data)
+    batch = Batch(course, nbformat.read(course.student_notebook, as_version=4), spec, known, folder, data, keys,
                   not unsafe, grading_secret(folder), part)
     by_id = {s.student: Member.of(s) for s in subs}
     if part is not None:
         subs = part.own(subs)
-    run = RunFacts(course.assignment, len(subs), 0, 0.0, jobs, locate.describe(data), str(data), not unsafe, "")
-    manifest = start(out, part, list(by_id.values()), key, settings, run) if part else None
-    outcomes = {s.student: found for s in subs
-                if (found := cached(folder, s.student, s.sha256, key)) is not None}
+    tests = test_fingerprints(spec)
+    previous = RunFacts.read(out)
+    run = RunFacts(course.assignment, len(subs), 0, 0.0, jobs, locate.describe(data), str(data), not unsafe, "",
+                   tests=tests, changed=_labels(spec, changed_tests(previous.tests if previous else {}, tests)))
+    manifest = start(out, part, list(by_id.values()), keys.key, settings, run) if part else None
+    records = {s.student: read_record(folder, s.student) for s in subs}
+    before = {student: Outcome.from_dict(record["outcome"]) for student, record in records.items() if record}
+    outcomes = {s.student: before[s.student] for s in subs
+                if not rerun and records[s.student] and records[s.student].get("submission") == s.sha256
+                and records[s.student].get("key") == keys.key}
     todo = [s for s in subs if s.student not in outcomes]
-    reused = list(outcomes.values())
+    why = {s.student: FORCED if rerun and records[s.student] else why_run(records[s.student], s.sha256, keys)
+           for s in todo}
+    reused, tally = list(outcomes.values()), Tally()
     adopt_orphans()  # a kernel's supervisor whose worker died stays ours: stopped, we wait for it to tidy up
     with tqdm(total=len(subs), initial=len(outcomes), desc="grading", unit="student") as bar, \
-            _warm_up(batch, bool(todo)), ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(_grade_safely, batch, s): s for s in todo}
+            _warm_up(batch, any(why.values())), ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(_grade_safely, batch, s, None if why[s.student] else records[s.student]): s
+                   for s in todo}
         try:
             for future in as_completed(futures):
-                outcome = future.result()
+                outcome, ran = future.result()
+                student = futures[future].student
+                if ran is None:
+                    tally.rejudged += 1
+                elif (reason := ran or why[student] or "the grader failed") != NEW:
+                    tally.again[reason] += 1
                 outcomes[outcome.student] = outcome
                 write_student_files(folder, complete([outcome], by_id), batch.settings)  # grades.csv: once, below
                 bar.update()
@@ -229,7 +250,10 @@ def grade_submissions(subs: list[Submission], settings: LabGrader, known: Assign
     everyone = [outcomes[s.student] for s in subs]
     _write_outputs(batch, reused, everyone, by_id)  # the reused students' notes of collection may differ
     shutil.rmtree(batch.work, ignore_errors=True)
-    run = replace(run, graded=len(todo), seconds=time.monotonic() - started, finished=finished_now())
+    if (line := tally.line()) is not None:
+        print(line)
+    run = replace(run, graded=len(todo) - tally.rejudged, rejudged=tally.rejudged, moved=moved(before, everyone),
+                  seconds=time.monotonic() - started, finished=finished_now())
     rows = complete(everyone, by_id)
     if manifest is None:
         publish(out, rows, batch.settings.points, batch.settings.bonus, run, roster, batch.settings)
@@ -239,6 +263,12 @@ def grade_submissions(subs: list[Submission], settings: LabGrader, known: Assign
         print(f"shard {manifest.shard} done ({len(subs)} students); once every shard is done: "
               f"python -m movielens_lab merge {out}")
     return 0
+
+
+def _labels(spec: dict, grade_ids: list[str]) -> list[str]:
+    """How the report names these tests: each one's section and grade_id."""
+    titles = {test["grade_id"]: test["title"] for test in spec["tests"]}
+    return [f"{titles[g]} ({g})" if g in titles and titles[g] != g else g for g in grade_ids]
 
 
 def publish(out: Path, rows: list[Outcome], points: dict[str, float], bonus: list[str], run: RunFacts,
@@ -278,26 +308,41 @@ def complete(outcomes: list[Outcome], by_id: dict[str, Member]) -> list[Outcome]
     return [with_collect_notes(o, by_id[o.student]) for o in outcomes]
 
 
-def _grade_safely(batch: Batch, sub: Submission) -> Outcome:
-    """Grade one student; whatever happens, an outcome (one bad submission never stops the batch)."""
+def _grade_safely(batch: Batch, sub: Submission, record: dict | None) -> tuple[Outcome, str | None]:
+    """Grade one student, judging its kept run again when ``record`` is given (``rejudging``); whatever happens, an
+    outcome (one bad submission never stops the batch), and why it ran (None: it was re-judged, without a run)."""
     settings = batch.settings
     started = time.monotonic()
+    ran: str | None = ""
+    kernel: KernelRun | None = None
     try:
-        outcome = _grade(batch, sub)
+        if record is not None:
+            try:
+                outcome, kernel = rejudge(record, sub.student, sub.name, batch.spec_for(sub), settings,
+                                          batch.out.transcript(sub.student), batch.out.blobs, batch.data_dir,
+                                          batch.sandboxed, batch.memo)
+                ran = None
+            except NeedsRun as why:
+                ran = str(why)
+        if ran is not None:
+            outcome, kernel = _grade(batch, sub)
     except InvalidSubmission as why:
-        outcome = Outcome.ungraded(sub.student, sub.name, "invalid", [str(why)], settings.points, settings.bonus)
+        kernel = KernelRun.failed("invalid", [str(why)])
+        outcome = kernel.outcome(sub.student, sub.name, None, settings)
     except Exception as err:  # a failure of the grader itself, reported in the row
         outcome = Outcome.ungraded(sub.student, sub.name, "crashed", [f"grader error: {type(err).__name__}: {err}"],
                                    settings.points, settings.bonus)
     outcome = replace(outcome, seconds=time.monotonic() - started)
     if batch.stopping.is_set():  # cut short by the stop (its worker killed): graded again by the next run
-        return outcome
-    write_record(batch.out, sub.sha256, batch.key, sub.origin, outcome)
-    return outcome
+        return outcome, ran
+    kept = {"run_key": batch.keys.run, "judge_key": batch.keys.judge, "kernel": kernel.to_dict()} if kernel else {}
+    write_record(batch.out, sub.sha256, batch.keys.key, sub.origin, outcome, kept)
+    return outcome, ran
 
 
-def _grade(batch: Batch, sub: Submission) -> Outcome:
-    """Grade one submission in its worker folder: run it, each test judged as it runs."""
+def _grade(batch: Batch, sub: Submission) -> tuple[Outcome, KernelRun | None]:
+    """Grade one submission in its worker folder: run it, each test judged as it runs; its outcome, and how it ran
+    (kept to judge it again)."""
     cells = read_cells(sub.data, InputLimits.of(batch.settings))
     if (found := batch.assignments.elsewhere(cells, batch.course.assignment)) is not None:
         raise InvalidSubmission(misplaced(found, batch.course.assignment))
@@ -308,15 +353,23 @@ def _grade(batch: Batch, sub: Submission) -> Outcome:
     try:
         notebook = _prepare(batch, work, sub, nb)
         killed, code = _run_worker(batch, work, sub.student)
-        outcome = _read_outcome(batch, work, sub, notebook, killed, code, notes)
+        kernel, verdict = _read_run(batch, work, notebook, killed, code, notes, flags)
         if notebook.is_file():  # for the instructor only: its outputs may hold anything the student printed
             atomic_write(batch.out.executed(sub.student), notebook.read_bytes())
         if (work / "worker.log").is_file():
             atomic_write(batch.out.grading_log(sub.student), (work / "worker.log").read_bytes())
-        outcome.flags = flags + outcome.flags
-        return outcome
+        _keep_transcript(batch.out.transcript(sub.student), work / TRANSCRIPT)
+        return kernel.outcome(sub.student, sub.name, verdict, batch.settings), kernel
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _keep_transcript(folder: Path, made: Path) -> None:
+    """Keep the run's transcript ``made`` in ``folder`` (instructor only), or none when the run made none."""
+    if made.is_file():
+        atomic_write(folder / TRANSCRIPT, made.read_bytes())
+    else:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _prepare(batch: Batch, work: Path, sub: Submission, nb: nbformat.NotebookNode) -> Path:
@@ -333,7 +386,7 @@ def _prepare(batch: Batch, work: Path, sub: Submission, nb: nbformat.NotebookNod
     (work / "spec.json").write_text(json.dumps(batch.spec_for(sub)))
     settings = {"spec_file": str(work / "spec.json"), "judge_mode": "grade", "data_dir": str(batch.data_dir),
                 "judge_limits": judge_limits(batch.settings).to_dict(), "sandboxed": batch.sandboxed,
-                "memo_dir": str(batch.memo)}
+                "memo_dir": str(batch.memo), "transcript_dir": str(work), "blob_store": str(batch.out.blobs)}
     (work / SETTINGS).write_text(json.dumps(settings))
     return work / "autograded" / student / assignment / f"{assignment}.ipynb"
 
@@ -389,14 +442,14 @@ def _kill_running(batch: Batch) -> None:
             _kill(proc)
 
 
-def _read_outcome(batch: Batch, work: Path, sub: Submission, notebook: Path, killed: bool, code: int | None,
-                  notes: list[str]) -> Outcome:
-    """The judge's points, given as the notebook ran, with how the run went."""
+def _read_run(batch: Batch, work: Path, notebook: Path, killed: bool, code: int | None, notes: list[str],
+              flags: list[str]) -> tuple[KernelRun, Verdict | None]:
+    """How the notebook ran, and the judge's points, given as it ran (None where the run gave none)."""
     settings = batch.settings
     notes = notes + limits_reached(work / "autograded")
 
-    def failed(status: str, why: str) -> Outcome:
-        return Outcome.ungraded(sub.student, sub.name, status, notes + [why], settings.points, settings.bonus)
+    def failed(status: str, why: str) -> tuple[KernelRun, None]:
+        return KernelRun.failed(status, notes + [why], flags), None
 
     if killed:
         return failed("timeout", f"the notebook ran past {settings.notebook_timeout} s in all and was stopped")
@@ -418,13 +471,4 @@ def _read_outcome(batch: Batch, work: Path, sub: Submission, notebook: Path, kil
                                             "far as it got", DEAD_KERNEL)]
     else:
         return failed("crashed", f"nbgrader autograde failed: {autograde['error']}")
-    return Outcome(sub.student, sub.name, status, verdict.tests, notes + verdict.notes + problems,
-                   disagreements(ran, verdict), leaderboard=verdict.leaderboard, visible=verdict.visible)
-
-
-def disagreements(ran: list[TestResult], verdict: Verdict) -> list[str]:
-    """Tests the student's own kernel scored higher than the judge scored their visible part: the tests there
-    were tampered with."""
-    titles = {t.grade_id: t.title or t.grade_id for t in verdict.tests}
-    return [f"{titles[t.grade_id]} scored {t.score:g} in the notebook but {verdict.visible[t.grade_id]:g} by the grader"
-            for t in ran if t.grade_id in verdict.visible and t.score > verdict.visible[t.grade_id] + 1e-6]
+    return KernelRun(status, notes, problems, ran, flags), verdict

@@ -72,6 +72,7 @@ def _facts(shards: list[Manifest], students: int) -> RunFacts:
     end = max((moment(r.finished) for r in runs if r.finished), default=moment(finished_now()))
     seconds = (end - min(moment(m.started) for m in shards)).total_seconds()
     return replace(runs[0], students=students, graded=sum(r.graded for r in runs),
+                   rejudged=sum(r.rejudged for r in runs), moved=sorted(m for r in runs for m in r.moved),
                    seconds=max([seconds, *(r.seconds for r in runs)]), jobs=max(r.jobs for r in runs),
                    sandboxed=all(r.sandboxed for r in runs), finished=end.isoformat(timespec="seconds"),
                    shards=shards[0].shard.count)

@@ -15,9 +15,10 @@ from pathlib import Path
 from ... import paths
 from ...data import locate
 from ...errors import LabError
-from ..course import course_fingerprint
+from ..course import read_source
 from ..grade import collect_class, data_folder, this_user
-from ..outputs.cache import course_key
+from ..judge.spec import judge_spec
+from ..keys import Keys
 from ..outputs.runfacts import RunFacts, require_own_folder
 from .shards import Member, Shard, assign, start
 
@@ -40,7 +41,8 @@ def plan(submissions: Path, *, shards: int, out: Path = Path("grading"), assignm
     out = Path(out).resolve()
     require_own_folder(out, settings.assignment)
     data = data_folder(data_dir)
-    key = course_key(course_fingerprint(source, settings), data)
+    nb = read_source(source)
+    key = Keys.of(nb, settings, judge_spec(nb, settings.points, settings.bonus, settings.leaderboard), data).key
     run = RunFacts(settings.assignment, len(subs), 0, 0.0, 1, locate.describe(data), str(data), True, "")
     try:
         start(out, Shard(0, shards), [Member.of(s) for s in subs], key, settings, run)

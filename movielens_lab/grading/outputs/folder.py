@@ -9,6 +9,10 @@
     course/                   the released nbgrader course (``course``)
     students/<id>/            record.json (``cache``), feedback.html (``feedback``), results.json, grading.log
     executed/<id>.ipynb       the notebook as it ran, every output: for the instructor, never for students
+    sealed/                   what each run gave its judge, to judge it again (``judge/transcript``): instructor only
+      students/<id>/          transcript.json
+      blobs/                  the arrays the transcripts name, each once (content-addressed)
+      memo/<data>/            the judges' references, computed once per data set (``judge/session.MemoStore``)
     shards/                   the shards' manifests (``cluster/shards``)
     work/[<shard>/]           the workers' folders, while grading
 """
@@ -34,6 +38,7 @@ STUDENTS = "students"
 RECORD, FEEDBACK, RESULTS, GRADING_LOG = "record.json", "feedback.html", "results.json", "grading.log"
 """In each student's folder."""
 EXECUTED = "executed"
+SEALED = "sealed"
 SHARDS = "shards"
 WORK = "work"
 
@@ -78,6 +83,19 @@ class GradingFolder:
     def released(self, assignment: str) -> Path:
         """The released notebook of ``assignment`` in the course ``grade`` built here (``course.Course``)."""
         return self.root / COURSE / "release" / assignment / f"{assignment}.ipynb"
+
+    def transcript(self, student: str) -> Path:
+        """The folder of ``student``'s transcript (``judge/transcript``)."""
+        return self.root / SEALED / STUDENTS / student
+
+    @property
+    def blobs(self) -> Path:
+        """The class's store of the transcripts' blobs."""
+        return self.root / SEALED / "blobs"
+
+    def memo(self, data_key: str) -> Path:
+        """The judges' references on the data set of key ``data_key`` (kept from run to run)."""
+        return self.root / SEALED / "memo" / data_key
 
     def work(self, shard: str = "") -> Path:
         """The folder of the worker folders: one per shard (named ``shard``), as shards share the grading folder."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ...errors import LabError
@@ -20,7 +20,7 @@ class RunFacts:
     students: int
     """Rows of grades.csv."""
     graded: int
-    """Students graded by this run; the others were reused from an earlier run (same file, same course)."""
+    """Students whose notebooks this run ran; the others were re-judged or reused from an earlier run."""
     seconds: float
     jobs: int
     dataset: str
@@ -30,6 +30,14 @@ class RunFacts:
     """ISO time, to the second."""
     shards: int = 1
     """Shards that graded the class at once (``grade --shard``, then ``merge``); ``jobs`` is per shard."""
+    rejudged: int = 0
+    """Students judged again from their kept runs, without running them (their tests alone changed)."""
+    tests: dict[str, str] = field(default_factory=dict)
+    """Each test's fingerprint (``keys.test_fingerprints``), to tell the next run which tests changed."""
+    changed: list[str] = field(default_factory=list)
+    """The tests that changed since the grading before this one."""
+    moved: list[list[str]] = field(default_factory=list)
+    """``[student, name, points before, points now]`` of each student whose points this run changed."""
 
     def write(self, folder: Path) -> None:
         atomic_write(GradingFolder(Path(folder)).run, json.dumps(asdict(self), indent=1) + "\n")

@@ -61,7 +61,7 @@ def write_report(results: ClassResults, settings: LabGrader, roster: Path | None
         matched, column = canvas.write_import(canvas.read_roster(roster), results, assignment)
         roster_blocks, roster_lines = _roster(matched, column), _roster_lines(matched)
     title = f"Class report: {assignment}"
-    blocks = [*_facts(results), *_scores(results), *_mistakes(results), *_review(results),
+    blocks = [*_facts(results), *_changes(results), *_scores(results), *_mistakes(results), *_review(results),
               *similar_submissions(results, settings), *roster_blocks]
     atomic_write(results.files.report_html, to_html(title, blocks))
     atomic_write(results.files.report_md, to_markdown(title, blocks))
@@ -96,13 +96,28 @@ def _facts(results: ClassResults) -> list[Block]:
     if facts is None:
         return [Heading("Run"), Table("Run facts", ["fact", "value"], rows),
                 Paragraph("No run.json in this folder: its last grading did not record time, jobs or dataset.")]
-    reused = facts.students - facts.graded
-    rows += [["graded by the last run", str(facts.graded) + (f" (the other {reused} reused from an earlier run)"
-                                                             if reused else "")],
+    reused = facts.students - facts.graded - facts.rejudged
+    others = [f"{facts.rejudged} re-judged from their kept runs"] * bool(facts.rejudged) \
+        + [f"{reused} reused from an earlier run"] * bool(reused)
+    rows += [["graded by the last run", str(facts.graded) + (f" (the other {', '.join(others)})" if others else "")],
              ["time taken", _duration(facts.seconds)], ["jobs", _jobs(facts)],
              ["dataset", f"{facts.dataset} ({facts.data_dir})"],
              ["sandbox", "yes" if facts.sandboxed else "no (--unsafe)"], ["finished", facts.finished]]
     return [Heading("Run"), Table("Run facts", ["fact", "value"], rows)]
+
+
+def _changes(results: ClassResults) -> list[Block]:
+    """The tests changed since the grading before the last one, and whose points moved (none: no section)."""
+    facts = results.facts
+    if facts is None or not (facts.changed or facts.moved):
+        return []
+    changed = (f"Tests changed since the grading before: {', '.join(facts.changed)}." if facts.changed else
+               "No test changed since the grading before.")
+    blocks: list[Block] = [Heading("Changes since the last grading"), Paragraph(changed)]
+    if not facts.moved:
+        return blocks + [Paragraph("No student's points moved.")]
+    return blocks + [Table(f"Points that moved ({_students(len(facts.moved))})", ["student", "name", "before", "now"],
+                           [list(row) for row in facts.moved])]
 
 
 def _jobs(facts: RunFacts) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -119,3 +120,19 @@ def test_grade_writes_the_report_and_the_canvas_import(tmp_path: Path):
         "Student,ID,SIS User ID,SIS Login ID,Section,fixture_lab", '"Doe, Jane",103,,jdoe,A,6', '"Roe, Rick",104,,,A,']
     md = (out / "report.md").read_text()
     assert "| students | 2 |" in md and "zeezed (zeezed_555)" in md
+
+
+def test_the_report_lists_the_changed_tests_and_whose_points_moved_as_text(folder: Path):
+    facts = RunFacts.read(folder)
+    assert facts is not None
+    replace(facts, graded=0, rejudged=9, changed=["5. Baselines (test_baselines)"],
+            moved=[["bob", "<script>x</script>", "=1+1", "12 + 10 bonus"]]).write(folder)
+    assert report(folder, config=CONFIG) == 0
+    html, md = (folder / "report.html").read_text(), (folder / "report.md").read_text()
+    assert "Tests changed since the grading before: 5. Baselines (test_baselines)." in md
+    assert "| bob | &lt;script&gt;x&lt;/script&gt; | =1+1 | 12 + 10 bonus |" in md
+    assert "<script>x" not in html and "&lt;script&gt;x&lt;/script&gt;" in html
+    assert "0 (the other 9 re-judged from their kept runs)" in md
+    replace(facts, changed=[], moved=[]).write(folder)
+    report(folder, config=CONFIG)
+    assert "Changes since the last grading" not in (folder / "report.md").read_text()
