@@ -43,7 +43,8 @@ def source(root: Path, name: str, change=lambda s: s, mean_points: float = 3) ->
     assert any(TOLERANT in text for text in texts) and ([c.source for c in nb.cells] != texts or name == "before")
     folder = root / name
     write(nb, folder / "fixture_lab.ipynb")
-    (folder / "grader_config.py").write_text(CONFIG.read_text().replace('"test_mean": 3', f'"test_mean": {mean_points}'))
+    config = CONFIG.read_text().replace('"test_mean": 3', f'"test_mean": {mean_points}')
+    (folder / "grader_config.py").write_text(config)
     return folder / "fixture_lab.ipynb", folder / "grader_config.py"
 
 
