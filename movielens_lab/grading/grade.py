@@ -39,7 +39,7 @@ from .. import paths
 from ..config import LabGrader, course_settings, pick
 from ..data import locate
 from ..errors import LabError
-from ..files import atomic_write
+from ..files import atomic_write, fingerprint
 from .cluster.shards import Shard, start
 from .course import GRADEBOOK, NBGRADER_CONFIG, Course, build_course
 from .executed import read_results, run_problems
@@ -48,7 +48,7 @@ from .judge.session import MemoStore, WarmUp, judge_limits
 from .judge.spec import judge_spec
 from .judge.transcript import TRANSCRIPT, NeedsRun
 from .kernelrun import KernelRun
-from .keys import Keys, changed_tests, test_fingerprints
+from .keys import Keys, changed_tests, test_fingerprints, versions
 from .lms.canvas import read_roster
 from .outcomes import Outcome, TestResult, max_total
 from .outputs.cache import course_key, read_record, write_record
@@ -109,7 +109,7 @@ class Batch:
     @property
     def memo(self) -> Path:
         """The references the judges share (``MemoStore``), kept from run to run for the same data."""
-        return self.out.memo(course_key("references", self.data_dir))
+        return self.out.memo(course_key(fingerprint(b"references", versions()), self.data_dir))
 
     def spec_for(self, sub: Submission) -> dict:
         """The judge's spec for one submission: the batch's, with this submission's secret choices."""

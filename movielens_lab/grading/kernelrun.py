@@ -61,5 +61,7 @@ def disagreements(ran: list[TestResult], verdict: Verdict) -> list[str]:
     """Tests the student's own kernel scored higher than the judge scored their visible part: the tests there
     were tampered with."""
     titles = {t.grade_id: t.title or t.grade_id for t in verdict.tests}
-    return [f"{titles[t.grade_id]} scored {t.score:g} in the notebook but {verdict.visible[t.grade_id]:g} by the grader"
-            for t in ran if t.grade_id in verdict.visible and t.score > verdict.visible[t.grade_id] + 1e-6]
+    maxima = {t.grade_id: t.max_score for t in verdict.tests}  # nbgrader caps a cell's score at its points
+    scores = [(t.grade_id, min(t.score, maxima.get(t.grade_id, t.score))) for t in ran]
+    return [f"{titles[g]} scored {score:g} in the notebook but {verdict.visible[g]:g} by the grader"
+            for g, score in scores if g in verdict.visible and score > verdict.visible[g] + 1e-6]

@@ -15,26 +15,42 @@ again from the run's sealed transcript, with no notebook run (``rejudging``). An
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 from nbformat.notebooknode import NotebookNode
 
 from ..config import LabGrader
 from ..files import fingerprint
-from . import executed
+from . import executed, worker
 from .judge import exporter, plaindata, sealed, session, transcript
+from .judge import spec as spec_code
 from .judge.session import MODULES
 from .judge.spec import SOLUTION_MARKERS, split_hidden
 from .outputs.cache import course_key
+from .sandbox import client
 from .submissions import rebuild, tampering
 
-KERNEL_CODE = (sealed, exporter, plaindata, executed, rebuild, tampering)
+KERNEL_CODE = (sealed, exporter, plaindata, executed, rebuild, tampering, spec_code, client, worker)
 """The grader's code whose change changes what a run gives: its steps in the kernel, and what reads the run back."""
 JUDGE_CODE = (*MODULES, session, transcript)
 """The judge's code."""
+LIBRARIES = ("numpy", "pandas", "scipy", "tensorflow", "keras", "nbgrader", "ipykernel")
+"""The libraries whose version changes what a kernel or a judge computes."""
 SHARED = "(given cells, solutions and the judge)"
 """The name :func:`test_fingerprints` gives what every test relies on."""
+
+
+def versions() -> bytes:
+    """The Python and :data:`LIBRARIES` versions that kernels and judges compute with here."""
+    def version(name: str) -> str | None:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return None
+    return json.dumps([sys.version, {name: version(name) for name in LIBRARIES}]).encode()
 
 
 def _sources(modules: tuple) -> list[bytes]:
@@ -71,7 +87,7 @@ def run_key(source: NotebookNode, settings: LabGrader, data: Path) -> str:
     limits = [settings.cell_timeout, settings.notebook_timeout, settings.memory_limit_mb, settings.disk_limit_mb,
               settings.max_notebook_mb, settings.max_cells, settings.max_cell_kb, sorted(settings.bonus)]
     return course_key(fingerprint(json.dumps(released_cells(source)).encode(), json.dumps(limits).encode(),
-                                  *_sources(KERNEL_CODE)), data)
+                                  versions(), *_sources(KERNEL_CODE)), data)
 
 
 def judge_key(spec: dict) -> str:

@@ -50,15 +50,23 @@ def rejudge(record: dict, student: str, name: str, spec: dict, settings: LabGrad
             blobs: Path, data_dir: Path, sandboxed: bool, memo: Path) -> tuple[Outcome, KernelRun]:
     """The outcome of ``record``'s run judged by ``spec`` (its transcript in ``transcripts``, blobs in ``blobs``),
     with the run; raises NeedsRun when only a run can give it."""
-    kernel = KernelRun.from_dict(record["kernel"])
+    try:
+        kernel = KernelRun.from_dict(record["kernel"])
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise NeedsRun("its kept run is damaged") from None
     if kernel.ungraded:
         return kernel.outcome(student, name, None, settings), kernel
+    if kernel.status == "crashed":  # its kernel died, maybe in a check's call: a run may get further
+        raise NeedsRun("its kernel died")
     transcript = Transcript.read(transcripts, blobs)
     if transcript is None:
         raise NeedsRun("its transcript is missing or damaged")
     with JudgeSession(spec, data_dir, judge_limits(settings), sandboxed, "grade", MemoStore(memo),
                       test_seconds=float(settings.cell_timeout)) as session:
-        judged = judge_again(transcript, spec, session)
+        try:
+            judged = judge_again(transcript, spec, session)
+        except (KeyError, TypeError, ValueError, AttributeError, RecursionError):
+            raise NeedsRun("its transcript is damaged") from None
         verdict = Verdict([j.result for j in judged], {j.result.grade_id: j.visible for j in judged},
                           session.finish(), transcript.notes)
     return kernel.outcome(student, name, verdict, settings), kernel

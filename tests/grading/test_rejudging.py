@@ -21,9 +21,10 @@ from movielens_lab.grading import grade as grading
 from movielens_lab.grading.cluster.merge import merge
 from movielens_lab.grading.course import build_course
 from movielens_lab.grading.grade import grade
+from movielens_lab.grading.judge.transcript import NeedsRun
 from movielens_lab.grading.outcomes import Outcome, TestResult
 from movielens_lab.grading.outputs.runfacts import RunFacts
-from movielens_lab.grading.rejudging import Tally, moved
+from movielens_lab.grading.rejudging import Tally, moved, rejudge
 
 TOLERANT = "if abs(mean([1.5]) - 1.5) <= 0.5:  # HIDDEN_MEAN_SINGLE"
 STUDENTS = ["bob", "carol", "dave", "eve"]
@@ -152,6 +153,13 @@ def test_a_test_that_reads_a_new_name_runs_those_notebooks_again(graded, tmp_pat
     transcript = json.loads((tmp_path / "out" / "sealed" / "students" / "bob" / "transcript.json").read_text())
     assert "square" in transcript["tests"]["test_mean"]["names"] and record["kernel"]["status"] == "graded"
     assert not (tmp_path / "out" / "students" / "bob" / "transcript.json").exists()  # never in what students get
+
+
+def test_a_damaged_kept_run_runs_again_and_costs_nothing(tmp_path: Path) -> None:
+    for kernel in ({"status": "graded"}, {"status": "graded", "notes": 3, "ran": "x"}, []):
+        with pytest.raises(NeedsRun, match="its kept run is damaged"):
+            rejudge({"kernel": kernel}, "bob", "bob", {}, lab_settings(CONFIG), tmp_path, tmp_path, tmp_path,
+                    False, tmp_path)
 
 
 def test_the_line_counts_the_re_judged_and_why_the_others_ran_and_is_safe_on_a_terminal() -> None:

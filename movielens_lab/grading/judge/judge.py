@@ -226,11 +226,35 @@ def _code(code: types.CodeType) -> str:
     return "|".join([code.co_code.hex(), *code.co_names, *consts])
 
 
+PLAIN = (bool, int, float, complex, str, bytes, tuple, frozenset, type(None))
+"""Values a reference's code may read from its globals that its memo key holds by ``repr``."""
+
+
+def _reached(code: types.CodeType, names: dict, found: dict[str, str]) -> dict[str, str]:
+    """The functions (their code and defaults) and plain values ``code`` reads from its globals ``names``, and
+    theirs in turn, by name: a helper changed, a constant moved, and a reference is another."""
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            _reached(const, names, found)
+    for name in code.co_names:
+        value = names.get(name)
+        if name in found or value is None:
+            continue
+        if isinstance(value, types.FunctionType):
+            found[name] = _code(value.__code__) + repr((value.__defaults__, value.__kwdefaults__))
+            _reached(value.__code__, value.__globals__, found)
+        elif isinstance(value, PLAIN):
+            found[name] = repr(value)
+    return found
+
+
 def memo_key(fn: Callable, args: tuple) -> str:
-    """What identifies ``fn(*args)``: its name, its code and its arguments' values."""
+    """What identifies ``fn(*args)``: its name, its code and what it reads (``_reached``), its arguments' values."""
     code = getattr(fn, "__code__", None)
     node = Writer().encode([_canonical(a) for a in args])
-    parts = [fn.__name__, _code(code) if code else "", json.dumps(node, sort_keys=True)]
+    reached = _reached(code, getattr(fn, "__globals__", {}), {}) if code else {}
+    parts = [fn.__name__, _code(code) if code else "", repr(getattr(fn, "__defaults__", None)),
+             json.dumps(sorted(reached.items())), json.dumps(node, sort_keys=True)]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 

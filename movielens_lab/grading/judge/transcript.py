@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,26 +49,28 @@ class Transcript:
     notes: list[str] = field(default_factory=list)
 
     def exported(self, grade_id: str, names: list[str], body: str | None, blobs: dict[str, bytes]) -> None:
-        self.tests[grade_id] = {"names": list(names), "body": body, "calls": [], "repairs": {}}
+        self.tests[grade_id] = {"names": list(names), "body": body, "blobs": sorted(blobs), "calls": [],
+                                "repairs": {}, "repair_blobs": []}
         self.blobs.update(blobs)
 
     def called(self, grade_id: str, request: dict, request_blobs: dict[str, bytes], answer: str | None,
                answer_blobs: dict[str, bytes]) -> None:
         call = {key: request[key] for key in ("name", "args", "kwargs", "seed") if key in request}
-        self.tests[grade_id]["calls"].append({"request": call, "answer": answer})
+        self.tests[grade_id]["calls"].append({"request": call, "answer": answer, "blobs": sorted(answer_blobs)})
         self.blobs.update(request_blobs)
         self.blobs.update(answer_blobs)
 
     def repaired(self, grade_id: str, repairs: dict, blobs: dict[str, bytes]) -> None:
-        self.tests[grade_id]["repairs"] = repairs
+        self.tests[grade_id].update(repairs=repairs, repair_blobs=sorted(blobs))
         self.blobs.update(blobs)
 
     def write(self, folder: Path, store: Path) -> None:
-        """The transcript into ``folder``; its blobs into the class's ``store`` (each once)."""
+        """The transcript into ``folder``; its blobs into the class's ``store`` (each once; a damaged one again)."""
         store.mkdir(parents=True, exist_ok=True)
         for name, data in self.blobs.items():
-            if not (store / name).exists():
-                atomic_write(store / name, data)
+            kept = store / name
+            if not kept.is_file() or kept.stat().st_size != len(data):
+                atomic_write(kept, data)
         atomic_write(folder / TRANSCRIPT, json.dumps({"tests": self.tests, "notes": self.notes}))
 
     @classmethod
@@ -78,35 +79,41 @@ class Transcript:
         try:
             data = json.loads((folder / TRANSCRIPT).read_text())
             blobs = {name: (store / name).read_bytes() for name in _names(data["tests"])}
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
             return None
         if any(plaindata.digest(data) != name for name, data in blobs.items()):
             return None
         return cls(data["tests"], blobs, list(data.get("notes", [])))
 
+    def handed(self, names: list[str]) -> dict[str, bytes]:
+        """The blobs ``names`` (what one step of the run handed over), from this transcript's."""
+        return {name: self.blobs[name] for name in names}
+
 
 def _names(tests: dict) -> set[str]:
-    """The blobs a transcript's tests name: in the texts the kernel sent, and in the judge's requests and repairs."""
-    texts = [text for entry in tests.values() for text in [entry["body"], *(c["answer"] for c in entry["calls"])]
-             if text]
-    texts += [json.dumps([c["request"] for c in entry["calls"]]) + json.dumps(entry["repairs"])
-              for entry in tests.values()]
-    return {name for text in texts for name in BLOB_REFERENCE.findall(text)}
+    """The blobs the run handed over, test by test: with the values the kernel sent, its answers and the
+    repairs sent back. (The judge never got a blob a step did not hand over, even if a text names it.)"""
+    return {str(name) for entry in tests.values()
+            for name in [*entry["blobs"], *entry["repair_blobs"], *(n for c in entry["calls"] for n in c["blobs"])]}
 
 
-def _replay(entry: dict, blobs: dict[str, bytes]) -> Iterator:
+class Replay:
     """Answers to the judge's calls of one test, as the run gave them, while it asks them the same way."""
-    calls = iter(entry["calls"])
 
-    def on_call(request: dict, request_blobs: dict[str, bytes]) -> tuple[str | None, dict[str, bytes]]:
-        kept = next(calls, None)
+    def __init__(self, entry: dict, transcript: Transcript) -> None:
+        self.calls, self.transcript = iter(entry["calls"]), transcript
+
+    def __call__(self, request: dict, request_blobs: dict[str, bytes]) -> tuple[str | None, dict[str, bytes]]:
+        kept = next(self.calls, None)
         asked = {key: request[key] for key in ("name", "args", "kwargs", "seed") if key in request}
         if kept is None or _canonical(kept["request"]) != _canonical(asked) \
-                or any(blobs.get(name) != data for name, data in request_blobs.items()):
+                or any(self.transcript.blobs.get(name) != data for name, data in request_blobs.items()):
             raise NeedsRun(f"a check calls {asked.get('name')} anew")
-        return kept["answer"], referenced(kept["answer"] or "", blobs)
+        return kept["answer"], self.transcript.handed(kept["blobs"])
 
-    return on_call
+    def finished(self) -> bool:
+        """Whether the judge made every call the run made (each ran in the kernel, and may have changed it)."""
+        return next(self.calls, None) is None
 
 
 def rejudge(transcript: Transcript, spec: dict, session: JudgeSession) -> list:
@@ -116,13 +123,17 @@ def rejudge(transcript: Transcript, spec: dict, session: JudgeSession) -> list:
         grade_id = test["grade_id"]
         entry = transcript.tests.get(grade_id)
         if entry is None:  # the run never reached it
-            judged.append(session.judge(grade_id, None, {}, _replay({"calls": []}, {})))
+            judged.append(session.judge(grade_id, None, {}, Replay({"calls": []}, transcript)))
             continue
-        if not set(test["names"]) <= set(entry["names"]):
-            raise NeedsRun(f"{grade_id} reads {', '.join(sorted(set(test['names']) - set(entry['names'])))}, "
-                           "which the run never sent")
-        outcome = session.judge(grade_id, entry["body"], referenced(entry["body"] or "", transcript.blobs),
-                                _replay(entry, transcript.blobs))
+        new, gone = set(test["names"]) - set(entry["names"]), set(entry["names"]) - set(test["names"])
+        if new:
+            raise NeedsRun(f"{grade_id} reads {', '.join(sorted(new))}, which the run never sent")
+        if gone:  # the run sent them with the rest: had they made its export too large, say, a run would differ
+            raise NeedsRun(f"{grade_id} no longer reads {', '.join(sorted(gone))}")
+        replay = Replay(entry, transcript)
+        outcome = session.judge(grade_id, entry["body"], transcript.handed(entry["blobs"]), replay)
+        if not replay.finished():
+            raise NeedsRun(f"{grade_id} no longer makes a call the run made in the kernel")
         if _canonical(outcome.repairs) != _canonical(entry["repairs"]) \
                 or any(transcript.blobs.get(name) != data for name, data in outcome.blobs.items()):
             raise NeedsRun(f"{grade_id} corrects its section's answers otherwise (later sections ran on them)")

@@ -19,12 +19,15 @@ from ...files import atomic_write, fingerprint
 from ..outcomes import Outcome
 from .folder import GradingFolder
 
+DATA_FILES = ("ratings.dat", "movies.dat", "users.dat")
+
 
 def course_key(course_fingerprint: str, data: Path) -> str:
-    """A key of what a student's kernel computes: ``course_fingerprint``, and the data (its path, size and time)."""
-    ratings = data / "ml-1m" / "ratings.dat"
-    return fingerprint(course_fingerprint.encode(), str(data).encode(),
-                       f"{ratings.stat().st_size}:{ratings.stat().st_mtime_ns}".encode())
+    """A key of what a student's kernel computes: ``course_fingerprint``, and the data (its path, and each data
+    file's size and time)."""
+    stats = [(f.stat().st_size, f.stat().st_mtime_ns) if f.is_file() else None
+             for f in (data / "ml-1m" / name for name in DATA_FILES)]
+    return fingerprint(course_fingerprint.encode(), str(data).encode(), json.dumps(stats).encode())
 
 
 def write_record(folder: GradingFolder, sha256: str, key: str, origin: str, outcome: Outcome,

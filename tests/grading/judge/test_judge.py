@@ -17,7 +17,7 @@ from fixtures.judged import CORRECT, TEST, Kernel, Linked, judged, spec
 from movielens_lab import model, paths
 from movielens_lab.config import lab_settings
 from movielens_lab.data.loaders import load_ratings
-from movielens_lab.grading.judge.judge import STOPPED, UNREADABLE, Judge
+from movielens_lab.grading.judge.judge import STOPPED, UNREADABLE, Judge, memo_key
 from movielens_lab.grading.judge.plaindata import REASONS
 from movielens_lab.grading.judge.spec import judge_spec
 
@@ -207,3 +207,17 @@ def test_a_seeded_call_runs_in_the_kernel_right_after_keras_is_seeded() -> None:
     result, _, _ = judged(CORRECT + "\nimport numpy as np\n\n\ndef draw():\n    return float(np.random.rand())\n",
                           the_spec=the_spec)
     assert result["score"] == 4 and "seeded" not in result["output"]
+
+
+def test_a_references_memo_key_follows_the_helpers_and_constants_it_reads() -> None:
+    """A reference memoized across gradings: changing a helper it calls, or a constant it reads, is another key."""
+    def define(code: str) -> dict:
+        ns: dict = {}
+        exec(code, ns)
+        return ns
+
+    base = "SIZE = 4\ndef _layers(x):\n    return x * SIZE\ndef _fit(x):\n    return [_layers(v) for v in x]\n"
+    keys = {memo_key(define(code)["_fit"], ([1.0, 2.0],)) for code in (
+        base, base.replace("SIZE = 4", "SIZE = 8"), base.replace("x * SIZE", "x + SIZE"))}
+    assert len(keys) == 3
+    assert memo_key(define(base)["_fit"], ([1.0, 2.0],)) in keys  # and the same code gives the same key

@@ -3,12 +3,14 @@ not."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from fixtures.judged import CORRECT, TEST, Kernel, spec
 from movielens_lab.config import LabGrader
+from movielens_lab.grading.judge import plaindata
 from movielens_lab.grading.judge.session import JudgeSession, judge_limits
 from movielens_lab.grading.judge.transcript import NeedsRun, Transcript, rejudge
 from movielens_lab.grading.sandbox.client import probe
@@ -64,8 +66,29 @@ def test_a_changed_test_judged_from_the_transcript_is_judged_as_a_fresh_run(chan
     (lambda s: s.replace("t.score()", "t.part(1, lambda: extra == 1, 'extra')\nt.score()"), "reads extra"),
     (lambda s: s.replace("t.score()", "t.part(1, lambda: double(5) == 10, 'more')\nt.score()"), "calls double anew"),
     (lambda s: s.replace("    answer = 42\n", "    answer = 43\n"), "corrects its section's answers otherwise"),
+    # the run's call ran in the kernel (and may have changed it, reseeded it): a run without it may differ
+    (lambda s: s.replace('list(halve(_table)["x"]) == [0.5, 1.0] and ', "callable(halve) and "),
+     "no longer makes a call the run made"),
+    (lambda s: s.replace('t.part(1, lambda: answer == 42, "answer is 42")\n', ""), "no longer reads answer"),
 ])
 def test_what_the_run_never_gave_needs_a_run(change, why: str, tmp_path: Path) -> None:
     _, kept = run(spec(), CORRECT.replace("answer = 42", "answer = 41") + "\nextra = 1\n", tmp_path / "first")
     with pytest.raises(NeedsRun, match=why):
         again(kept, spec(test=change(TEST)), tmp_path / "again")
+
+
+def test_only_the_blobs_a_step_handed_over_are_read_back(tmp_path: Path) -> None:
+    """A text of the kernel's may name any blob; the judge got only those its step handed over, and so does a
+    judge of the kept run (another student's blob in the store changes nothing)."""
+    _, kept = run(spec(), CORRECT, tmp_path / "first")
+    kept.write(tmp_path / "kept", tmp_path / "blobs")
+    other = b"another student's array"
+    name = plaindata.digest(other)
+    (tmp_path / "blobs" / name).write_bytes(other)
+    data = json.loads((tmp_path / "kept" / "transcript.json").read_text())
+    for entry in data["tests"].values():
+        stolen = f'"values": {{"stolen": {{"t": "array", "b": "{name}"}}, '
+        entry["body"] = entry["body"].replace('"values": {', stolen, 1)
+    (tmp_path / "kept" / "transcript.json").write_text(json.dumps(data))
+    assert name in (tmp_path / "kept" / "transcript.json").read_text()
+    assert name not in Transcript.read(tmp_path / "kept", tmp_path / "blobs").blobs
