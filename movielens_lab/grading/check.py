@@ -165,8 +165,8 @@ def check(notebook: Path, *, assignment: str | None = None, data_dir: Path | Non
     failed = [r for r in results if not r.passed]
     earned, visible = sum(r.score for r in results), sum(r.max_score for r in results)
     hidden = sum(settings.points.values()) - visible
-    print(f"visible tests: {earned:g} of {visible:g} points, {len(results) - len(failed)} of {len(results)} "
-          f"sections passed; the grader adds hidden checks worth {hidden:g} points")
     if len(failed) > 1:
         print(LATER_SECTIONS)
+    print(f"visible tests: {earned:g} of {visible:g} points, {len(results) - len(failed)} of {len(results)} "
+          f"sections passed; the grader adds hidden checks worth {hidden:g} points")
     return 1 if failed else 0

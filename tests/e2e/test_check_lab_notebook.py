@@ -10,6 +10,7 @@ import pytest
 from fixtures import corpus_2
 from fixtures.corpus import CASES, POINTS, blank, completed
 from movielens_lab.cli import main
+from movielens_lab.grading.check import LATER_SECTIONS
 
 pytestmark = pytest.mark.slow  # runs the real labs six times (test_check.py is the fast one)
 
@@ -42,6 +43,7 @@ def test_the_blank_lab_fails_every_section(small_twin: Path, tmp_path: Path, cap
     sections = _sections(lines)
     assert len(sections) == SECTIONS and all("FAILED" in line for line in sections.values()), lines
     assert f"0 of {SECTIONS} sections passed" in lines[-1]
+    assert lines[-2] == LATER_SECTIONS  # the later ones may fail only because of the first
 
 
 @pytest.mark.parametrize("name, number", [("first_75_percent", "4."), ("top10_sorted_ascending", "9."),
@@ -55,6 +57,7 @@ def test_one_mistake_fails_exactly_its_section_with_its_hint(small_twin: Path, t
     assert failed == [number], lines
     (words,) = case.hints.values()
     assert any(words in line for line in lines), lines
+    assert LATER_SECTIONS not in lines
 
 
 def test_the_complete_part_2_passes_every_section_on_data_of_movielens_1m_size(full_twin: Path, tmp_path: Path,
