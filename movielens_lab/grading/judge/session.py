@@ -41,8 +41,9 @@ MODULES = (judge, plaindata, vocabulary, wire)
 """What the judge's folder holds: the judge and the modules it imports."""
 NICENESS = 19
 """The judge's CPU priority (``nice``): the lowest, so that its set-up takes only the time the kernel leaves."""
-STOP_WAIT = 10
-"""Seconds a judge has to end once told to stop, before it is killed."""
+STOP_WAIT = 30
+"""Seconds a judge has to end once told to stop, before it is killed: its supervisor ends the sandbox and removes
+its cgroup (up to 10 s on a loaded machine) in that time."""
 UNCHECKED = "the grader could not check this section (its checks failed or ran out of time)"
 MEMO_WAIT = 600
 """Seconds a judge waits for a reference another judge of the batch is computing."""

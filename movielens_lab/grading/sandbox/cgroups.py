@@ -18,8 +18,10 @@ from pathlib import Path
 MOUNTINFO = Path("/proc/self/mountinfo")
 OWN_CGROUPS = Path("/proc/self/cgroup")
 MIB = 1024 * 1024
-REMOVE_TRIES = 50
+REMOVE_TRIES = 500
 REMOVE_PAUSE = 0.02
+"""A cgroup is removed once its last processes are gone: up to 10 s (a loaded machine ends a killed kernel of
+many threads slowly), trying every 20 ms."""
 
 SETTINGS = {"v2": {"memory.max": "memory", "memory.swap.max": "swap", "pids.max": "pids"},
             "memory": {"memory.limit_in_bytes": "memory", "memory.memsw.limit_in_bytes": "memory"},

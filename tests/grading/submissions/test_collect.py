@@ -304,5 +304,5 @@ def test_grading_a_canvas_download_gives_one_row_per_student(tmp_path: Path):
     assert [(r["student"], r["name"], r["total"], r["lms_user_id"], r["late"], r["submitted_at"]) for r in rows] == [
         ("libo_102", "libo", "5", "102", "yes", ""), ("nunezjose_7", "núñezjosé", "3.5", "7", "no", "")]
     assert "ignored libo_LATE_102_5552_fixture_lab.ipynb" in rows[0]["reason"]
-    assert list(rows[0])[-5:] == ["reason", "lms_user_id", "late", "submitted_at", "assignment"]
+    assert list(rows[0])[-6:] == ["reason", "lms_user_id", "late", "submitted_at", "assignment", "review"]
     assert {r["assignment"] for r in rows} == {"fixture_lab"}
