@@ -15,7 +15,7 @@ import nbformat
 from nbformat import NotebookNode
 
 from .. import paths, tables
-from ..config import lab_settings
+from ..config import LabGrader, lab_settings
 from ..data import locate
 from ..data.download import DownloadError
 from ..data.fetch import fetch
@@ -24,6 +24,7 @@ from ..errors import LabError
 from ..grading.check import judged
 from ..grading.judge.sealed import StripHiddenTests, Verdict
 from ..grading.judge.spec import judge_spec
+from ..grading.outcomes import Outcome, format_points, max_bonus, max_total, points_of
 from .execute import read_notebook, save_figures
 
 CELL_TIMEOUT = 600
@@ -129,11 +130,9 @@ def key_numbers_table(part: Part, values: dict, references: dict) -> str:
 
 def points_line(verdict: Verdict) -> str:
     """What the judge gave: points of the maximum, bonus apart."""
-    def total(bonus: bool) -> str:
-        tests = [t for t in verdict.tests if t.bonus == bonus]
-        return f"{sum(t.score for t in tests):g}/{sum(t.max_score for t in tests):g}"
-    bonus = f", bonus {total(True)}" if any(t.bonus for t in verdict.tests) else ""
-    return f"graded as a submission: {total(False)}{bonus}"
+    earned, (points, bonus) = Outcome("solution", "solution", "graded", verdict.tests), points_of(verdict.tests)
+    line = f"graded as a submission: {format_points(earned.total)}/{format_points(max_total(points, bonus))}"
+    return line + (f", bonus {format_points(earned.bonus)}/{format_points(max_bonus(points, bonus))}" if bonus else "")
 
 
 def failed_cell(nb: NotebookNode) -> str | None:
@@ -145,10 +144,10 @@ def failed_cell(nb: NotebookNode) -> str | None:
     return None
 
 
-def graded_run(part: Part, data: Path, out: Path) -> tuple[NotebookNode, Verdict, dict]:
-    """Grade the part's solution notebook as a submission; the notebook as it ran, the verdict and the key values."""
+def graded_run(part: Part, settings: LabGrader, data: Path, out: Path) -> tuple[NotebookNode, Verdict, dict]:
+    """Grade the part's solution notebook as a submission under ``settings``; the notebook as it ran, the verdict
+    and the key values."""
     notebook = paths.solution_notebook(part.assignment)
-    settings = lab_settings(assignment=part.assignment)
     source = read_notebook(notebook)
     spec = judge_spec(source, settings.points, settings.bonus)
     nb, _ = StripHiddenTests().preprocess(source, {})
@@ -168,8 +167,9 @@ def run_part(part: Part, data: Path, label: str, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     name = paths.solution_notebook(part.assignment).name
     print(f"Running part {part.number}, {name}, on the {label} (a few minutes on a laptop)...")
+    settings = lab_settings(assignment=part.assignment)
     start = time.perf_counter()
-    nb, verdict, values = graded_run(part, data, out)
+    nb, verdict, values = graded_run(part, settings, data, out)
     seconds = time.perf_counter() - start
     executed = out / name
     nbformat.write(nb, executed)
@@ -177,7 +177,7 @@ def run_part(part: Part, data: Path, label: str, out: Path) -> None:
     (out / "key_numbers.json").write_text(json.dumps({"dataset": label, **values}, indent=1))
     (out / "verdict.json").write_text(json.dumps(verdict.to_dict(), indent=1))
     print(f"\nPart {part.number}: key numbers ({label}, {seconds:.0f} s):")
-    print(key_numbers_table(part, values, lab_settings(assignment=part.assignment).references))
+    print(key_numbers_table(part, values, settings.references))
     print(f"\n{points_line(verdict)}")
     print(f"Executed notebook: {executed}")
     print(f"Figures ({len(figures)}): {out / 'figures'}")
