@@ -284,11 +284,12 @@ def publish(out: Path, rows: list[Outcome], points: dict[str, float], bonus: lis
 @contextmanager
 def _warm_up(batch: Batch, needed: bool) -> Iterator[None]:
     """While the batch grades: a judge that computes the references the tests need, once for all (when there is
-    anything to grade)."""
-    if not needed:
+    anything to grade, and an earlier grading with these tests on these data did not compute them all)."""
+    if not needed or WarmUp.done(batch.memo, batch.keys.judge):
         yield
         return
-    warm = WarmUp(batch.spec, batch.data_dir, judge_limits(batch.settings), batch.sandboxed, MemoStore(batch.memo))
+    warm = WarmUp(batch.spec, batch.data_dir, judge_limits(batch.settings), batch.sandboxed, MemoStore(batch.memo),
+                  batch.keys.judge)
     try:
         yield
     finally:

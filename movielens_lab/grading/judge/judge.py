@@ -20,7 +20,7 @@ For ``grade`` (and ``warm``, the batch's process that computes references ahead)
 ``_remember(fn, *args)`` is the judge's memo: a reference computed once per batch, keyed by the
 function's code and its arguments' values, shared through the grader (``memo?`` / ``memo!``). The
 ``warm`` mode only runs the hidden code's ``_warm_*`` functions, which compute from the raw data the
-references a student who follows the instructions will need, and exits.
+references a student who follows the instructions will need, and exits, saying whether all of them succeeded.
 
 Student code cannot reach any of this: its values are data, its functions run in its own kernel, and
 the test code, the test helper and every library here are the judge's own.
@@ -321,13 +321,15 @@ class Judge:
         """A choice the student cannot predict: the grader's secret for this submission picks it."""
         self.base["_seeded"] = _seeded
 
-    def warm_up(self) -> None:
+    def warm_up(self) -> bool:
         """Call every ``_warm_*`` function the tests' hidden code defines, in order; note failures on stderr.
+        Whether every one succeeded.
 
         Each runs beside the functions and the constants (names bound to literals) of its test's hidden code.
         """
         if self.given_error:
-            return
+            return False
+        every = True
         for test in self.spec["tests"]:
             try:
                 defs = [node for node in ast.parse(test["hidden"]).body if isinstance(node, ast.FunctionDef)
@@ -335,13 +337,17 @@ class Judge:
             except SyntaxError:
                 continue
             warm = [node.name for node in defs if isinstance(node, ast.FunctionDef) and node.name.startswith(WARM)]
+            if not warm:
+                continue
             scratch: dict = {}
             scratch.update({k: _rebind(v, self.base, scratch) for k, v in self.base.items()})
             scratch["_solution"] = self._solutions(scratch)
-            if warm and _warmed(f"{test['grade_id']}'s functions", lambda: exec(
+            if _warmed(f"{test['grade_id']}'s functions", lambda: exec(
                     compile(ast.Module(defs, []), f"<warm-up {test['grade_id']}>", "exec"), scratch)):
-                for name in warm:
-                    _warmed(name, scratch[name])
+                every = all([_warmed(name, scratch[name]) for name in warm]) and every
+            else:
+                every = False
+        return every
 
     def namespace(self, test: dict, body: str | None) -> tuple[dict, list[str]]:
         """A fresh namespace for one test: given names, then the student's values for the names it reads."""
@@ -522,8 +528,7 @@ def main(argv: list[str]) -> int:
     channel = Channel(sys.stdin.buffer, outbox)
     judge = Judge(spec, channel, hidden=mode in ("grade", "warm"))
     if mode == "warm":
-        judge.warm_up()
-        channel.send({"op": "done", "leaderboard": {}})
+        channel.send({"op": "done", "leaderboard": {}, "complete": judge.warm_up()})
         return 0
     serve(judge, channel)
     return 0

@@ -281,10 +281,15 @@ class JudgeSession:
 
 class WarmUp:
     """The batch's warm-up judge: it computes, from the raw data, the references the tests will need
-    (their ``_warm_*`` functions) into ``memo`` while the submissions are graded; :meth:`close` ends it."""
+    (their ``_warm_*`` functions) into ``memo`` while the submissions are graded; :meth:`close` ends it.
 
-    def __init__(self, spec: dict, data_dir: Path, limits: Limits, sandboxed: bool, memo: MemoStore) -> None:
-        self.memo = memo
+    Once every one is computed, ``memo`` holds a mark named by ``key`` (the judge's, :func:`keys.judge_key`):
+    the same tests on the same data need no warm-up again (:meth:`done`).
+    """
+
+    def __init__(self, spec: dict, data_dir: Path, limits: Limits, sandboxed: bool, memo: MemoStore,
+                 key: str) -> None:
+        self.memo, self.mark = memo, self.done_mark(memo.folder, key)
         self.session = JudgeSession(spec, data_dir, limits, sandboxed, "warm", memo)
         self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
@@ -307,11 +312,23 @@ class WarmUp:
                     with contextlib.suppress(ValueError, OSError):
                         self.memo.put(str(message["key"]), message["value"], blobs)
                 elif op == "done":
+                    if message.get("complete") is True:
+                        self.mark.touch()
                     return
         except JudgeFailed:
             pass
         finally:
             self.memo.release()
+
+    @staticmethod
+    def done_mark(memo: Path, key: str) -> Path:
+        """The file that says every reference of the judge ``key`` is in ``memo``."""
+        return memo / f"warmed-{key}"
+
+    @classmethod
+    def done(cls, memo: Path, key: str) -> bool:
+        """Whether a warm-up of the judge ``key`` already computed every reference into ``memo``."""
+        return cls.done_mark(memo, key).is_file()
 
     def close(self) -> None:
         self.session.close()

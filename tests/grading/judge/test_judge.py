@@ -154,7 +154,7 @@ def test_warm_up_functions_fill_the_memo_and_a_failing_one_is_ignored() -> None:
               "def _warm_reference():\n    _remember(_ref)\n")
     the_spec = spec(test=TEST.replace("### END HIDDEN TESTS", hidden + "### END HIDDEN TESTS"))
     memo: dict = {}
-    Judge(the_spec, Linked(Kernel(the_spec, ""), memo), True).warm_up()
+    assert Judge(the_spec, Linked(Kernel(the_spec, ""), memo), True).warm_up() is False  # not all of them
     assert len(memo) == 1
 
 
@@ -166,7 +166,7 @@ def test_the_labs_references_are_warmed_up_from_the_raw_data_for_the_labs_own_sp
     the_spec = judge_spec(nbformat.read(paths.SOLUTION_NOTEBOOK, as_version=4), settings.points, settings.bonus)
     memo: dict = {}
     warm = Judge(the_spec, Linked(Kernel({"given": []}, ""), memo), True)
-    warm.warm_up()
+    assert warm.warm_up() is True
     assert warm.given_error is None and len(memo) == 1 + 9  # section 7's fit, the sweep's nine
     [bonus] = [t for t in the_spec["tests"] if t["grade_id"] == "test_bonus_sweep"]
     student = Judge(the_spec, Linked(Kernel({"given": []}, ""), memo), True)

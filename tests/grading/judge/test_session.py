@@ -102,13 +102,25 @@ def test_the_batch_warm_up_fills_the_memo_that_judges_then_read(tmp_path: Path) 
                                                          "### END HIDDEN TESTS")
     the_spec = spec(test=test)
     store = CountingStore(tmp_path / "memo")
-    warm = WarmUp(the_spec, tmp_path, LIMITS, probe() is None, store)
+    assert not WarmUp.done(store.folder, "key")
+    warm = WarmUp(the_spec, tmp_path, LIMITS, probe() is None, store, "key")
     warm.thread.join(timeout=120)
     warm.close()
     assert len(list((tmp_path / "memo").glob("*.json"))) == 1 and CountingStore.puts == 1
+    assert WarmUp.done(store.folder, "key") and not WarmUp.done(store.folder, "other")  # the next batch skips it
     with session(tmp_path, the_spec, memo=store) as judge:
         [judged] = judge_all(judge, the_spec, CORRECT)
     assert judged.result.score == 4 and CountingStore.puts == 1  # found, not computed again
+
+
+def test_a_warm_up_that_failed_is_not_marked_done(tmp_path: Path) -> None:
+    hidden = "def _warm_broken():\n    raise ValueError\n\n\n"
+    the_spec = spec(test=TEST.replace("### END HIDDEN TESTS", hidden + "### END HIDDEN TESTS"))
+    store = MemoStore(tmp_path / "memo")
+    warm = WarmUp(the_spec, tmp_path, LIMITS, probe() is None, store, "key")
+    warm.thread.join(timeout=120)
+    warm.close()
+    assert not warm.thread.is_alive() and not WarmUp.done(store.folder, "key")
 
 
 JUDGE_ONE = """
