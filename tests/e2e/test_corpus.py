@@ -187,3 +187,12 @@ def test_the_kernel_writes_nothing_to_stderr(corpora, assignment: str) -> None:
     executed = nbformat.read(graded.out / "executed" / f"{CORPORA[graded.assignment][2]}.ipynb", as_version=4)
     stderr = [o.text for c in executed.cells for o in c.get("outputs", []) if o.get("name") == "stderr"]
     assert stderr == []
+
+
+@every_corpus
+def test_the_references_are_kept_and_marked_complete_for_the_next_grading(corpora, assignment: str) -> None:
+    """The warm-up's references stay in the grading folder, marked complete for these tests: a later grading of the
+    same course on the same data starts no warm-up judge (``grade._warm_up``)."""
+    [data] = (corpora(assignment).out / "sealed" / "memo").iterdir()
+    assert len(list(data.glob("warmed-*"))) == 1
+    assert len(list(data.glob("*.json"))) >= {LAB: 10, LAB_2: 3}[assignment]  # a file per reference fit
