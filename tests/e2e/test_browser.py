@@ -400,11 +400,15 @@ def _notebook_7_trust(driver: WebDriver, url: str) -> str:
 def test_a_released_notebook_opens_trusted_in_notebook_7_and_outputs_from_elsewhere_do_not(
         first_contact, screenshots: Path) -> None:
     """No released cell has an output, so nothing in it is untrusted: Notebook 7 says "Trusted" on a fresh machine
-    (whose notary knows no signature of the instructor's). A copy holding an HTML output made elsewhere stays
-    "Not Trusted", and its HTML shows sanitized: the script in it does not run."""
+    (whose notary knows no signature of the instructor's), and shows none of nbgrader's tools either. A copy
+    holding an HTML output made elsewhere stays "Not Trusted", and its HTML shows sanitized: its script does not run."""
     driver, root, url = first_contact
     assert _notebook_7_trust(driver, url(NOTEBOOK)) == "Trusted"
     driver.save_screenshot(screenshots / "first_contact_notebook_7.png")
+    menus = _texts(driver, ".lm-MenuBar-itemLabel")
+    assert "Kernel" in menus and "Nbgrader" not in menus, menus
+    toolbar = [text.strip() for text in _texts(driver, ".jp-NotebookPanel-toolbar .jp-Toolbar-item")]
+    assert "Python 3 (ipykernel)" in toolbar and "Validate" not in toolbar, toolbar
     nb = nbformat.read(root / "notebooks" / NOTEBOOK, as_version=4)
     cell = next(c for c in nb.cells if c.cell_type == "code")
     cell.outputs = [nbformat.v4.new_output("display_data", {"text/html": f"<b>made elsewhere</b>{HOSTILE[1]}",
