@@ -3,7 +3,7 @@
 A student opens the notebook (answered as the solution answers), runs every cell from the
 Run menu and reads the page; then opens the feedback page that ``grade`` wrote for one
 submission. And a student's first contact, offline, with no data: the freshly released
-notebooks open unmodified and without nbgrader's instructor tools, their data cells end with one
+notebooks open unmodified, trusted in Notebook 7 and without nbgrader's instructor tools, their data cells end with one
 clean message, whose command writes the twin where the notebook and ``check`` (run from the
 project's root) then find it. The instructor opens the class report, and the similar submissions of a class
 with two pairs of copies, and a class report and a feedback page written from hostile names, notes
@@ -385,6 +385,38 @@ def test_a_released_notebook_opens_unmodified_and_without_instructor_tools(first
     _click(driver, By.XPATH, f"//div[contains(@class, 'lm-MenuBar-itemLabel') and text()='{menu}']")
     assert item in _texts(driver, ".lm-Menu .lm-Menu-itemLabel")  # the notebooks' prose names it so
     driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
+
+
+def _notebook_7_trust(driver: WebDriver, url: str) -> str:
+    """What Notebook 7's trust indicator says of the notebook at ``url`` (a JupyterLab URL of the same server)
+    once its cells are in the page."""
+    driver.get(url.replace("/lab/tree/", "/notebooks/", 1))
+    _wait(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-CodeCell")) > 5, 120,
+          "the notebook opening in Notebook 7")
+    time.sleep(2)  # the indicator follows the model's content as it loads
+    return driver.find_element(By.CSS_SELECTOR, ".jp-NotebookTrustedStatus").text
+
+
+def test_a_released_notebook_opens_trusted_in_notebook_7_and_outputs_from_elsewhere_do_not(
+        first_contact, screenshots: Path) -> None:
+    """No released cell has an output, so nothing in it is untrusted: Notebook 7 says "Trusted" on a fresh machine
+    (whose notary knows no signature of the instructor's), and shows none of nbgrader's tools either. A copy
+    holding an HTML output made elsewhere stays "Not Trusted", and its HTML shows sanitized: its script does not run."""
+    driver, root, url = first_contact
+    assert _notebook_7_trust(driver, url(NOTEBOOK)) == "Trusted"
+    driver.save_screenshot(screenshots / "first_contact_notebook_7.png")
+    menus = _texts(driver, ".lm-MenuBar-itemLabel")
+    assert "Kernel" in menus and "Nbgrader" not in menus, menus
+    toolbar = [text.strip() for text in _texts(driver, ".jp-NotebookPanel-toolbar .jp-Toolbar-item")]
+    assert "Python 3 (ipykernel)" in toolbar and "Validate" not in toolbar, toolbar
+    nb = nbformat.read(root / "notebooks" / NOTEBOOK, as_version=4)
+    cell = next(c for c in nb.cells if c.cell_type == "code")
+    cell.outputs = [nbformat.v4.new_output("display_data", {"text/html": f"<b>made elsewhere</b>{HOSTILE[1]}",
+                                                            "text/plain": "made elsewhere"})]
+    nbformat.write(nb, root / "notebooks" / "from_elsewhere.ipynb")
+    assert _notebook_7_trust(driver, url("from_elsewhere.ipynb")) == "Not Trusted"
+    assert "made elsewhere" in _texts(driver, OUTPUT) and driver.execute_script(f"return {MARK}") is None
+    driver.save_screenshot(screenshots / "notebook_7_output_from_elsewhere.png")
 
 
 @pytest.mark.parametrize("assignment", [LAB, LAB_2])

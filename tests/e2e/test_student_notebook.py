@@ -187,3 +187,22 @@ def test_section_1_shows_the_first_row_of_the_twin_too(full_twin: Path) -> None:
     section = _section(nbformat.read(student_notebook(LAB), as_version=4), "## 1. Movies")
     assert "`1, Toy Story (1995), Animation|Children's|Comedy`" in section
     assert "On the offline twin" in section and f"`{', '.join(first)}`" in section
+
+
+def test_nan_and_inf_each_fail_a_visible_part_with_their_cause() -> None:
+    """The released check helper and section 5's test cell, in a real kernel, on stand-ins whose movie means hold
+    NaN, inf, or neither: a non-finite value loses its part with the hint that names the cause."""
+    by_id = {cell.metadata.get("nbgrader", {}).get("grade_id"): cell.source
+             for cell in nbformat.read(student_notebook(LAB), as_version=4).cells}
+    given = ("import numpy as np\nytr, movietr, nmovies, y0 = np.array([4.0, 3.0]), np.array([1, 1]), 2, 3.5\n"
+             "ycnt, mae_movie, mae_user = np.array([0, 2, 0]), 0.8, 0.8\n")
+    cells = [nbformat.v4.new_code_cell(f"ML_DIR, SEED = None, 0\n{by_id['check_helper']}")]
+    for first in ("np.nan", "np.inf", "3.5"):
+        cells += [nbformat.v4.new_code_cell(f"{given}ymean = np.array([{first}, 3.5, 3.5])"),
+                  nbformat.v4.new_code_cell(by_id["test_baselines"])]
+    nb = nbformat.v4.new_notebook(cells=cells)
+    NotebookClient(nb, timeout=120).execute()
+    summaries = [cell.outputs[0]["data"]["text/html"] for cell in nb.cells[2::2]]
+    assert [re.search(r"(\d+)/6 points", text).group(1) for text in summaries] == ["4", "4", "6"], summaries
+    assert all("NaN or inf in ymean, mae_movie or mae_user: a movie (or user) without training ratings divides 0 by 0"
+               in text for text in summaries[:2])

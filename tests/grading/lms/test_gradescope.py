@@ -68,7 +68,8 @@ def test_zip_contents(autograder: Path):
     local = [line.split()[-1] for line in (source / "requirements.txt").read_text().splitlines()
              if line.split() and line.split()[-1].startswith(".")]
     assert local == [".", "./jupyter-config"] and all((source / path / "pyproject.toml").is_file() for path in local)
-    assert (source / "jupyter-config" / "movielens-lab.json").is_file()  # what setup.sh's pip install needs
+    assert all((source / "jupyter-config" / name).is_file()  # what setup.sh's pip install needs
+               for name in ("movielens-lab.json", "movielens-lab-server.json"))
 
 
 @pytest.mark.slow  # grades through run_autograder (its failure path stays fast)
