@@ -8,6 +8,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from movielens_lab import cli
@@ -100,3 +101,15 @@ def test_an_error_naming_a_hostile_path_is_one_escaped_line(tmp_path: Path, caps
     assert cli.main(["report", str(tmp_path / "evil\x1b]0;PWNED\x07\nname")]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "\x1b" not in err and "evil\\x1b]0;PWNED\\x07\\x0aname" in err
+
+
+def test_grade_without_data_stops_before_grading_with_one_line_naming_where_it_looked(tmp_path: Path, capsys,
+                                                                                     monkeypatch) -> None:
+    (tmp_path / "submissions").mkdir()
+    nbformat.write(nbformat.v4.new_notebook(), tmp_path / "submissions" / "ana.ipynb")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MOVIELENS_DIR", raising=False)
+    assert cli.main(["grade", "submissions", "--out", "out"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(tmp_path / "data") in err and "--data-dir" in err
+    assert not (tmp_path / "out").exists()  # nothing started
