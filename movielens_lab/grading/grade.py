@@ -288,8 +288,9 @@ def _warm_up(batch: Batch, needed: bool) -> Iterator[None]:
     if not needed or WarmUp.done(batch.memo, batch.keys.judge):
         yield
         return
+    batch.work.mkdir(parents=True, exist_ok=True)  # its files in the batch's folder with the workers', not in /tmp
     warm = WarmUp(batch.spec, batch.data_dir, judge_limits(batch.settings), batch.sandboxed, MemoStore(batch.memo),
-                  batch.keys.judge)
+                  batch.keys.judge, scratch=batch.work)
     try:
         yield
     finally:

@@ -288,9 +288,9 @@ class WarmUp:
     """
 
     def __init__(self, spec: dict, data_dir: Path, limits: Limits, sandboxed: bool, memo: MemoStore,
-                 key: str) -> None:
+                 key: str, scratch: Path | None = None) -> None:
         self.memo, self.mark = memo, self.done_mark(memo.folder, key)
-        self.session = JudgeSession(spec, data_dir, limits, sandboxed, "warm", memo)
+        self.session = JudgeSession(spec, data_dir, limits, sandboxed, "warm", memo, scratch=scratch)
         self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
 
