@@ -1,4 +1,5 @@
-"""The submission corpora (tests/fixtures/corpus.py, tests/fixtures/corpus_2.py), each graded in one batch on a twin.
+"""The submission corpora (tests/fixtures/corpus.py, tests/fixtures/corpus_2.py), each graded in one batch on a twin
+(``corpora``, shared by the session: tests/conftest.py).
 
 Real nbgrader, the real judge. Every row's points are exact, section by section: cheats earn
 what their answers earn and are listed for review, correct variants get full marks, each
@@ -8,79 +9,24 @@ holds hidden test code.
 
 from __future__ import annotations
 
-import contextlib
-import csv
 import html
-import io
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from fixtures import corpus, corpus_2
+from fixtures.gradedcorpus import CORPORA, Graded
 from movielens_lab.config import lab_settings
 from movielens_lab.grading.check import judged
-from movielens_lab.grading.grade import grade
 from movielens_lab.grading.judge.spec import judge_spec, split_hidden
 from movielens_lab.grading.submissions.rebuild import read_cells, rebuild
-from movielens_lab.paths import LAB, LAB_2, solution_notebook, student_notebook
+from movielens_lab.paths import LAB, solution_notebook, student_notebook
 
 pytestmark = pytest.mark.slow
 
-CORPORA = {LAB: (corpus.CASES, corpus.POINTS, "complete"), LAB_2: (corpus_2.CASES, corpus_2.POINTS, "p2_complete")}
-"""Each assignment's cases, points and complete submission."""
 ROWS = [(assignment, name) for assignment, (cases, _, _) in CORPORA.items() for name in sorted(cases)]
-
-
-@dataclass(frozen=True)
-class Graded:
-    """One corpus graded: its assignment, rows of grades.csv by student, output folder, what grade printed."""
-
-    assignment: str
-    rows: dict[str, dict]
-    out: Path
-    printed: str
-
-    @property
-    def cases(self) -> dict[str, corpus.Case]:
-        return CORPORA[self.assignment][0]
-
-    @property
-    def points(self) -> dict[str, float]:
-        return CORPORA[self.assignment][1]
-
-
-def _grade(assignment: str, data: Path, tmp_path_factory: pytest.TempPathFactory) -> Graded:
-    """A corpus graded in one batch, by a grader whose environment asks TensorFlow for every log line."""
-    subs = tmp_path_factory.mktemp(f"corpus_{assignment}")
-    corpus.write(subs, CORPORA[assignment][0])
-    (subs / "expected.json").unlink()
-    out = tmp_path_factory.mktemp(f"grading_{assignment}")
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed), pytest.MonkeyPatch.context() as env:
-        env.setenv("TF_CPP_MIN_LOG_LEVEL", "0")
-        assert grade(subs, assignment=assignment, out=out, jobs=2, data_dir=data.parent) == 0
-    with open(out / "grades.csv", newline="") as fh:
-        rows = {row["student"]: row for row in csv.DictReader(fh)}
-    return Graded(assignment, rows, out, printed.getvalue())
-
-
-@pytest.fixture(scope="module")
-def corpora(small_twin: Path, full_twin: Path, tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Graded]:
-    """Each corpus graded once, when a test first asks for it: Part 1's on the small twin; Part 2's on the
-    full twin, the only one large enough for its lessons (over-fitting, a model better than the movie
-    means) to show in seven short fits."""
-    done: dict[str, Graded] = {}
-
-    def graded(assignment: str) -> Graded:
-        if assignment not in done:
-            done[assignment] = _grade(assignment, small_twin if assignment == LAB else full_twin, tmp_path_factory)
-        return done[assignment]
-
-    return graded
 
 
 every_corpus = pytest.mark.parametrize("assignment", list(CORPORA))

@@ -2,11 +2,15 @@
 
 Fixture assignment, real nbgrader, kernels and judge: the class is graded once; each change of the
 instructor's tests is then graded into a copy of that folder (no notebook may run: the worker is
-replaced by one that fails the test) and, for comparison, into an empty folder.
+replaced by one that fails the test) and, for comparison, into an empty folder. Then the real lab:
+part of the corpus, as the corpus test graded it (``conftest.corpora``), judged again after the
+lab's hidden tests changed, and compared with a fresh grading of the same students.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import re
 import shutil
@@ -15,6 +19,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from fixtures.corpus import Edits, edited
 from fixtures.submissions import CONFIG, SOURCE, data_folder, filled, write
 from movielens_lab.config import lab_settings
 from movielens_lab.grading import grade as grading
@@ -25,6 +30,7 @@ from movielens_lab.grading.judge.transcript import NeedsRun
 from movielens_lab.grading.outcomes import Outcome, TestResult
 from movielens_lab.grading.outputs.runfacts import RunFacts
 from movielens_lab.grading.rejudging import Tally, moved, rejudge
+from movielens_lab.paths import LAB, solution_notebook
 
 TOLERANT = "if abs(mean([1.5]) - 1.5) <= 0.5:  # HIDDEN_MEAN_SINGLE"
 STUDENTS = ["bob", "carol", "dave", "eve"]
@@ -78,11 +84,11 @@ def sections(report: str, *left_out: str) -> str:
     return "".join(p for p in parts if not any(p.startswith(f"## {name}\n") for name in left_out))
 
 
-def outputs(out: Path) -> dict[str, str]:
+def outputs(out: Path, students: list[str] = STUDENTS) -> dict[str, str]:
     """What a grading gives everyone to read (times aside; the report without the run's own facts and changes)."""
     files = {"grades.csv": (out / "grades.csv").read_text(),
              "report.md": sections((out / "report.md").read_text(), "Run", "Changes since the last grading")}
-    for student in STUDENTS:
+    for student in students:
         for name in ("feedback.html", "results.json"):
             files[f"{student}/{name}"] = without_times((out / "students" / student / name).read_text())
     return files
@@ -177,3 +183,102 @@ def test_moved_lists_whose_points_changed_with_the_bonus_on_top() -> None:
     before = {"ann": outcome("ann", 3), "bo": outcome("bo", 5, 1), "cy": outcome("cy", 2)}
     assert moved(before, [outcome("ann", 4), outcome("bo", 5, 1), outcome("cy", 2, 1), outcome("new", 1)]) == [
         ["ann", "<ann>", "3", "4"], ["cy", "<cy>", "2", "2 + 1 bonus"]]
+
+
+LAB_CLASS = ["complete", "first_75_percent", "ymean_by_id_minus_1", "fabricated_training",
+             "cheat_complete_with_fake_helper", "kernel_dies_in_curves", "another_assignment"]
+"""Part of the corpus: a correct solution, classic mistakes, fabricated training, a cheat, a crash, a stray file."""
+LAB_CHANGES: Edits = {
+    # a tolerance: section 7's numbers "as training gives them" up to 1.0 (fabricated_training's still fail)
+    "test_training": [("_TOL = 2e-3", "_TOL = 1.0")],
+    # a hidden part's points: 2 + 2 become 3 + 1 (the section's 10 stay)
+    "test_split": [("_partition_is_ok = t.part(2,", "_partition_is_ok = t.part(3,"),
+                   ("t.part(2, lambda: _seen(userts, usertr)", "t.part(1, lambda: _seen(userts, usertr)")],
+    # a hint
+    "test_baselines": [("ymean is indexed by id - 1: index it", "ymean is off by one, indexed by id - 1: index it")],
+}
+NEW_NAME: Edits = {"test_curves": [("### BEGIN HIDDEN TESTS\n",
+                                    "### BEGIN HIDDEN TESTS\n_epochs = t.compute(lambda: len(hist.history))\n")]}
+"""A test that reads a name (hist) its run never sent."""
+
+
+def lab_source(root: Path, edits: Edits) -> Path:
+    """The lab's solution notebook with ``edits`` made to its hidden tests (each text must be there)."""
+    nb = edited(nbformat.read(solution_notebook(LAB), as_version=4), edits)
+    path = root / "source" / f"{LAB}.ipynb"
+    write(nb, path)
+    return path
+
+
+def graded_part(folder: Path, students: list[str], to: Path) -> None:
+    """``to``: the grading ``folder`` as if only ``students`` had been graded into it (their records, executed
+    notebooks and transcripts; the course, the secret, the blobs, the references and run.json)."""
+    def others(where: str, names: list[str]) -> list[str]:
+        kept = {*students, *(f"{s}.ipynb" for s in students)}
+        mine = {str(folder / "students"), str(folder / "executed"), str(folder / "sealed" / "students")}
+        return [n for n in names if where in mine and n not in kept]
+
+    shutil.copytree(folder, to, ignore=others)
+
+
+def regraded(classroom: Path, out: Path, data: Path, source: Path) -> tuple[list[str], str]:
+    """Grade ``classroom`` into ``out`` from ``source``: the students whose notebooks ran, and what grade printed."""
+    ran, run_worker = [], grading._run_worker
+
+    def recorded(batch, work, student):
+        ran.append(student)
+        return run_worker(batch, work, student)
+
+    printed = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(printed):
+        patch.setattr(grading, "_run_worker", recorded)
+        assert grade(classroom, assignment=LAB, out=out, jobs=2, data_dir=data, source=source) == 0
+    return sorted(ran), printed.getvalue()
+
+
+def lab_class(corpora, students: list[str], tmp_path: Path) -> tuple[Path, Path]:
+    """The corpus's ``students`` as a class (their notebooks), and their first grading (the corpus test's)."""
+    graded = corpora(LAB)
+    (tmp_path / "class").mkdir()
+    for name in students:
+        shutil.copy(graded.submissions / f"{name}.ipynb", tmp_path / "class")
+    graded_part(graded.out, students, tmp_path / "out")
+    return tmp_path / "class", tmp_path / "out"
+
+
+@pytest.mark.slow  # 7 notebook runs: the fresh grading and the crashed one again
+def test_the_lab_judged_again_after_a_tolerance_points_and_a_hint_changed_is_a_fresh_grading(
+        corpora, small_twin: Path, tmp_path: Path) -> None:
+    classroom, out = lab_class(corpora, LAB_CLASS, tmp_path)
+    source = lab_source(tmp_path, LAB_CHANGES)
+    assert regraded(classroom, tmp_path / "fresh", small_twin.parent, source)[0] == sorted(LAB_CLASS[:-1])
+    expected = outputs(tmp_path / "fresh", LAB_CLASS)
+    assert "ymean is off by one" in expected["ymean_by_id_minus_1/feedback.html"]
+    ran, printed = regraded(classroom, out, small_twin.parent, source)
+    assert ran == ["kernel_dies_in_curves"]  # its run may get further; the others' repairs are the run's
+    assert "re-judged 6, ran 1 again (1: its kernel died)\n" in printed
+    assert outputs(out, LAB_CLASS) == expected
+    facts = RunFacts.read(out)
+    assert facts is not None and (facts.graded, facts.rejudged) == (1, 6)
+    assert facts.changed == ["4. Training and test sets (test_split)", "5. Baselines: movie and user means "
+                             "(test_baselines)", "7. Training (test_training)"]
+    assert facts.moved == [["first_75_percent", "first_75_percent", "95 + 10 bonus", "96 + 10 bonus"]]
+    report = (out / "report.md").read_text()
+    assert f"Tests changed since the grading before: {', '.join(facts.changed)}." in report
+    assert "| first_75_percent | first_75_percent | 95 + 10 bonus | 96 + 10 bonus |" in report
+
+
+@pytest.mark.slow  # 4 notebook runs
+def test_the_lab_after_all_four_changes_runs_again_only_the_notebooks_the_new_name_needs(
+        corpora, small_twin: Path, tmp_path: Path) -> None:
+    students = ["another_assignment", "complete", "first_75_percent"]
+    classroom, out = lab_class(corpora, students, tmp_path)
+    source = lab_source(tmp_path, {**LAB_CHANGES, **NEW_NAME})
+    regraded(classroom, tmp_path / "fresh", small_twin.parent, source)
+    ran, printed = regraded(classroom, out, small_twin.parent, source)
+    assert ran == ["complete", "first_75_percent"]  # the stray file has no run to judge again
+    assert "re-judged 1, ran 2 again (2: test_curves reads hist, which the run never sent)\n" in printed
+    assert outputs(out, students) == outputs(tmp_path / "fresh", students)
+    facts = RunFacts.read(out)
+    assert facts is not None and facts.changed[-1] == "8. Learning curves (test_curves)"
+    assert facts.moved == [["first_75_percent", "first_75_percent", "95 + 10 bonus", "96 + 10 bonus"]]

@@ -23,6 +23,7 @@ import math
 import os
 import re
 import tempfile
+import zipfile
 from collections.abc import Mapping
 from typing import Any
 
@@ -196,8 +197,27 @@ class Writer:
                 except Exception:
                     raise Unavailable("model") from None
                 with open(path, "rb") as fh:
-                    self.models[key] = self._blob(fh.read())
+                    self.models[key] = self._blob(timeless(fh.read()))
         return {"t": "model", "b": self.models[key]}
+
+
+SAVED = (1980, 1, 1, 0, 0, 0)
+"""The time every saved model is given (the earliest a zip file holds): the same model, the same bytes."""
+
+
+def timeless(keras_file: bytes) -> bytes:
+    """A ``.keras`` file without the time it was saved (its metadata's date, its members' times), so that a model
+    saved again is the same blob (a re-judge compares the repaired models it sends with the run's)."""
+    import json
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(keras_file)) as saved, zipfile.ZipFile(out, "w") as kept:
+        for member in saved.infolist():
+            data = saved.read(member)
+            if member.filename == "metadata.json":
+                data = json.dumps({**json.loads(data), "date_saved": "1980-01-01@00:00:00"}).encode()
+            kept.writestr(zipfile.ZipInfo(member.filename, SAVED), data, compress_type=member.compress_type)
+    return out.getvalue()
 
 
 class Reader:
