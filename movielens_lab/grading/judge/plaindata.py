@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import math
 import os
 import re
@@ -184,8 +185,6 @@ class Writer:
         return {"t": "index", "data": self._column(index, depth)}
 
     def _model(self, model: Any) -> dict:
-        import json
-
         state = b"".join(np.asarray(w).tobytes() for w in model.get_weights())
         compiled = model.get_compile_config() if getattr(model, "compiled", False) else None
         key = (id(model), digest(state + json.dumps(compiled, sort_keys=True, default=str).encode()))
@@ -208,8 +207,6 @@ SAVED = (1980, 1, 1, 0, 0, 0)
 def timeless(keras_file: bytes) -> bytes:
     """A ``.keras`` file without the time it was saved (its metadata's date, its members' times), so that a model
     saved again is the same blob (a re-judge compares the repaired models it sends with the run's)."""
-    import json
-
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(keras_file)) as saved, zipfile.ZipFile(out, "w") as kept:
         for member in saved.infolist():
