@@ -22,7 +22,7 @@ from movielens_lab.config import lab_settings
 from movielens_lab.grading.check import judged
 from movielens_lab.grading.judge.spec import judge_spec, split_hidden
 from movielens_lab.grading.submissions.rebuild import read_cells, rebuild
-from movielens_lab.paths import LAB, solution_notebook, student_notebook
+from movielens_lab.paths import LAB, LAB_2, solution_notebook, student_notebook
 
 pytestmark = pytest.mark.slow
 
