@@ -215,6 +215,8 @@ def part_rows(assignment: str, data: Path, tmp: Path, args: argparse.Namespace) 
     if args.only_rejudge:
         return rejudged
     cpu_first = graded_cpu(batch, out, data, args.unsafe, assignment)  # the references computed, then kept
+    if not list((out / "sealed" / "memo").glob("*/warmed-*")):  # else the rows below would pay for some of them
+        raise SystemExit("the first grading ended before its warm-up computed every reference: use a larger --batch")
     wall: dict[str, list[float]] = {"grade": [], "nbconvert": []}
     for _ in range(args.runs):
         wall["nbconvert"].append(seconds(lambda: nbconvert(one / "s1.ipynb", data, tmp / "executed.ipynb")))

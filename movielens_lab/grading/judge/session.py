@@ -101,6 +101,13 @@ class MemoStore:
             node, blobs = self._read(key)
         return node, blobs
 
+    def has(self, key: str) -> bool:
+        """Whether the entry ``key`` is stored."""
+        try:
+            return self._path(key).is_file()
+        except ValueError:
+            return False
+
     def claim(self, key: str) -> None:
         """Say that ``key`` is being computed here, until :meth:`put` or :meth:`release`."""
         fd = os.open(self._path(key, ".lock"), os.O_CREAT | os.O_RDWR, 0o600)
@@ -283,13 +290,16 @@ class WarmUp:
     """The batch's warm-up judge: it computes, from the raw data, the references the tests will need
     (their ``_warm_*`` functions) into ``memo`` while the submissions are graded; :meth:`close` ends it.
 
-    Once every one is computed, ``memo`` holds a mark named by ``key`` (the judge's, :func:`keys.judge_key`):
-    the same tests on the same data need no warm-up again (:meth:`done`).
+    Once every one is computed and stored, ``memo`` holds a mark named by ``key`` (the judge's,
+    :func:`keys.judge_key`) that lists them: the same tests on the same data need no warm-up again while they are
+    all there (:meth:`done`).
     """
 
     def __init__(self, spec: dict, data_dir: Path, limits: Limits, sandboxed: bool, memo: MemoStore,
                  key: str, scratch: Path | None = None) -> None:
         self.memo, self.mark = memo, self.done_mark(memo.folder, key)
+        self.asked: list[str] = []
+        """The references the warm-up judge asked for, in order."""
         self.session = JudgeSession(spec, data_dir, limits, sandboxed, "warm", memo, scratch=scratch)
         self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
@@ -302,6 +312,7 @@ class WarmUp:
                 op = message.get("op")
                 if op == "memo?":
                     key = str(message.get("key"))
+                    self.asked.append(key)
                     node, found = None, {}
                     with contextlib.suppress(ValueError):
                         node, found = self.memo.get(key, wait=0)
@@ -312,8 +323,8 @@ class WarmUp:
                     with contextlib.suppress(ValueError, OSError):
                         self.memo.put(str(message["key"]), message["value"], blobs)
                 elif op == "done":
-                    if message.get("complete") is True:
-                        self.mark.touch()
+                    if message.get("complete") is True and all(self.memo.has(k) for k in self.asked):
+                        atomic_write(self.mark, json.dumps(self.asked))
                     return
         except JudgeFailed:
             pass
@@ -327,8 +338,13 @@ class WarmUp:
 
     @classmethod
     def done(cls, memo: Path, key: str) -> bool:
-        """Whether a warm-up of the judge ``key`` already computed every reference into ``memo``."""
-        return cls.done_mark(memo, key).is_file()
+        """Whether a warm-up of the judge ``key`` computed every reference into ``memo``, and all are still there."""
+        try:
+            asked = json.loads(cls.done_mark(memo, key).read_text())
+        except (OSError, ValueError):
+            return False
+        store = MemoStore(memo)
+        return isinstance(asked, list) and all(store.has(str(k)) for k in asked)
 
     def close(self) -> None:
         self.session.close()

@@ -111,6 +111,9 @@ def test_the_batch_warm_up_fills_the_memo_that_judges_then_read(tmp_path: Path) 
     with session(tmp_path, the_spec, memo=store) as judge:
         [judged] = judge_all(judge, the_spec, CORRECT)
     assert judged.result.score == 4 and CountingStore.puts == 1  # found, not computed again
+    [entry] = (tmp_path / "memo").glob("*.json")
+    entry.unlink()
+    assert not WarmUp.done(store.folder, "key")  # a reference gone: the next batch warms up again
 
 
 def test_a_warm_up_that_failed_is_not_marked_done(tmp_path: Path) -> None:
