@@ -26,8 +26,8 @@ c.LabGrader.similarity_threshold = 0.5
 # Each is named like its notebooks (solutions/<name>.ipynb, the nbgrader source; notebooks/<name>.ipynb,
 # the student notebook `release` writes) and sets its own LabGrader settings: points (one per test
 # cell's grade_id, which no other assignment may use), bonus, objectives, cell_timeout,
-# notebook_timeout, leaderboard, references, tolerances, memory_limit_mb, disk_limit_mb, max_notebook_mb,
-# max_cells, max_cell_kb. To add an assignment: write solutions/<name>.ipynb, add its entry
+# notebook_timeout, leaderboard, kept_given_calls, references, tolerances, memory_limit_mb, disk_limit_mb,
+# max_notebook_mb, max_cells, max_cell_kb. To add an assignment: write solutions/<name>.ipynb, add its entry
 # "<name>": {"points": {...}, ...} below, then `python -m movielens_lab release --assignment <name>`.
 c.LabGrader.assignments = {
     "movielens_lab": {
@@ -76,6 +76,9 @@ c.LabGrader.assignments = {
         # Its given cells rebuild Part 1's answers (sections 1, 2, 4, 5 and 6): `release` says to hand it out
         # only after Part 1's deadline.
         "reveals": ["movielens_lab"],
+        # Its given cells also train Part 1's model (`train`), in the student's kernel and in the grader's
+        # judge: the judge keeps that training with the course's references instead of repeating it per student.
+        "kept_given_calls": ["train"],
         "cell_timeout": 300,
         "notebook_timeout": 1200,
         # The five sections sum to 100; the new-user bonus is reported on top of the total.

@@ -1,7 +1,7 @@
 """Grading benchmark: a correct submission of each part graded against a plain nbconvert run, CPU, --jobs, shards.
 
     python bench/bench_grading.py [--data-dir DIR] [--runs 3] [--batch 3] [--class-size 30] [--jobs-runs 1]
-                                  [--rejudge-runs 1] [--only-rejudge] [--part 1|2] [--unsafe]
+                                  [--rejudge-runs 1] [--only-rejudge] [--corpus] [--part 1|2] [--unsafe]
 
 Without ``--data-dir`` it writes the full-scale twin (seed 0) to a temporary folder. The
 correct submission is the released student notebook with the solution's answer cells
@@ -22,7 +22,9 @@ correct submission is the released student notebook with the solution's answer c
   them once, derived from these rows: target at most 15% more than nbconvert;
 - the re-judge of that batch once graded, after every hidden test changed (a comment added to each:
   no test reads a new name), against its first grading (wall): target at most 0.1x, and the time
-  per submission (``--only-rejudge``: this row alone);
+  per submission (``--only-rejudge``: the re-judge rows alone); with ``--corpus``, also the part's corpus of
+  submissions (tests/fixtures: cheats, mistakes, crashes, correct variants) graded in one batch (``--jobs 2``) and
+  re-judged so, which must give the same grades: target under a fifth of its first grading;
 
 and for Part 1:
 
@@ -60,12 +62,17 @@ from movielens_lab.grading.judge.spec import END
 from movielens_lab.grading.outputs.runfacts import RunFacts
 from movielens_lab.grading.submissions.rebuild import read_cells, rebuild
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the corpora of submissions
+from fixtures import corpus, corpus_2  # noqa: E402
+
 OVERHEAD = 1 / 1.15
 """Grading may take at most 15% longer than a plain nbconvert run (wall time, and CPU time of a batch)."""
 SHARDS = 1 / 1.05
 """Two shards at once, then the merge, may take at most 5% longer than ``--jobs 2`` on one machine."""
 REJUDGE = 10.0
 """Judging a graded batch again after a hidden-test change takes at most a tenth of its first grading."""
+CORPUS_REJUDGE = 5.0
+"""Judging the graded corpus again after a hidden-test change takes under a fifth of its first grading."""
 GRADE = ("import sys; from pathlib import Path; from movielens_lab.grading.grade import grade; "
          "grade(Path(sys.argv[1]), out=Path(sys.argv[2]), data_dir=Path(sys.argv[3]), unsafe=sys.argv[4] == 'unsafe', "
          "jobs=int(sys.argv[5]), shard=sys.argv[6] or None)")
@@ -199,6 +206,32 @@ def rejudge_row(assignment: str, batch: Path, out: Path, data: Path, tmp: Path, 
                statistics.median(first), REJUDGE, f"{args.rejudge_runs} / {args.rejudge_runs}")
 
 
+def points_of(out: Path) -> dict[str, dict[str, str]]:
+    """Every row of grades.csv in ``out`` by student, without its time."""
+    with open(out / "grades.csv", newline="") as f:
+        return {row["student"]: {k: v for k, v in row.items() if "time" not in k} for row in csv.DictReader(f)}
+
+
+def corpus_row(assignment: str, data: Path, tmp: Path, args: argparse.Namespace) -> Row:
+    """The part's corpus (tests/fixtures: cheats, mistakes, crashes, correct variants) graded in one batch
+    (``--jobs 2``, as the corpus test grades it), then judged again after every hidden test changed (wall time);
+    the re-judge must give the same grades."""
+    subs, out = tmp / f"corpus-{assignment}", tmp / f"corpus-out-{assignment}"
+    corpus.write(subs, corpus.CASES if assignment == paths.LAB else corpus_2.CASES)
+    (subs / "expected.json").unlink()
+    changed = hidden_tests_changed(assignment, tmp / f"changed-{assignment}.ipynb")
+    first = seconds(lambda: grade(subs, assignment=assignment, out=out, jobs=2, unsafe=args.unsafe, data_dir=data))
+    before = points_of(out)
+    again = seconds(lambda: grade(subs, assignment=assignment, out=out, jobs=2, unsafe=args.unsafe, data_dir=data,
+                                  source=changed))
+    if points_of(out) != before:
+        raise SystemExit("the re-judge of the corpus gave other grades than its first grading")
+    facts = RunFacts.read(out)
+    return Row(f"{assignment}: re-judge the corpus ({len(before)} rows: {facts.rejudged} re-judged, {facts.graded} "
+               f"run again) after every hidden test changed vs its first grading (wall, --jobs 2)", again, first,
+               CORPUS_REJUDGE, "1 / 1")
+
+
 def part_rows(assignment: str, data: Path, tmp: Path, args: argparse.Namespace) -> list[Row]:
     """One part's rows: one grading against nbconvert (wall time) and a batch's CPU time against nbconvert's, with
     the course's references computed by an earlier grading; the references' own cost, and the class's overhead with
@@ -212,6 +245,8 @@ def part_rows(assignment: str, data: Path, tmp: Path, args: argparse.Namespace) 
         for k in range(count):
             nbformat.write(nb, folder / f"s{k + 1}.ipynb")
     rejudged = [rejudge_row(assignment, batch, out, data, tmp, args)] if args.rejudge_runs else []
+    if args.corpus:
+        rejudged.append(corpus_row(assignment, data, tmp, args))
     if args.only_rejudge:
         return rejudged
     cpu_first = graded_cpu(batch, out, data, args.unsafe, assignment)  # the references computed, then kept
@@ -251,7 +286,8 @@ def main() -> int:
     parser.add_argument("--jobs-runs", type=int, default=1, help="runs of each --jobs setting (median; 0: skip)")
     parser.add_argument("--rejudge-runs", type=int, default=1, help="runs of the batch's first grading and its "
                                                                     "re-judge (median; 0: skip)")
-    parser.add_argument("--only-rejudge", action="store_true", help="measure the re-judge row only")
+    parser.add_argument("--only-rejudge", action="store_true", help="measure the re-judge rows only")
+    parser.add_argument("--corpus", action="store_true", help="also re-judge the part's corpus of submissions")
     parser.add_argument("--part", type=int, choices=(1, 2), help="one part only (default: both)")
     parser.add_argument("--unsafe", action="store_true", help="grade without the sandbox")
     args = parser.parse_args()

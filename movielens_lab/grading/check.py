@@ -30,7 +30,7 @@ from ..kernels import LoggedKernelManager
 from .executed import run_problems
 from .judge.sealed import SealedExecute, Verdict
 from .judge.session import judge_limits
-from .judge.spec import cell_sections, judge_spec
+from .judge.spec import cell_sections, course_spec
 from .outcomes import TestResult
 from .sandbox.client import Limits, client_config, probe, write_kernelspec
 from .submissions.assignments import Assignments, cells_of
@@ -155,7 +155,7 @@ def check(notebook: Path, *, assignment: str | None = None, data_dir: Path | Non
     names = cell_names(released)
     for note in notes:
         print(f"note: {named(note, names)}")
-    verdict, nb = judged(nb, judge_spec(released, settings.points, settings.bonus), settings, data_dir)
+    verdict, nb = judged(nb, course_spec(released, settings), settings, data_dir)
     for note in verdict.notes:
         print(f"note: {named(note, names)}")
     results = verdict.tests

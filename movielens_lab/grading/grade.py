@@ -45,7 +45,7 @@ from .course import GRADEBOOK, NBGRADER_CONFIG, Course, build_course
 from .executed import read_results, run_problems
 from .judge.sealed import Verdict
 from .judge.session import MemoStore, WarmUp, judge_limits
-from .judge.spec import judge_spec
+from .judge.spec import course_spec
 from .judge.transcript import TRANSCRIPT, NeedsRun
 from .kernelrun import KernelRun
 from .keys import Keys, changed_tests, test_fingerprints, versions
@@ -206,7 +206,7 @@ def grade_submissions(subs: list[Submission], settings: LabGrader, known: Assign
     folder = GradingFolder(out)
     course = build_course(folder.course, source, settings)
     source_nb = nbformat.read(course.source_notebook, as_version=4)
-    spec = judge_spec(source_nb, settings.points, settings.bonus, settings.leaderboard)
+    spec = course_spec(source_nb, settings)
     keys = Keys.of(source_nb, settings, spec, data)
     batch = Batch(course, nbformat.read(course.student_notebook, as_version=4), spec, known, folder, data, keys,
                   not unsafe, grading_secret(folder), part)

@@ -104,7 +104,7 @@ def test_fingerprints(spec: dict) -> dict[str, str]:
                                                         [c for c in spec["leaderboard"]
                                                          if c.get("test") == test["grade_id"]]]).encode())
               for test in spec["tests"]}
-    shared = json.dumps([spec["given"], spec["solutions"]], sort_keys=True).encode()
+    shared = json.dumps([spec["given"], spec["solutions"], spec.get("kept", [])], sort_keys=True).encode()
     return {**prints, SHARED: fingerprint(shared, *_sources(JUDGE_CODE))}
 
 

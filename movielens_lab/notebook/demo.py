@@ -23,7 +23,7 @@ from ..data.twin import write_twin
 from ..errors import LabError
 from ..grading.check import judged
 from ..grading.judge.sealed import StripHiddenTests, Verdict
-from ..grading.judge.spec import judge_spec
+from ..grading.judge.spec import course_spec
 from ..grading.outcomes import Outcome, format_points, max_bonus, max_total, points_of
 from .execute import read_notebook, save_figures
 
@@ -149,7 +149,7 @@ def graded_run(part: Part, settings: LabGrader, data: Path, out: Path) -> tuple[
     and the key values."""
     notebook = paths.solution_notebook(part.assignment)
     source = read_notebook(notebook)
-    spec = judge_spec(source, settings.points, settings.bonus)
+    spec = course_spec(source, settings)
     nb, _ = StripHiddenTests().preprocess(source, {})
     nb.cells.append(nbformat.v4.new_code_cell(part.key_values))
     verdict, nb = judged(nb, spec, settings, data, "grade", log=out / "kernel.log", timeout=CELL_TIMEOUT)

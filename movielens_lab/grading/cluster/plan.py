@@ -17,7 +17,7 @@ from ...data import locate
 from ...errors import LabError
 from ..course import read_source
 from ..grade import collect_class, data_folder, this_user
-from ..judge.spec import judge_spec
+from ..judge.spec import course_spec
 from ..keys import Keys
 from ..outputs.runfacts import RunFacts, require_own_folder
 from .shards import Member, Shard, assign, start
@@ -42,7 +42,7 @@ def plan(submissions: Path, *, shards: int, out: Path = Path("grading"), assignm
     require_own_folder(out, settings.assignment)
     data = data_folder(data_dir)
     nb = read_source(source)
-    key = Keys.of(nb, settings, judge_spec(nb, settings.points, settings.bonus, settings.leaderboard), data).key
+    key = Keys.of(nb, settings, course_spec(nb, settings), data).key
     run = RunFacts(settings.assignment, len(subs), 0, 0.0, 1, locate.describe(data), str(data), True, "")
     try:
         start(out, Shard(0, shards), [Member.of(s) for s in subs], key, settings, run)

@@ -19,6 +19,8 @@ instructor's given cells once, then answers the grader's messages (``wire``) on 
 For ``grade`` (and ``warm``, the batch's process that computes references ahead) the hidden code's
 ``_remember(fn, *args)`` is the judge's memo: a reference computed once per batch, keyed by the
 function's code and its arguments' values, shared through the grader (``memo?`` / ``memo!``). The
+spec's ``kept`` functions, called in a given cell, go through the same memo: part 2's given cells train part 1's
+model, and every judge of a batch (and of a later grading on the same data) gets that one training. The
 ``warm`` mode only runs the hidden code's ``_warm_*`` functions, which compute from the raw data the
 references a student who follows the instructions will need, and exits, saying whether all of them succeeded.
 
@@ -31,6 +33,7 @@ from __future__ import annotations
 import ast
 import builtins
 import contextlib
+import functools
 import hashlib
 import io
 import json
@@ -41,7 +44,7 @@ import sys
 import types
 import warnings
 from pathlib import Path
-from typing import IO, Any, Callable
+from typing import IO, Any, Callable, Iterator
 
 try:
     from .plaindata import Reader, Unavailable, Writer
@@ -208,9 +211,12 @@ def _rebind(value: Any, base: dict, ns: dict) -> Any:
 
 
 def _canonical(arg: Any) -> Any:
-    """An argument as the memo compares it: numbers as float64 arrays (a list of arrays as its arrays)."""
+    """An argument as the memo compares it: numbers as float64 arrays (a list of arrays as its arrays), a Keras model
+    as its configuration and weights (:func:`_model_form`)."""
     import numpy as np
 
+    if type(arg).__module__.startswith("keras.") and hasattr(arg, "get_weights") and hasattr(arg, "get_config"):
+        return _model_form(arg)
     if isinstance(arg, (list, tuple)) and arg and all(np.ndim(a) > 0 for a in arg):
         return [_canonical(a) for a in arg]
     try:
@@ -218,6 +224,17 @@ def _canonical(arg: Any) -> Any:
     except Exception:
         return arg
     return array.astype(float) if array.dtype.kind in "biuf" else arg
+
+
+def _model_form(model: Any) -> dict:
+    """A Keras model as a memo key compares it: its configuration, its layers' names replaced by their positions (Keras
+    numbers the names of unnamed layers per process), and its weights."""
+    import numpy as np
+
+    config = json.dumps(model.get_config(), sort_keys=True, default=str)
+    for k, name in enumerate([model.name, *(layer.name for layer in model.layers)]):
+        config = config.replace(json.dumps(name), json.dumps(f"#{k}"))
+    return {"config": config, "weights": [np.asarray(w, dtype=float) for w in model.get_weights()]}
 
 
 def _code(code: types.CodeType) -> str:
@@ -248,29 +265,38 @@ def _reached(code: types.CodeType, names: dict, found: dict[str, str]) -> dict[s
     return found
 
 
-def memo_key(fn: Callable, args: tuple) -> str:
-    """What identifies ``fn(*args)``: its name, its code and what it reads (``_reached``), its arguments' values."""
+def memo_key(fn: Callable, args: tuple, context: str = "") -> str:
+    """What identifies ``fn(*args)``: its name, its code and what it reads (``_reached``), its arguments' values, and
+    the ``context`` it runs in, if any (for a given cell's call, the given cells up to it)."""
     code = getattr(fn, "__code__", None)
     node = Writer().encode([_canonical(a) for a in args])
     reached = _reached(code, getattr(fn, "__globals__", {}), {}) if code else {}
     parts = [fn.__name__, _code(code) if code else "", repr(getattr(fn, "__defaults__", None)),
-             json.dumps(sorted(reached.items())), json.dumps(node, sort_keys=True)]
+             json.dumps(sorted(reached.items())), json.dumps(node, sort_keys=True), *([context] if context else [])]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
 class Memo:
-    """The hidden code's ``_remember``: each reference computed once, here or by another judge of the batch."""
+    """The hidden code's ``_remember``: each reference computed once, here or by another judge of the batch; also
+    the given cells' kept calls (:meth:`keep`)."""
 
     def __init__(self, channel: Channel | None) -> None:
         self.channel = channel
         self.values: dict[str, Any] = {}
 
     def __call__(self, fn: Callable, *args: Any) -> Any:
-        key = memo_key(fn, args)
+        return self._value(memo_key(fn, args), lambda: fn(*args))
+
+    def keep(self, context: str, fn: Callable, *args: Any, **kwargs: Any) -> Any:
+        """A given cell's call ``fn(*args, **kwargs)``, kept like a reference; ``context``: the given cells up to it
+        (what its inputs that are no arguments, as the training data, come from)."""
+        return self._value(memo_key(fn, (*args, kwargs), context), lambda: fn(*args, **kwargs))
+
+    def _value(self, key: str, compute: Callable[[], Any]) -> Any:
         if key not in self.values:
             self.values[key] = self._recall(key)
             if self.values[key] is None:
-                self.values[key] = value = fn(*args)
+                self.values[key] = value = compute()
                 self._share(key, value)
         return self.values[key]
 
@@ -307,19 +333,40 @@ class Judge:
                                                         for part in ("visible", "hidden", "tail"))])
         self.vocabulary.literals.update(OWN_WORDS)
         self.base: dict = {"__name__": "__main__", "__builtins__": builtins}
+        self.memo = Memo(channel if hidden else None)
         self.given_error = None
         with _quiet():
             for k, code in enumerate(spec["given"]):
                 try:
-                    _run(code, self.base, f"<given cell {k + 1}>")
+                    with self._keeping(code, "\0".join(spec["given"][:k + 1])):
+                        _run(code, self.base, f"<given cell {k + 1}>")
                 except BaseException as err:  # the judge's data or setup is broken: say so in every test
                     self.given_error = f"{type(err).__name__}: {err}"
                     break
         self.base[REPAIR] = hidden
-        self.base["_remember"] = Memo(channel if hidden else None)
+        self.base["_remember"] = self.memo
         self.base["_pick"] = random.Random(spec.get("salt", "")).choice
         """A choice the student cannot predict: the grader's secret for this submission picks it."""
         self.base["_seeded"] = _seeded
+
+    @contextlib.contextmanager
+    def _keeping(self, code: str, context: str) -> Iterator[None]:
+        """While given cell ``code`` runs, its calls of the spec's ``kept`` functions go through the memo
+        (``Memo.keep``), only then: a given cell that merely names one (``_train = train``) gets the function."""
+        try:
+            called = {node.func.id for node in ast.walk(ast.parse(code))
+                      if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
+        except SyntaxError:
+            called = set()
+        kept = {name: self.base[name] for name in called.intersection(self.spec.get("kept", []))
+                if isinstance(self.base.get(name), types.FunctionType)}
+        wrappers = {name: functools.partial(self.memo.keep, context, fn) for name, fn in kept.items()}
+        self.base.update(wrappers)
+        try:
+            yield
+        finally:
+            self.base.update({name: kept[name] for name, wrapper in wrappers.items()
+                              if self.base.get(name) is wrapper})
 
     def warm_up(self) -> bool:
         """Call every ``_warm_*`` function the tests' hidden code defines, in order; note failures on stderr.

@@ -20,6 +20,7 @@ import symtable
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
 
+from ...config import LabGrader
 from ..executed import is_test
 from .judge import PROVIDED
 
@@ -151,13 +152,15 @@ def section_titles(nb: NotebookNode) -> dict[str, str]:
             or cell.metadata.nbgrader["grade_id"] for cell in nb.cells if is_test(cell)}
 
 
-def judge_spec(nb: NotebookNode, points: dict[str, float], bonus: list[str], leaderboard: list[dict] = ()) -> dict:
+def judge_spec(nb: NotebookNode, points: dict[str, float], bonus: list[str], leaderboard: list[dict] = (),
+               kept: list[str] = ()) -> dict:
     """What the judge runs: the given cells and every test cell, with the names each test reads.
 
     A test ``repairs`` the names its hidden code sets that its section's answer cells use or set (the
     section's TODO): a mistake there costs only that section, as later sections get these corrected.
 
-    ``leaderboard``: columns ``{"name", "test", "value"}`` the judge evaluates after test ``test``.
+    ``leaderboard``: columns ``{"name", "test", "value"}`` the judge evaluates after test ``test``; ``kept``: given
+    functions whose calls in the given cells the judge keeps like references (``Judge``).
     """
     given = [cell.source for cell in nb.cells if is_given(cell)]
     known = set(dir(builtins)).union(PROVIDED, *(defined_names(code) for code in given))
@@ -177,6 +180,11 @@ def judge_spec(nb: NotebookNode, points: dict[str, float], bonus: list[str], lea
     solutions = {name: code for cell in nb.cells if cell.cell_type == "code" and utils.is_solution(cell)
                  for name, code in functions(cell.source).items()}
     return {"given": given, "tests": tests, "solutions": solutions, "bonus": list(bonus),
-            "leaderboard": [dict(c) for c in leaderboard]}
+            "leaderboard": [dict(c) for c in leaderboard], "kept": list(kept)}
+
+
+def course_spec(nb: NotebookNode, settings: LabGrader) -> dict:
+    """What the judge runs for an assignment under its ``settings`` (:func:`judge_spec`)."""
+    return judge_spec(nb, settings.points, settings.bonus, settings.leaderboard, settings.kept_given_calls)
 
 

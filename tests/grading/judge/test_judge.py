@@ -10,7 +10,9 @@ import ast
 import json
 from pathlib import Path
 
+import keras
 import nbformat
+import numpy as np
 import pytest
 
 from fixtures.judged import CORRECT, TEST, Kernel, Linked, judged, spec
@@ -19,7 +21,7 @@ from movielens_lab.config import lab_settings
 from movielens_lab.data.loaders import load_ratings
 from movielens_lab.grading.judge.judge import STOPPED, UNREADABLE, Judge, memo_key
 from movielens_lab.grading.judge.plaindata import REASONS
-from movielens_lab.grading.judge.spec import judge_spec
+from movielens_lab.grading.judge.spec import course_spec, judge_spec, without_solution_markers
 
 
 def test_a_correct_answer_gets_every_point_and_its_visible_part_alone_what_check_gives() -> None:
@@ -221,3 +223,36 @@ def test_a_references_memo_key_follows_the_helpers_and_constants_it_reads() -> N
         base, base.replace("SIZE = 4", "SIZE = 8"), base.replace("x * SIZE", "x + SIZE"))}
     assert len(keys) == 3
     assert memo_key(define(base)["_fit"], ([1.0, 2.0],)) in keys  # and the same code gives the same key
+
+
+@pytest.mark.slow
+def test_part_2s_given_training_kept_gives_a_judge_what_training_does(
+        medium_twin: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Part 2's given cells train part 1's model (``kept_given_calls``): the first judge trains it and keeps it; the
+    next one trains nothing in its given cells, and has the same given values and gives the solution the same
+    verdicts."""
+    monkeypatch.setenv(paths.DATA_ENV, str(medium_twin.parent))
+    source = nbformat.read(paths.solution_notebook(paths.LAB_2), as_version=4)
+    the_spec = course_spec(source, lab_settings(assignment=paths.LAB_2))
+    assert the_spec["kept"] == ["train"]
+    answers = "\n".join(without_solution_markers(c.source) for c in source.cells
+                        if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution"))
+    memo: dict = {}
+    channel = Linked(Kernel(the_spec, "from IPython.display import display\n" + answers), memo)  # one kernel's pipe
+    trained = Judge(the_spec, channel, True)
+    assert trained.given_error is None and len(memo) == 1
+    fits = []
+    real_fit = keras.Model.fit
+    monkeypatch.setattr(keras.Model, "fit", lambda *a, **k: fits.append(1) or real_fit(*a, **k))
+    kept = Judge(the_spec, channel, True)
+    assert kept.given_error is None and fits == [] and len(memo) == 1
+    for name in ("yhat_mod", "P", "b", "Q", "c"):
+        np.testing.assert_array_equal(kept.base[name], trained.base[name])
+    for w_kept, w_trained in zip(kept.base["mod"].get_weights(), trained.base["mod"].get_weights(), strict=True):
+        np.testing.assert_array_equal(w_kept, w_trained)
+    for test in the_spec["tests"]:
+        body, blobs = channel.kernel.export(test)
+        channel.blobs.update(blobs)
+        verdicts = [judge.test(test, body)[0] for judge in (trained, kept)]
+        assert verdicts[0] == verdicts[1], test["grade_id"]
+        assert verdicts[0]["score"] == verdicts[0]["max_score"], verdicts[0]["output"]
