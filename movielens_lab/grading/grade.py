@@ -285,11 +285,12 @@ def publish(out: Path, rows: list[Outcome], points: dict[str, float], bonus: lis
 def _warm_up(batch: Batch, needed: bool) -> Iterator[None]:
     """While the batch grades: a judge that computes the references the tests need, once for all (when there is
     anything to grade, and an earlier grading with these tests on these data did not compute them all)."""
-    if not needed or WarmUp.done(batch.memo, batch.keys.judge):
+    store = MemoStore(batch.memo) if needed else None
+    if store is None or WarmUp.done(store, batch.keys.judge):
         yield
         return
     batch.work.mkdir(parents=True, exist_ok=True)  # its files in the batch's folder with the workers', not in /tmp
-    warm = WarmUp(batch.spec, batch.data_dir, judge_limits(batch.settings), batch.sandboxed, MemoStore(batch.memo),
+    warm = WarmUp(batch.spec, batch.data_dir, judge_limits(batch.settings), batch.sandboxed, store,
                   batch.keys.judge, scratch=batch.work)
     try:
         yield

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import collections
 import contextlib
 import functools
 import hashlib
@@ -77,16 +78,30 @@ class Channel:
         self.blobs: dict[str, bytes] = {}
         """Every blob the kernel sent so far: a later answer may name one an earlier export brought."""
         self.calls = 0
+        self.pending: collections.deque = collections.deque()
+        """The grader's next test (or end), sent while the given cells still waited for a memo answer."""
 
     def send(self, message: dict, blobs: dict[str, bytes] | None = None) -> None:
         send(self.outbox, message, blobs)
 
-    def receive(self, op: str) -> tuple[dict, dict[str, bytes]]:
+    def _read(self) -> tuple[dict, dict[str, bytes]]:
         message, blobs = receive(self.inbox)
-        if message.get("op") != op:
-            raise WireError(f"expected {op}")
         self.blobs.update(blobs)
         return message, blobs
+
+    def receive(self, op: str) -> tuple[dict, dict[str, bytes]]:
+        """The grader's answer ``op``; a test or the end that comes before it waits for :meth:`next`."""
+        while True:
+            message, blobs = self._read()
+            if message.get("op") == op:
+                return message, blobs
+            if message.get("op") not in ("test", "end"):
+                raise WireError(f"expected {op}")
+            self.pending.append((message, blobs))
+
+    def next(self) -> tuple[dict, dict[str, bytes]]:
+        """The grader's next test, or its end."""
+        return self.pending.popleft() if self.pending else self._read()
 
     def call(self, name: str, args: dict, kwargs: dict, blobs: dict[str, bytes], seed: int | None = None) -> dict:
         """Have the kernel call the student's ``name`` (after seeding Keras with ``seed``, when given); its answer
@@ -352,7 +367,7 @@ class Judge:
     @contextlib.contextmanager
     def _keeping(self, code: str, context: str) -> Iterator[None]:
         """While given cell ``code`` runs, its calls of the spec's ``kept`` functions go through the memo
-        (``Memo.keep``), only then: a given cell that merely names one (``_train = train``) gets the function."""
+        (``Memo.keep``), only then: a name bound to one (``_train = train``) is the function again after the cell."""
         try:
             called = {node.func.id for node in ast.walk(ast.parse(code))
                       if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
@@ -365,8 +380,9 @@ class Judge:
         try:
             yield
         finally:
-            self.base.update({name: kept[name] for name, wrapper in wrappers.items()
-                              if self.base.get(name) is wrapper})
+            functions = {id(wrappers[name]): fn for name, fn in kept.items()}
+            for name, value in list(self.base.items()):
+                self.base[name] = functions.get(id(value), value)
 
     def warm_up(self) -> bool:
         """Call every ``_warm_*`` function the tests' hidden code defines, in order; note failures on stderr.
@@ -553,10 +569,9 @@ def serve(judge: Judge, channel: Channel) -> None:
     tests = {test["grade_id"]: test for test in judge.spec["tests"]}
     while True:
         try:
-            message, blobs = receive(channel.inbox)
+            message, _ = channel.next()
         except WireError:
             return
-        channel.blobs.update(blobs)
         if message.get("op") == "end":
             channel.send({"op": "done", "leaderboard": judge.leaderboard})
             return

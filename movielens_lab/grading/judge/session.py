@@ -4,9 +4,10 @@ A :class:`JudgeSession` starts ``judge.py`` (copied with the modules it needs in
 own) in the sandbox, at the lowest CPU priority while it imports its libraries and runs the given
 cells beside the student's kernel. :meth:`JudgeSession.judge` then sends one test's values and
 answers the judge's requests until its verdict: a ``call`` of a student's callable goes to the
-``on_call`` the caller gives (``sealed`` makes the kernel do it), ``memo?``/``memo!`` to the batch's
-:class:`MemoStore`. A judge that fails, or takes longer than a test may, costs that test only: the
-session says so in that test's result and starts a fresh judge for the next one.
+``on_call`` the caller gives (``sealed`` makes the kernel do it). ``memo?``/``memo!`` go to the
+batch's :class:`MemoStore` whenever they come, even before the first test (the given cells' kept
+calls). A judge that fails, or takes longer than a test may, costs that test only: the session says so
+in that test's result and starts a fresh judge for the next one.
 """
 
 from __future__ import annotations
@@ -149,9 +150,13 @@ class JudgeSession:
     """One submission's judge process, restarted when it fails (see the module's docstring)."""
 
     def __init__(self, spec: dict, data_dir: Path, limits: Limits, sandboxed: bool, mode: str,
-                 memo: MemoStore | None = None, test_seconds: float = 600, scratch: Path | None = None) -> None:
+                 memo: MemoStore | None = None, test_seconds: float = 600, scratch: Path | None = None,
+                 claim: bool = False) -> None:
         self.spec, self.data_dir, self.limits, self.sandboxed, self.mode = spec, data_dir, limits, sandboxed, mode
-        self.memo, self.test_seconds = memo, test_seconds
+        self.memo, self.test_seconds, self.claim = memo, test_seconds, claim
+        self.asked: list[str] = []
+        """The memo entries the judge asked for, in order."""
+        self.sending = threading.Lock()
         self.titles = {test["grade_id"]: test["title"] for test in spec["tests"]}
         self.bonus = set(spec.get("bonus", []))
         self.leaderboard: dict[str, float] = {}
@@ -180,17 +185,39 @@ class JudgeSession:
         self.proc = subprocess.Popen(argv, cwd=folder, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self.stderr, start_new_session=True)
         self.messages: queue.Queue = queue.Queue()
-        threading.Thread(target=self._read, args=(self.proc.stdout, self.messages), daemon=True).start()
+        threading.Thread(target=self._read, args=(self.proc, self.messages), daemon=True).start()
 
-    @staticmethod
-    def _read(stream, messages: queue.Queue) -> None:
-        """Pass the judge's messages on, then its end (a WireError)."""
+    def _read(self, proc: subprocess.Popen, messages: queue.Queue) -> None:
+        """Answer the judge's memo requests as they come (its given cells may ask before the first test); pass its
+        other messages on, then its end (a WireError)."""
         while True:
             try:
-                messages.put(wire.receive(stream))
+                message, blobs = wire.receive(proc.stdout)
             except WireError as end:
                 messages.put(end)
                 return
+            if message.get("op") in ("memo?", "memo!"):
+                self._memo(proc, message, blobs)
+            else:
+                messages.put((message, blobs))
+
+    def _memo(self, proc: subprocess.Popen, message: dict, blobs: dict[str, bytes]) -> None:
+        """Store an entry the judge computed (``memo!``), or answer with the one it asks for (``memo?``): waiting for
+        another judge computing it, or, with ``claim``, claiming it for this judge to compute."""
+        key = str(message.get("key"))
+        if message.get("op") == "memo!":
+            if self.memo is not None:
+                with contextlib.suppress(ValueError, OSError):
+                    self.memo.put(key, message["value"], blobs)
+            return
+        self.asked.append(key)
+        node, found = None, {}
+        if self.memo is not None:
+            with contextlib.suppress(ValueError):
+                node, found = self.memo.get(key, wait=0 if self.claim else MEMO_WAIT)
+                if node is None and self.claim:
+                    self.memo.claim(key)
+        self._send({"op": "memo", "value": node}, found, proc)
 
     def _next(self, deadline: float) -> tuple[dict, dict[str, bytes]]:
         try:
@@ -206,9 +233,11 @@ class JudgeSession:
         lines = self.stderr.read().strip().splitlines()
         return lines[-1][:300] if lines else f"exit code {self.proc.poll() if self.proc else None}"
 
-    def _send(self, message: dict, blobs: dict[str, bytes] | None = None) -> None:
+    def _send(self, message: dict, blobs: dict[str, bytes] | None = None, proc: subprocess.Popen | None = None) -> None:
+        """Send the judge process ``proc`` (default: the current one) a message, one at a time."""
         try:
-            wire.send(self.proc.stdin, message, blobs)
+            with self.sending:
+                wire.send((proc or self.proc).stdin, message, blobs)
         except OSError:  # the judge has ended: the next read says why
             pass
 
@@ -234,18 +263,6 @@ class JudgeSession:
             if op == "call":
                 text, answer_blobs = on_call(message, extra)
                 self._send({"op": "answer", "body": text}, answer_blobs)
-            elif op == "memo?":
-                self._recall(str(message.get("key")))
-            elif op == "memo!" and self.memo is not None:
-                with contextlib.suppress(ValueError, OSError):
-                    self.memo.put(str(message["key"]), message["value"], extra)
-
-    def _recall(self, key: str) -> None:
-        node, blobs = None, {}
-        if self.memo is not None:
-            with contextlib.suppress(ValueError):
-                node, blobs = self.memo.get(key)
-        self._send({"op": "memo", "value": node}, blobs)
 
     def _failed(self, grade_id: str, why: str) -> TestResult:
         points = next(float(t["points"]) for t in self.spec["tests"] if t["grade_id"] == grade_id)
@@ -298,34 +315,18 @@ class WarmUp:
     def __init__(self, spec: dict, data_dir: Path, limits: Limits, sandboxed: bool, memo: MemoStore,
                  key: str, scratch: Path | None = None) -> None:
         self.memo, self.mark = memo, self.done_mark(memo.folder, key)
-        self.asked: list[str] = []
-        """The references the warm-up judge asked for, in order."""
-        self.session = JudgeSession(spec, data_dir, limits, sandboxed, "warm", memo, scratch=scratch)
+        # an entry it asks for and is not stored is claimed: other judges wait for it
+        self.session = JudgeSession(spec, data_dir, limits, sandboxed, "warm", memo, scratch=scratch, claim=True)
         self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
 
     def _serve(self) -> None:
-        """Answer the warm-up judge: an entry it asks for is claimed, so other judges wait for it."""
+        """Wait for the warm-up judge's end; mark the memo when it computed and stored every entry it asked for."""
         try:
-            while True:
-                message, blobs = self.session._next(time.monotonic() + 24 * 3600)
-                op = message.get("op")
-                if op == "memo?":
-                    key = str(message.get("key"))
-                    self.asked.append(key)
-                    node, found = None, {}
-                    with contextlib.suppress(ValueError):
-                        node, found = self.memo.get(key, wait=0)
-                        if node is None:
-                            self.memo.claim(key)
-                    self.session._send({"op": "memo", "value": node}, found)
-                elif op == "memo!":
-                    with contextlib.suppress(ValueError, OSError):
-                        self.memo.put(str(message["key"]), message["value"], blobs)
-                elif op == "done":
-                    if message.get("complete") is True and all(self.memo.has(k) for k in self.asked):
-                        atomic_write(self.mark, json.dumps(self.asked))
-                    return
+            message, _ = self.session._next(time.monotonic() + 24 * 3600)
+            asked = self.session.asked
+            if message.get("op") == "done" and message.get("complete") is True and all(map(self.memo.has, asked)):
+                atomic_write(self.mark, json.dumps(asked))
         except JudgeFailed:
             pass
         finally:
@@ -337,14 +338,13 @@ class WarmUp:
         return memo / f"warmed-{key}"
 
     @classmethod
-    def done(cls, memo: Path, key: str) -> bool:
+    def done(cls, memo: MemoStore, key: str) -> bool:
         """Whether a warm-up of the judge ``key`` computed every reference into ``memo``, and all are still there."""
         try:
-            asked = json.loads(cls.done_mark(memo, key).read_text())
+            asked = json.loads(cls.done_mark(memo.folder, key).read_text())
         except (OSError, ValueError):
             return False
-        store = MemoStore(memo)
-        return isinstance(asked, list) and all(store.has(str(k)) for k in asked)
+        return isinstance(asked, list) and all(memo.has(str(k)) for k in asked)
 
     def close(self) -> None:
         self.session.close()

@@ -102,18 +102,32 @@ def test_the_batch_warm_up_fills_the_memo_that_judges_then_read(tmp_path: Path) 
                                                          "### END HIDDEN TESTS")
     the_spec = spec(test=test)
     store = CountingStore(tmp_path / "memo")
-    assert not WarmUp.done(store.folder, "key")
+    assert not WarmUp.done(store, "key")
     warm = WarmUp(the_spec, tmp_path, LIMITS, probe() is None, store, "key")
     warm.thread.join(timeout=120)
     warm.close()
     assert len(list((tmp_path / "memo").glob("*.json"))) == 1 and CountingStore.puts == 1
-    assert WarmUp.done(store.folder, "key") and not WarmUp.done(store.folder, "other")  # the next batch skips it
+    assert WarmUp.done(store, "key") and not WarmUp.done(store, "other")  # the next batch skips it
     with session(tmp_path, the_spec, memo=store) as judge:
         [judged] = judge_all(judge, the_spec, CORRECT)
     assert judged.result.score == 4 and CountingStore.puts == 1  # found, not computed again
     [entry] = (tmp_path / "memo").glob("*.json")
     entry.unlink()
-    assert not WarmUp.done(store.folder, "key")  # a reference gone: the next batch warms up again
+    assert not WarmUp.done(store, "key")  # a reference gone: the next batch warms up again
+
+
+def test_a_given_cells_kept_call_is_answered_before_the_first_test_and_computed_once(tmp_path: Path) -> None:
+    """A given cell's call of a ``kept`` function asks the memo while the judge sets up, before any test is sent:
+    the first judge computes it (the test sent meanwhile waits), the next finds it; the tests call the function."""
+    given = "import time\n\n\ndef train(x):\n    time.sleep(1)\n    return x * 2\n"
+    the_spec = {**spec(given=(given, "trained = train(21)\n_train = train\n")), "kept": ["train"]}
+    the_spec["tests"][0]["hidden"] += "\nt.part(0, lambda: trained == 42 and _train(1) == 2, 'trained')"
+    store = CountingStore(tmp_path / "memo")
+    CountingStore.puts = 0
+    for puts in (1, 1):
+        with session(tmp_path, the_spec, memo=store) as judge:
+            [judged] = judge_all(judge, the_spec, CORRECT)  # its test sent at once, while train(21) runs
+        assert (judged.result.score, CountingStore.puts) == (4, puts) and "trained" not in judged.result.output
 
 
 def test_a_warm_up_that_failed_is_not_marked_done(tmp_path: Path) -> None:
@@ -123,7 +137,7 @@ def test_a_warm_up_that_failed_is_not_marked_done(tmp_path: Path) -> None:
     warm = WarmUp(the_spec, tmp_path, LIMITS, probe() is None, store, "key")
     warm.thread.join(timeout=120)
     warm.close()
-    assert not warm.thread.is_alive() and not WarmUp.done(store.folder, "key")
+    assert not warm.thread.is_alive() and not WarmUp.done(store, "key")
 
 
 JUDGE_ONE = """
