@@ -45,9 +45,10 @@ class LabGrader(Configurable):
                                     "(an expression the judge evaluates after that test), 'order' ('asc' where lower "
                                     "is better)}; empty: no leaderboard").tag(config=True)
     kept_given_calls = List(Unicode(), help="functions of the given cells whose calls in a given cell the judge keeps "
-                                            "with the course's references, as it keeps a reference (a training every "
-                                            "judge would repeat); each call is keyed by the given cells up to it, "
-                                            "its arguments and the data").tag(config=True)
+                                            "with the course's references (a training every judge would repeat), "
+                                            "keyed by the given cells up to the call, its arguments and the data: "
+                                            "its returned value only (what it does to its arguments, or to the "
+                                            "random generators, is not kept)").tag(config=True)
     reveals = List(Unicode(), help="assignments whose answers this one's given cells hold: `release` says to hand it "
                                    "out only after their deadline").tag(config=True)
     similarity = Bool(True, help="compare the class's answers after grading: the class report's Similar submissions "

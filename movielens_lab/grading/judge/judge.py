@@ -79,7 +79,8 @@ class Channel:
         """Every blob the kernel sent so far: a later answer may name one an earlier export brought."""
         self.calls = 0
         self.pending: collections.deque = collections.deque()
-        """The grader's next test (or end), sent while the given cells still waited for a memo answer."""
+        """The grader's tests (or end) that came while the judge waited for an answer (the given cells for a memo
+        entry), kept for :meth:`next`."""
 
     def send(self, message: dict, blobs: dict[str, bytes] | None = None) -> None:
         send(self.outbox, message, blobs)
@@ -121,7 +122,8 @@ class Channel:
         message, blobs = self.receive("memo")
         return message.get("value"), blobs
 
-    def remember(self, key: str, node: dict, blobs: dict[str, bytes]) -> None:
+    def remember(self, key: str, node: dict | None, blobs: dict[str, bytes]) -> None:
+        """Store ``node`` as entry ``key`` for the batch (None: it will not be computed here)."""
         self.send({"op": "memo!", "key": key, "value": node}, blobs)
 
 
@@ -242,11 +244,12 @@ def _canonical(arg: Any) -> Any:
 
 
 def _model_form(model: Any) -> dict:
-    """A Keras model as a memo key compares it: its configuration, its layers' names replaced by their positions (Keras
-    numbers the names of unnamed layers per process), and its weights."""
+    """A Keras model as a memo key compares it: its configuration and compile settings, its layers' names replaced by
+    their positions (Keras numbers the names of unnamed layers per process), and its weights."""
     import numpy as np
 
-    config = json.dumps(model.get_config(), sort_keys=True, default=str)
+    compiled = model.get_compile_config() if getattr(model, "compiled", False) else None
+    config = json.dumps([model.get_config(), compiled], sort_keys=True, default=str)
     for k, name in enumerate([model.name, *(layer.name for layer in model.layers)]):
         config = config.replace(json.dumps(name), json.dumps(f"#{k}"))
     return {"config": config, "weights": [np.asarray(w, dtype=float) for w in model.get_weights()]}
@@ -302,16 +305,25 @@ class Memo:
     def __call__(self, fn: Callable, *args: Any) -> Any:
         return self._value(memo_key(fn, args), lambda: fn(*args))
 
-    def keep(self, context: str, fn: Callable, *args: Any, **kwargs: Any) -> Any:
-        """A given cell's call ``fn(*args, **kwargs)``, kept like a reference; ``context``: the given cells up to it
-        (what its inputs that are no arguments, as the training data, come from)."""
-        return self._value(memo_key(fn, (*args, kwargs), context), lambda: fn(*args, **kwargs))
+    def keep(self, context: str, fn: Callable, /, *args: Any, **kwargs: Any) -> Any:
+        """A given cell's call ``fn(*args, **kwargs)``, kept like a reference (its value only: what it did to its
+        arguments and to the random generators is not); ``context``: the given cells up to it (what its inputs
+        that are no arguments, as the training data, come from). Arguments the memo cannot read: just the call."""
+        try:
+            key = memo_key(fn, (*args, {k: _canonical(v) for k, v in sorted(kwargs.items())}), context)
+        except Exception:
+            return fn(*args, **kwargs)
+        return self._value(key, lambda: fn(*args, **kwargs))
 
     def _value(self, key: str, compute: Callable[[], Any]) -> Any:
         if key not in self.values:
             self.values[key] = self._recall(key)
             if self.values[key] is None:
-                self.values[key] = value = compute()
+                try:
+                    self.values[key] = value = compute()
+                except BaseException:
+                    self._share(key, None)  # not computed: judges waiting for it compute it themselves
+                    raise
                 self._share(key, value)
         return self.values[key]
 
@@ -325,13 +337,14 @@ class Memo:
             return None
 
     def _share(self, key: str, value: Any) -> None:
+        """Store ``value`` for the batch; None, or a value that is not data: say that nothing will be stored."""
         if self.channel is None:
             return
         writer = Writer()
         try:
-            node = writer.encode(value)
+            node = None if value is None else writer.encode(value)
         except Unavailable:
-            return
+            node = None
         self.channel.remember(key, node, writer.blobs)
 
 
@@ -368,11 +381,8 @@ class Judge:
     def _keeping(self, code: str, context: str) -> Iterator[None]:
         """While given cell ``code`` runs, its calls of the spec's ``kept`` functions go through the memo
         (``Memo.keep``), only then: a name bound to one (``_train = train``) is the function again after the cell."""
-        try:
-            called = {node.func.id for node in ast.walk(ast.parse(code))
-                      if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
-        except SyntaxError:
-            called = set()
+        called = {node.func.id for node in ast.walk(ast.parse(code))
+                  if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
         kept = {name: self.base[name] for name in called.intersection(self.spec.get("kept", []))
                 if isinstance(self.base.get(name), types.FunctionType)}
         wrappers = {name: functools.partial(self.memo.keep, context, fn) for name, fn in kept.items()}

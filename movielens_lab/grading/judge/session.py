@@ -122,17 +122,15 @@ class MemoStore:
     def put(self, key: str, node: dict, blobs: dict[str, bytes]) -> None:
         atomic_write(self._path(key), json.dumps({"node": node, "blobs": {k: base64.b64encode(v).decode()
                                                                          for k, v in blobs.items()}}))
-        self._release(key)
+        self.release(key)
 
-    def _release(self, key: str) -> None:
-        fd = self.claims.pop(key, None)
-        if fd is not None:
-            os.close(fd)
-
-    def release(self) -> None:
-        """Give up every claim (the judge that made them has ended)."""
-        for key in list(self.claims):
-            self._release(key)
+    def release(self, key: str | None = None) -> None:
+        """Give up the claim on ``key`` (it will not be computed here), or every claim (the judge that made them has
+        ended)."""
+        for claimed in [key] if key is not None else list(self.claims):
+            fd = self.claims.pop(claimed, None)
+            if fd is not None:
+                os.close(fd)
 
 
 @dataclass
@@ -204,17 +202,19 @@ class JudgeSession:
     def _memo(self, proc: subprocess.Popen, message: dict, blobs: dict[str, bytes]) -> None:
         """Store an entry the judge computed (``memo!``), or answer with the one it asks for (``memo?``): waiting for
         another judge computing it, or, with ``claim``, claiming it for this judge to compute."""
-        key = str(message.get("key"))
+        key, value = str(message.get("key")), message.get("value")
         if message.get("op") == "memo!":
-            if self.memo is not None:
+            if self.memo is not None and isinstance(value, dict):
                 with contextlib.suppress(ValueError, OSError):
-                    self.memo.put(key, message["value"], blobs)
+                    self.memo.put(key, value, blobs)
+            elif self.memo is not None:  # it will not be computed there
+                self.memo.release(key)
             return
         self.asked.append(key)
         node, found = None, {}
         if self.memo is not None:
-            with contextlib.suppress(ValueError):
-                node, found = self.memo.get(key, wait=0 if self.claim else MEMO_WAIT)
+            with contextlib.suppress(ValueError, OSError):  # a wait shorter than a test's: then it computes it
+                node, found = self.memo.get(key, wait=0 if self.claim else min(MEMO_WAIT, self.test_seconds / 2))
                 if node is None and self.claim:
                     self.memo.claim(key)
         self._send({"op": "memo", "value": node}, found, proc)
@@ -238,7 +238,7 @@ class JudgeSession:
         try:
             with self.sending:
                 wire.send((proc or self.proc).stdin, message, blobs)
-        except OSError:  # the judge has ended: the next read says why
+        except (OSError, ValueError, AttributeError):  # the judge has ended (or was stopped): the next read says why
             pass
 
     def judge(self, grade_id: str, body: str | None, blobs: dict[str, bytes], on_call: Call) -> Judged:

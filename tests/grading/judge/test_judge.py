@@ -225,6 +225,15 @@ def test_a_references_memo_key_follows_the_helpers_and_constants_it_reads() -> N
     assert memo_key(define(base)["_fit"], ([1.0, 2.0],)) in keys  # and the same code gives the same key
 
 
+def test_a_kept_call_is_kept_only_when_the_memo_can_read_its_arguments() -> None:
+    given = ("def train(x, fn=None):\n    return x * 2\n", "trained = train(21, fn=len)\nagain = train(x=21)\n")
+    the_spec = {**spec(given=given), "kept": ["train"]}
+    memo: dict = {}
+    judge = Judge(the_spec, Linked(Kernel(the_spec, CORRECT), memo), True)
+    assert judge.given_error is None and judge.base["trained"] == judge.base["again"] == 42
+    assert [node for node, _ in memo.values()] == [{"t": "json", "v": 42}]  # a function as argument: just called
+
+
 @pytest.mark.slow
 def test_part_2s_given_training_kept_gives_a_judge_what_training_does(
         medium_twin: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -117,17 +117,20 @@ def test_the_batch_warm_up_fills_the_memo_that_judges_then_read(tmp_path: Path) 
 
 
 def test_a_given_cells_kept_call_is_answered_before_the_first_test_and_computed_once(tmp_path: Path) -> None:
-    """A given cell's call of a ``kept`` function asks the memo while the judge sets up, before any test is sent:
-    the first judge computes it (the test sent meanwhile waits), the next finds it; the tests call the function."""
-    given = "import time\n\n\ndef train(x):\n    time.sleep(1)\n    return x * 2\n"
-    the_spec = {**spec(given=(given, "trained = train(21)\n_train = train\n")), "kept": ["train"]}
+    """A given cell's call of a ``kept`` function asks the memo while the judge sets up, after the first test was
+    sent: the first judge computes it (the test waits), the next finds it; the tests call the function."""
+    given = "import time\n\n\ndef train(x):\n    return x * 2\n"
+    the_spec = {**spec(given=(given, "time.sleep(2)\ntrained = train(21)\n_train = train\n")), "kept": ["train"]}
     the_spec["tests"][0]["hidden"] += "\nt.part(0, lambda: trained == 42 and _train(1) == 2, 'trained')"
+    [test] = the_spec["tests"]
     store = CountingStore(tmp_path / "memo")
     CountingStore.puts = 0
-    for puts in (1, 1):
+    for _ in range(2):
+        kernel = Kernel(the_spec, CORRECT)
+        body, blobs = kernel.export(test)
         with session(tmp_path, the_spec, memo=store) as judge:
-            [judged] = judge_all(judge, the_spec, CORRECT)  # its test sent at once, while train(21) runs
-        assert (judged.result.score, CountingStore.puts) == (4, puts) and "trained" not in judged.result.output
+            judged = judge.judge(test["grade_id"], body, blobs, kernel.call)  # sent while the judge sleeps
+        assert (judged.result.score, CountingStore.puts) == (4, 1) and "trained" not in judged.result.output
 
 
 def test_a_warm_up_that_failed_is_not_marked_done(tmp_path: Path) -> None:
