@@ -204,15 +204,23 @@ SAVED = (1980, 1, 1, 0, 0, 0)
 """The time every saved model is given (the earliest a zip file holds): the same model, the same bytes."""
 
 
+SHARED_ID = re.compile(rb'"shared_object_id": (\d+)')
+"""How a ``.keras`` configuration names an object several layers share: by its address in the process that saved it."""
+
+
 def timeless(keras_file: bytes) -> bytes:
-    """A ``.keras`` file without the time it was saved (its metadata's date, its members' times), so that a model
-    saved again is the same blob (a re-judge compares the repaired models it sends with the run's)."""
+    """A ``.keras`` file without the time it was saved (its metadata's date, its members' times) or where its shared
+    objects lay in memory (numbered in order instead), so that a model saved again, or the same model built in
+    another process, is the same blob (a re-judge compares the repaired models it sends with the run's)."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(keras_file)) as saved, zipfile.ZipFile(out, "w") as kept:
         for member in saved.infolist():
             data = saved.read(member)
             if member.filename == "metadata.json":
                 data = json.dumps({**json.loads(data), "date_saved": "1980-01-01@00:00:00"}).encode()
+            elif member.filename == "config.json":
+                ids: dict[bytes, int] = {}
+                data = SHARED_ID.sub(lambda m: b'"shared_object_id": %d' % ids.setdefault(m.group(1), len(ids)), data)
             kept.writestr(zipfile.ZipInfo(member.filename, SAVED), data, compress_type=member.compress_type)
     return out.getvalue()
 
