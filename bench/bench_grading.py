@@ -117,13 +117,18 @@ def nbconvert(notebook: Path, data: Path, out: Path) -> float:
     return cpu_seconds(nbconvert_command(notebook, out), env=nbconvert_env(data), cwd=notebook.parent)
 
 
+def grades(out: Path) -> dict[str, dict[str, str]]:
+    """Every row of grades.csv in ``out``, by student."""
+    with open(out / "grades.csv", newline="") as f:
+        return {row["student"]: row for row in csv.DictReader(f)}
+
+
 def full_marks(out: Path, assignment: str) -> None:
     """Stop the benchmark unless every (correct) submission graded in ``out`` got every point."""
     settings = lab_settings(assignment=assignment)
     bonus = sum(settings.points[g] for g in settings.bonus)
-    with open(out / "grades.csv", newline="") as f:
-        failed = [row for row in csv.DictReader(f) if row["status"] != "graded"
-                  or (float(row["total"]), float(row["bonus"])) != (100.0, bonus)]
+    failed = [row for row in grades(out).values() if row["status"] != "graded"
+              or (float(row["total"]), float(row["bonus"])) != (100.0, bonus)]
     if failed:  # a timing of a grading that went wrong measures nothing
         row = failed[0]
         raise SystemExit(f"grading failed: {row['student']}: {row['total']}/100, bonus {row['bonus']}: {row['reason']}")
@@ -206,12 +211,6 @@ def rejudge_row(assignment: str, batch: Path, out: Path, data: Path, tmp: Path, 
                statistics.median(first), REJUDGE, f"{args.rejudge_runs} / {args.rejudge_runs}")
 
 
-def points_of(out: Path) -> dict[str, dict[str, str]]:
-    """Every row of grades.csv in ``out`` by student, without its time."""
-    with open(out / "grades.csv", newline="") as f:
-        return {row["student"]: {k: v for k, v in row.items() if "time" not in k} for row in csv.DictReader(f)}
-
-
 def corpus_row(assignment: str, data: Path, tmp: Path, args: argparse.Namespace) -> Row:
     """The part's corpus (tests/fixtures: cheats, mistakes, crashes, correct variants) graded in one batch
     (``--jobs 2``, as the corpus test grades it), then judged again after every hidden test changed (wall time);
@@ -221,10 +220,10 @@ def corpus_row(assignment: str, data: Path, tmp: Path, args: argparse.Namespace)
     (subs / "expected.json").unlink()
     changed = hidden_tests_changed(assignment, tmp / f"changed-{assignment}.ipynb")
     first = seconds(lambda: grade(subs, assignment=assignment, out=out, jobs=2, unsafe=args.unsafe, data_dir=data))
-    before = points_of(out)
+    before = grades(out)
     again = seconds(lambda: grade(subs, assignment=assignment, out=out, jobs=2, unsafe=args.unsafe, data_dir=data,
                                   source=changed))
-    if points_of(out) != before:
+    if grades(out) != before:
         raise SystemExit("the re-judge of the corpus gave other grades than its first grading")
     facts = RunFacts.read(out)
     return Row(f"{assignment}: re-judge the corpus ({len(before)} rows: {facts.rejudged} re-judged, {facts.graded} "
