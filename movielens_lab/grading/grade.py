@@ -44,7 +44,7 @@ from .cluster.shards import Shard, start
 from .course import GRADEBOOK, NBGRADER_CONFIG, Course, build_course
 from .executed import read_results, run_problems
 from .judge.sealed import Verdict
-from .judge.session import MemoStore, WarmUp, judge_limits
+from .judge.session import JudgeHost, JudgeSession, MemoStore, WarmUp, judge_limits
 from .judge.spec import course_spec
 from .judge.transcript import TRANSCRIPT, NeedsRun
 from .kernelrun import KernelRun
@@ -57,7 +57,7 @@ from .outputs.grades import write_grades
 from .outputs.runfacts import RunFacts, finished_now, require_own_folder
 from .outputs.students import write_student_files
 from .outputs.summary import summary_table
-from .rejudging import FORCED, NEW, Tally, moved, rejudge, why_run
+from .rejudging import FORCED, NEW, Judges, Tally, moved, rejudge, why_run
 from .report import report as class_report
 from .review import DEAD_KERNEL, Note
 from .sandbox.client import Limits, limits_reached, memory_bound_note, require_sandbox, write_kernelspec
@@ -96,6 +96,8 @@ class Batch:
     lock: threading.Lock = field(default_factory=threading.Lock)
     stopping: threading.Event = field(default_factory=threading.Event)
     """Set once grading was interrupted or stopped: no worker starts, and no student cut short gets a record."""
+    hosts: list[JudgeHost] = field(default_factory=list)
+    """The idle judge hosts of the batch's re-judges (:meth:`host`)."""
 
     @property
     def settings(self) -> LabGrader:
@@ -115,6 +117,32 @@ class Batch:
         """The judge's spec for one submission: the batch's, with this submission's secret choices."""
         salt = hmac.new(self.secret.encode(), sub.sha256.encode(), hashlib.sha256).hexdigest()
         return {**self.spec, "salt": salt}
+
+    def judges(self, sub: Submission) -> Judges:
+        """How a judge session of ``sub`` starts, re-judging it."""
+        spec, limits, memo = self.spec_for(sub), judge_limits(self.settings), MemoStore(self.memo)
+        return lambda host: JudgeSession(spec, self.data_dir, limits, self.sandboxed, "grade", memo,
+                                         test_seconds=float(self.settings.cell_timeout), host=host)
+
+    @contextmanager
+    def host(self) -> Iterator[JudgeHost]:
+        """A judge host for one re-judge at a time: an idle one, or a new one (its process starts when first used)."""
+        self.work.mkdir(parents=True, exist_ok=True)
+        with self.lock:
+            host = self.hosts.pop() if self.hosts else JudgeHost(self.spec, self.data_dir, judge_limits(self.settings),
+                                                                 self.sandboxed, scratch=self.work)
+        try:
+            yield host
+        finally:
+            with self.lock:
+                self.hosts.append(host)
+
+    def close_hosts(self) -> None:
+        """End the batch's judge hosts."""
+        with self.lock:
+            hosts, self.hosts = self.hosts, []
+        for host in hosts:
+            host.close()
 
 
 def data_folder(explicit: Path | None) -> Path:
@@ -247,6 +275,7 @@ def grade_submissions(subs: list[Submission], settings: LabGrader, known: Assign
             _stop(batch, pool)
             _write_outputs(batch, [], [outcomes[s.student] for s in subs if s.student in outcomes], by_id)
             raise
+    batch.close_hosts()
     everyone = [outcomes[s.student] for s in subs]
     _write_outputs(batch, reused, everyone, by_id)  # the reused students' notes of collection may differ
     shutil.rmtree(batch.work, ignore_errors=True)
@@ -321,9 +350,10 @@ def _grade_safely(batch: Batch, sub: Submission, record: dict | None) -> tuple[O
     try:
         if record is not None:
             try:
-                outcome, kernel = rejudge(record, sub.student, sub.name, batch.spec_for(sub), settings,
-                                          batch.out.transcript(sub.student), batch.out.blobs, batch.data_dir,
-                                          batch.sandboxed, batch.memo)
+                with batch.host() as host:
+                    outcome, kernel = rejudge(record, sub.student, sub.name, settings,
+                                              batch.out.transcript(sub.student), batch.out.blobs, batch.judges(sub),
+                                              host)
                 ran = None
             except NeedsRun as why:
                 ran = str(why)
@@ -426,6 +456,7 @@ def _stop(batch: Batch, pool: ThreadPoolExecutor) -> None:
     _kill_running(batch)
     stop_children()  # the judges: none keeps judging what will not be recorded
     pool.shutdown(wait=True)  # each grading thread has closed its judge and removed its worker folder
+    batch.close_hosts()
     if not reap_children(STOP_WAIT):  # the adopted supervisors, removing their sandboxes
         print(f"warning: some sandboxes were still ending {STOP_WAIT} s after the stop", file=sys.stderr)
     shutil.rmtree(batch.work, ignore_errors=True)

@@ -6,7 +6,9 @@ For each student ``grade`` finds one of three cases in its record (``outputs/cac
 - the same submission and run key, another judge key (a test's hidden part, points or hint changed):
   judged again (:func:`rejudge`): a judge of the new tests gets, test by test, what the run sealed
   for it (``judge/transcript``), and the outcome, feedback and grades.csv row are made as a run makes
-  them (``kernelrun``);
+  them (``kernelrun``). The judge is forked by a judge host (``session.JudgeHost``) of the grading
+  thread, so that it does not import its libraries again; if such a judge fails, a judge process of
+  its own judges the student again, and its verdict stands (that host is not used again);
 - anything else, or a re-judge that cannot stand for a run (``NeedsRun``: a new test reads a name the
   run never sent, calls a student's function anew, or repairs otherwise): run again (:func:`why_run`).
 
@@ -16,13 +18,14 @@ For each student ``grade`` finds one of three cases in its record (``outputs/cac
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import LabGrader
 from ..safetext import terminal
 from .judge.sealed import Verdict
-from .judge.session import JudgeSession, MemoStore, judge_limits
+from .judge.session import JudgeHost, JudgeSession
 from .judge.transcript import NeedsRun, Transcript
 from .judge.transcript import rejudge as judge_again
 from .kernelrun import KernelRun
@@ -31,6 +34,9 @@ from .outcomes import Outcome, format_points
 
 NEW = "not graded before"
 FORCED = "--rerun"
+
+Judges = Callable[[JudgeHost | None], JudgeSession]
+"""A submission's judge session, forked by the host given (None: a judge process of its own)."""
 
 
 def why_run(record: dict | None, sha256: str, keys: Keys) -> str | None:
@@ -46,10 +52,11 @@ def why_run(record: dict | None, sha256: str, keys: Keys) -> str | None:
     return None
 
 
-def rejudge(record: dict, student: str, name: str, spec: dict, settings: LabGrader, transcripts: Path,
-            blobs: Path, data_dir: Path, sandboxed: bool, memo: Path) -> tuple[Outcome, KernelRun]:
-    """The outcome of ``record``'s run judged by ``spec`` (its transcript in ``transcripts``, blobs in ``blobs``),
-    with the run; raises NeedsRun when only a run can give it."""
+def rejudge(record: dict, student: str, name: str, settings: LabGrader, transcripts: Path, blobs: Path,
+            judges: Judges, host: JudgeHost | None = None) -> tuple[Outcome, KernelRun]:
+    """The outcome of ``record``'s run judged by a judge of ``judges`` (forked by ``host`` unless that failed
+    before), with the run; raises NeedsRun when only a run can give it. ``transcripts``, ``blobs``: what the
+    run sealed."""
     try:
         kernel = KernelRun.from_dict(record["kernel"])
     except (KeyError, TypeError, ValueError, AttributeError):
@@ -61,15 +68,27 @@ def rejudge(record: dict, student: str, name: str, spec: dict, settings: LabGrad
     transcript = Transcript.read(transcripts, blobs)
     if transcript is None:
         raise NeedsRun("its transcript is missing or damaged")
-    with JudgeSession(spec, data_dir, judge_limits(settings), sandboxed, "grade", MemoStore(memo),
-                      test_seconds=float(settings.cell_timeout)) as session:
+    if host is not None and not host.failed:
         try:
-            judged = judge_again(transcript, spec, session)
+            verdict = _verdict(transcript, judges(host))
+        except NeedsRun:  # a failed judge may leave a check's calls unmade
+            if not host.failed:
+                raise
+        if not host.failed:
+            return kernel.outcome(student, name, verdict, settings), kernel
+    # no host, or its judge failed (maybe for being forked): a judge of its own says
+    return kernel.outcome(student, name, _verdict(transcript, judges(None)), settings), kernel
+
+
+def _verdict(transcript: Transcript, session: JudgeSession) -> Verdict:
+    """The verdict of ``session``'s judge on ``transcript``."""
+    with session:
+        try:
+            judged = judge_again(transcript, session.spec, session)
         except (KeyError, TypeError, ValueError, AttributeError, RecursionError):
             raise NeedsRun("its transcript is damaged") from None
-        verdict = Verdict([j.result for j in judged], {j.result.grade_id: j.visible for j in judged},
-                          session.finish(), transcript.notes)
-    return kernel.outcome(student, name, verdict, settings), kernel
+        return Verdict([j.result for j in judged], {j.result.grade_id: j.visible for j in judged}, session.finish(),
+                       transcript.notes)
 
 
 @dataclass

@@ -12,8 +12,10 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import re
 import shutil
+import time
 from pathlib import Path
 
 import nbformat
@@ -26,6 +28,7 @@ from movielens_lab.grading import grade as grading
 from movielens_lab.grading.cluster.merge import merge
 from movielens_lab.grading.course import build_course
 from movielens_lab.grading.grade import grade
+from movielens_lab.grading.judge import session
 from movielens_lab.grading.judge.transcript import NeedsRun
 from movielens_lab.grading.outcomes import Outcome, TestResult
 from movielens_lab.grading.outputs.runfacts import RunFacts
@@ -94,6 +97,18 @@ def outputs(out: Path, students: list[str] = STUDENTS) -> dict[str, str]:
     return files
 
 
+def launches(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool]]:
+    """The judge processes started from now on, as ``(mode, host)``: filled in as they start."""
+    launched, launch = [], session.launch
+
+    def recorded(spec, mode, *args, host=False):
+        launched.append((mode, host))
+        return launch(spec, mode, *args, host=host)
+
+    monkeypatch.setattr(session, "launch", recorded)
+    return launched
+
+
 def fresh(classroom: Path, data: Path, notebook: Path, config: Path, out: Path) -> dict[str, str]:
     assert grade(classroom, out=out, unsafe=True, data_dir=data, source=notebook, config=config) == 0
     return outputs(out)
@@ -109,8 +124,10 @@ def test_a_changed_hidden_check_is_judged_again_without_a_run_as_a_fresh_grading
     shutil.copytree(first, tmp_path / "out")
     capsys.readouterr()
     monkeypatch.setattr(grading, "_run_worker", no_run)
+    launched = launches(monkeypatch)
     assert grade(classroom, out=tmp_path / "out", unsafe=True, data_dir=data, source=notebook, config=config) == 0
     assert "re-judged 4, ran 0 again\n" in capsys.readouterr().out
+    assert [host for mode, host in launched if mode == "grade"] == [True]  # one judge host forked every judge
     assert outputs(tmp_path / "out") == expected
     assert outputs(tmp_path / "out") != outputs(first)
     facts = RunFacts.read(tmp_path / "out")
@@ -121,6 +138,51 @@ def test_a_changed_hidden_check_is_judged_again_without_a_run_as_a_fresh_grading
     moved = "| bob | bob | 3.5 + 1 bonus | 5 + 1 bonus |" if change == "tolerance" else \
         "| bob | bob | 3.5 + 1 bonus | 3.5 + 1 bonus |"
     assert (moved in report) == (change == "tolerance")
+
+
+DATA_DIR = 'DATA_DIR = os.environ.get("MOVIELENS_DIR", "data")'
+THREAD = (DATA_DIR, DATA_DIR + "\n\nimport threading\n\n_asked, _done = threading.Event(), []\n"
+                               "threading.Thread(target=lambda: (_asked.wait(), _done.append(1)), daemon=True).start()")
+WAITS = (TOLERANT, "_asked.set()\nwhile not _done:\n    pass\n" + TOLERANT)
+
+
+@pytest.mark.slow  # grades two students three times (first, fresh, again), and waits for a stuck test once
+def test_a_judge_host_whose_judge_fails_leaves_the_verdicts_to_judges_of_their_own(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    """Its first given cell starts a thread that a test waits for, later: a judge process has it, a judge that a
+    host forked does not (as TensorFlow's threads, had that cell started them), and waits until the test's time is
+    up. Its student is judged again by a judge of its own, and the others too: the grading is a fresh one's."""
+    before, config = source(tmp_path, "before", lambda s: s.replace(*THREAD))
+    after, _ = source(tmp_path, "after", lambda s: s.replace(*THREAD).replace(*WAITS))
+    student = nbformat.read(build_course(tmp_path / "course", before, lab_settings(config)).student_notebook, 4)
+    for name, nb in {"bob": filled(student, mean="def mean(xs):\n    return sum(xs) / 3"), "carol": student}.items():
+        write(nb, tmp_path / "class" / f"{name}.ipynb")
+    classroom, data = tmp_path / "class", data_folder(tmp_path / "data")
+    assert grade(classroom, out=tmp_path / "out", unsafe=True, data_dir=data, source=before, config=config) == 0
+    assert grade(classroom, out=tmp_path / "fresh", unsafe=True, data_dir=data, source=after, config=config) == 0
+    capsys.readouterr()
+    monkeypatch.setattr(grading, "_run_worker", no_run)
+    launched = launches(monkeypatch)
+    assert grade(classroom, out=tmp_path / "out", unsafe=True, data_dir=data, source=after, config=config) == 0
+    assert "re-judged 2, ran 0 again\n" in capsys.readouterr().out
+    # the host; a judge of its own for the failed one's next test, for its student again, for the other student
+    assert [host for mode, host in launched if mode == "grade"] == [True, False, False, False]
+    assert outputs(tmp_path / "out", ["bob", "carol"]) == outputs(tmp_path / "fresh", ["bob", "carol"])
+    assert "could not check" not in (tmp_path / "out" / "students" / "bob" / "feedback.html").read_text()
+    deadline = time.monotonic() + 10
+    while running_in(tmp_path) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not running_in(tmp_path)  # the stuck judge ended with its host (no sandbox here to end them both)
+
+
+def running_in(folder: Path) -> list[str]:
+    """The processes whose working folder is in ``folder``."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        with contextlib.suppress(OSError):
+            if os.readlink(f"/proc/{pid}/cwd").startswith(str(folder)):
+                found.append(pid)
+    return found
 
 
 @pytest.mark.slow
@@ -164,8 +226,7 @@ def test_a_test_that_reads_a_new_name_runs_those_notebooks_again(graded, tmp_pat
 def test_a_damaged_kept_run_runs_again_and_costs_nothing(tmp_path: Path) -> None:
     for kernel in ({"status": "graded"}, {"status": "graded", "notes": 3, "ran": "x"}, []):
         with pytest.raises(NeedsRun, match="its kept run is damaged"):
-            rejudge({"kernel": kernel}, "bob", "bob", {}, lab_settings(CONFIG), tmp_path, tmp_path, tmp_path,
-                    False, tmp_path)
+            rejudge({"kernel": kernel}, "bob", "bob", lab_settings(CONFIG), tmp_path, tmp_path, no_run)
 
 
 def test_the_line_counts_the_re_judged_and_why_the_others_ran_and_is_safe_on_a_terminal() -> None:

@@ -16,6 +16,12 @@ instructor's given cells once, then answers the grader's messages (``wire``) on 
   comes back as data.
 - ``end``: nothing more; the judge exits.
 
+``python judge.py SPEC.json grade host`` is a judge host (re-judging a class, ``session.JudgeHost``): it runs
+the first given cell (the libraries' imports, most of a judge's start) once, then, for each ``judge``
+message (a submission's salt), forks a judge that runs the other given cells and answers as above, and
+says ``ended`` when that judge has exited. Each judge is a copy of a host that never read a student's
+values, so it starts as a fresh judge would.
+
 For ``grade`` (and ``warm``, the batch's process that computes references ahead) the hidden code's
 ``_remember(fn, *args)`` is the judge's memo: a reference computed once per batch, keyed by the
 function's code and its arguments' values, shared through the grader (``memo?`` / ``memo!``). The
@@ -34,6 +40,8 @@ import ast
 import builtins
 import collections
 import contextlib
+import ctypes
+import dataclasses
 import functools
 import hashlib
 import io
@@ -41,7 +49,9 @@ import json
 import math
 import os
 import random
+import signal
 import sys
+import traceback
 import types
 import warnings
 from pathlib import Path
@@ -61,6 +71,8 @@ REPAIR = "_REPAIR"
 PROVIDED = (REPAIR, "_remember", "_pick", "_solution", "_seeded")
 """The names the judge gives every test besides the given cells' (see :class:`Judge`)."""
 MAX_OUTPUT = 4000
+PR_SET_PDEATHSIG = 1
+"""Linux's ``prctl`` option: the signal a process gets when its parent ends."""
 WARM = "_warm_"
 """Prefix of the functions in a test's hidden code that compute reference values ahead (``warm`` mode)."""
 STOPPED = "your notebook stopped before this test ran (nothing of yours reached it)"
@@ -348,10 +360,38 @@ class Memo:
         self.channel.remember(key, node, writer.blobs)
 
 
+def fresh_namespace() -> dict:
+    """The namespace the given cells start in, as a notebook's."""
+    return {"__name__": "__main__", "__builtins__": builtins}
+
+
+@dataclasses.dataclass
+class First:
+    """The first given cell, run by a judge host before it forks its judges: the namespace it left, and the quiet
+    it runs in (still on: a judge runs the other given cells in it, as in one ``_quiet``)."""
+
+    base: dict
+    quiet: contextlib.ExitStack
+
+    @classmethod
+    def run(cls, spec: dict) -> First | None:
+        """The first given cell run as a judge runs it (it has no kept call: nothing is defined before it); None
+        when there is none or it fails: each judge then runs it, and says why."""
+        base, quiet = fresh_namespace(), contextlib.ExitStack()
+        quiet.enter_context(_quiet())
+        try:
+            _run(spec["given"][0], base, "<given cell 1>")
+        except BaseException:
+            quiet.close()
+            return None
+        return cls(base, quiet)
+
+
 class Judge:
     """The given cells run once; then each test cell on its own values."""
 
-    def __init__(self, spec: dict, channel: Channel | None, hidden: bool) -> None:
+    def __init__(self, spec: dict, channel: Channel | None, hidden: bool, first: First | None = None) -> None:
+        """``first``: the first given cell, already run (by a judge host, before it forked this judge)."""
         self.spec, self.channel, self.hidden = spec, channel, hidden
         self.leaderboard: dict[str, float] = {}
         """Leaderboard values (the spec's ``leaderboard`` columns), each from the namespace of its test."""
@@ -360,11 +400,13 @@ class Judge:
         self.vocabulary = Vocabulary([*spec["given"], *(t[part] for t in spec["tests"]
                                                         for part in ("visible", "hidden", "tail"))])
         self.vocabulary.literals.update(OWN_WORDS)
-        self.base: dict = {"__name__": "__main__", "__builtins__": builtins}
+        self.base: dict = first.base if first else fresh_namespace()
         self.memo = Memo(channel if hidden else None)
         self.given_error = None
-        with _quiet():
+        with first.quiet if first else _quiet():
             for k, code in enumerate(spec["given"]):
+                if first and k == 0:
+                    continue
                 try:
                     with self._keeping(code, "\0".join(spec["given"][:k + 1])):
                         _run(code, self.base, f"<given cell {k + 1}>")
@@ -590,6 +632,49 @@ def serve(judge: Judge, channel: Channel) -> None:
         channel.send({"op": "verdict", "result": result, "repairs": repairs}, repair_blobs)
 
 
+def run(spec: dict, mode: str, channel: Channel, first: First | None = None) -> None:
+    """Be the judge of ``mode`` for one submission on ``channel``."""
+    judge = Judge(spec, channel, hidden=mode in ("grade", "warm"), first=first)
+    if mode == "warm":
+        channel.send({"op": "done", "leaderboard": {}, "complete": judge.warm_up()})
+        return
+    serve(judge, channel)
+
+
+def _die_with(parent: int) -> None:
+    """Have this process killed when ``parent`` (the host that forked it) ends, whoever ends it (a sandbox's end kills
+    both; without one, only the host would end)."""
+    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it ended before the request
+        os._exit(1)
+
+
+def host(spec: dict, mode: str, outbox: IO[bytes]) -> None:
+    """Run the first given cell, then fork a judge per ``judge`` message, one at a time (see the module's
+    docstring); return at ``end`` or when the grader goes away."""
+    first = First.run(spec) if spec["given"] else None
+    inbox = os.fdopen(0, "rb", buffering=0, closefd=False)  # unbuffered: a judge's messages are left to it
+    while True:
+        try:
+            message, _ = receive(inbox)
+        except WireError:
+            return
+        if message.get("op") != "judge":
+            return
+        host_pid, pid = os.getpid(), os.fork()
+        if pid == 0:  # the judge: its end is the host's to report, with no clean-up of the host's own
+            try:
+                _die_with(host_pid)
+                run({**spec, "salt": str(message.get("salt", ""))}, mode, Channel(os.fdopen(os.dup(0), "rb"), outbox),
+                    first)
+            except BaseException:
+                traceback.print_exc(file=sys.__stderr__)
+                os._exit(1)
+            os._exit(0)
+        _, status = os.waitpid(pid, 0)
+        send(outbox, {"op": "ended", "clean": status == 0})
+
+
 def main(argv: list[str]) -> int:
     spec = json.loads(Path(argv[0]).read_text())
     mode = argv[1]
@@ -597,12 +682,10 @@ def main(argv: list[str]) -> int:
     outbox = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     sys.stdout = sys.__stdout__ = io.TextIOWrapper(os.fdopen(1, "wb", closefd=False), write_through=True)
-    channel = Channel(sys.stdin.buffer, outbox)
-    judge = Judge(spec, channel, hidden=mode in ("grade", "warm"))
-    if mode == "warm":
-        channel.send({"op": "done", "leaderboard": {}, "complete": judge.warm_up()})
-        return 0
-    serve(judge, channel)
+    if argv[2:] == ["host"]:
+        host(spec, mode, outbox)
+    else:
+        run(spec, mode, Channel(sys.stdin.buffer, outbox))
     return 0
 
 

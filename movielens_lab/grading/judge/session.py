@@ -8,6 +8,9 @@ answers the judge's requests until its verdict: a ``call`` of a student's callab
 batch's :class:`MemoStore` whenever they come, even before the first test (the given cells' kept
 calls). A judge that fails, or takes longer than a test may, costs that test only: the session says so
 in that test's result and starts a fresh judge for the next one.
+
+Re-judging a class, a :class:`JudgeHost` saves each submission's judge the import of its libraries: the
+host process runs the first given cell once, then forks each submission's judge from that state.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from ... import paths
 from ...config import LabGrader
@@ -144,16 +148,94 @@ class Judged:
     blobs: dict[str, bytes]
 
 
+def launch(spec: dict, mode: str, data_dir: Path, limits: Limits, sandboxed: bool, within: str,
+           host: bool = False) -> tuple[subprocess.Popen, IO[str]]:
+    """Start a judge process (``host``: a judge host) of ``spec`` in a new folder in ``within``; the process and the
+    file of its stderr."""
+    folder = Path(tempfile.mkdtemp(dir=within, prefix="judge-"))
+    for module in MODULES:
+        shutil.copy(module.__file__, folder / Path(module.__file__).name)
+    (folder / "spec.json").write_text(json.dumps(spec))
+    command = [PYTHON, "judge.py", "spec.json", mode, *(["host"] if host else [])]
+    argv = ["nice", "-n", str(NICENESS), *kernel_argv(folder, limits, sandboxed)[:-1], "--run", *command]
+    env = {**os.environ, **JUDGE_ENV, paths.DATA_ENV: str(data_dir)}
+    stderr = open(folder.parent / f"{folder.name}.stderr", "w+", errors="replace")
+    # a session of its own: a worker killed with its process group leaves the judge's supervisor to end
+    # its sandbox and remove its cgroup (it gets SIGTERM when the worker dies), as a kernel's does
+    return subprocess.Popen(argv, cwd=folder, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
+                            start_new_session=True), stderr
+
+
+def end(proc: subprocess.Popen, stderr: IO[str]) -> None:
+    """End a judge (or judge host) process if it still runs: the launcher then ends its whole sandbox."""
+    with contextlib.suppress(OSError):
+        proc.stdin.close()
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=STOP_WAIT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    stderr.close()
+
+
+class JudgeHost:
+    """A judge process that forks each submission's judge (``JudgeSession(host=...)``), one at a time, from the
+    state its first given cell left: re-judging a class, a judge starts without importing its libraries.
+
+    Its process starts with the first judge it is asked for, and again after half its lifetime or once a judge of it
+    ended otherwise than cleanly (a judge stopped mid-test ends its host with it). A host whose judge failed (cost a
+    test) is not used again (:attr:`failed`): being forked may be why.
+    """
+
+    def __init__(self, spec: dict, data_dir: Path, limits: Limits, sandboxed: bool, mode: str = "grade",
+                 scratch: Path | None = None) -> None:
+        self.spec = {k: v for k, v in spec.items() if k != "salt"}
+        self.data_dir, self.limits, self.sandboxed, self.mode = data_dir, limits, sandboxed, mode
+        self.tmp = tempfile.TemporaryDirectory(prefix="mlk-judge-", dir=scratch)
+        self.proc: subprocess.Popen | None = None
+        self.started = 0.0
+        self.failed = False
+
+    def judge(self, spec: dict) -> tuple[subprocess.Popen, IO[str]]:
+        """Have the host fork the judge of ``spec`` (this host's, with a submission's salt): the host's process,
+        whose pipes are that judge's until it says ``ended``, and its stderr's file."""
+        if {k: v for k, v in spec.items() if k != "salt"} != self.spec:
+            raise ValueError("a judge host forks judges of its own spec only")
+        lifetime = self.limits.wall_seconds or float("inf")
+        if self.proc is None or self.proc.poll() is not None or time.monotonic() - self.started > lifetime / 2:
+            self.discard()
+            self.proc, self.stderr = launch(self.spec, self.mode, self.data_dir, self.limits, self.sandboxed,
+                                            self.tmp.name, host=True)
+            self.started = time.monotonic()
+        wire.send(self.proc.stdin, {"op": "judge", "salt": spec.get("salt", "")})
+        return self.proc, self.stderr
+
+    def discard(self) -> None:
+        """End the host's process, if any (and the judge it forked, with its sandbox)."""
+        if self.proc is not None:
+            end(self.proc, self.stderr)
+            self.proc = None
+
+    def close(self) -> None:
+        self.discard()
+        self.tmp.cleanup()
+
+
 class JudgeSession:
-    """One submission's judge process, restarted when it fails (see the module's docstring)."""
+    """One submission's judge process, restarted when it fails (see the module's docstring); forked by ``host``,
+    when given."""
 
     def __init__(self, spec: dict, data_dir: Path, limits: Limits, sandboxed: bool, mode: str,
                  memo: MemoStore | None = None, test_seconds: float = 600, scratch: Path | None = None,
-                 claim: bool = False) -> None:
+                 claim: bool = False, host: JudgeHost | None = None) -> None:
         self.spec, self.data_dir, self.limits, self.sandboxed, self.mode = spec, data_dir, limits, sandboxed, mode
-        self.memo, self.test_seconds, self.claim = memo, test_seconds, claim
+        self.memo, self.test_seconds, self.claim, self.host = memo, test_seconds, claim, host
         self.asked: list[str] = []
         """The memo entries the judge asked for, in order."""
+        self.failures = 0
+        """How many times the judge failed (each cost a test)."""
         self.sending = threading.Lock()
         self.titles = {test["grade_id"]: test["title"] for test in spec["tests"]}
         self.bonus = set(spec.get("bonus", []))
@@ -169,30 +251,29 @@ class JudgeSession:
         self.close()
 
     def start(self) -> None:
-        """Start a judge process (its set-up runs while the student's kernel runs)."""
-        folder = Path(tempfile.mkdtemp(dir=self.tmp.name, prefix="judge-"))
-        for module in MODULES:
-            shutil.copy(module.__file__, folder / Path(module.__file__).name)
-        (folder / "spec.json").write_text(json.dumps(self.spec))
-        command = [PYTHON, "judge.py", "spec.json", self.mode]
-        argv = ["nice", "-n", str(NICENESS), *kernel_argv(folder, self.limits, self.sandboxed)[:-1], "--run", *command]
-        env = {**os.environ, **JUDGE_ENV, paths.DATA_ENV: str(self.data_dir)}
-        self.stderr = open(folder.parent / f"{folder.name}.stderr", "w+", errors="replace")
-        # a session of its own: a worker killed with its process group leaves the judge's supervisor to end
-        # its sandbox and remove its cgroup (it gets SIGTERM when the worker dies), as a kernel's does
-        self.proc = subprocess.Popen(argv, cwd=folder, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=self.stderr, start_new_session=True)
+        """Start a judge process (its set-up runs while the student's kernel runs), or have the host fork one."""
+        if self.host is not None:
+            self.proc, self.stderr = self.host.judge(self.spec)
+        else:
+            self.proc, self.stderr = launch(self.spec, self.mode, self.data_dir, self.limits, self.sandboxed,
+                                            self.tmp.name)
+        self.testing = self.ending = self.clean = False
         self.messages: queue.Queue = queue.Queue()
-        threading.Thread(target=self._read, args=(self.proc, self.messages), daemon=True).start()
+        self.reader = threading.Thread(target=self._read, args=(self.proc, self.messages), daemon=True)
+        self.reader.start()
 
     def _read(self, proc: subprocess.Popen, messages: queue.Queue) -> None:
         """Answer the judge's memo requests as they come (its given cells may ask before the first test); pass its
-        other messages on, then its end (a WireError)."""
+        other messages on, then its end (a WireError; a host's ``ended`` says that its judge exited, and how)."""
         while True:
             try:
                 message, blobs = wire.receive(proc.stdout)
             except WireError as end:
                 messages.put(end)
+                return
+            if message.get("op") == "ended":
+                self.clean = message.get("clean") is True
+                messages.put(WireError("the judge ended"))
                 return
             if message.get("op") in ("memo?", "memo!"):
                 self._memo(proc, message, blobs)
@@ -246,11 +327,13 @@ class JudgeSession:
         try:
             return self._judge(grade_id, body, blobs, on_call)
         except JudgeFailed as why:
+            self.failures += 1
             self.restart()
             return Judged(self._failed(grade_id, str(why)), 0.0, {}, {})
 
     def _judge(self, grade_id: str, body: str | None, blobs: dict[str, bytes], on_call: Call) -> Judged:
         deadline = time.monotonic() + self.test_seconds
+        self.testing = True
         self._send({"op": "test", "grade_id": grade_id, "body": body}, blobs)
         while True:
             message, extra = self._next(deadline)
@@ -259,6 +342,7 @@ class JudgeSession:
                 r = message["result"]
                 result = TestResult(r["grade_id"], float(r["score"]), float(r["max_score"]), r["output"],
                                     grade_id in self.bonus, bool(r["error"]), self.titles[grade_id])
+                self.testing = False
                 return Judged(result, float(r.get("visible", r["score"])), message.get("repairs") or {}, extra)
             if op == "call":
                 text, answer_blobs = on_call(message, extra)
@@ -270,6 +354,7 @@ class JudgeSession:
 
     def finish(self) -> dict[str, float]:
         """Tell the judge there is no more; its leaderboard values."""
+        self.ending = True
         self._send({"op": "end"})
         try:
             message, _ = self._next(time.monotonic() + self.test_seconds)
@@ -283,19 +368,22 @@ class JudgeSession:
         self.start()
 
     def stop(self) -> None:
-        """End the judge process if it still runs (the launcher then ends its whole sandbox)."""
+        """End the judge process if it still runs (the launcher then ends its whole sandbox). A host's judge between
+        tests is told to end, and the host kept when it did; otherwise the host ends with it."""
         if self.proc is None:
             return
-        with contextlib.suppress(OSError):
-            self.proc.stdin.close()
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=STOP_WAIT)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.stderr.close()
+        if self.host is None:
+            end(self.proc, self.stderr)
+        else:
+            if not self.testing:
+                if not self.ending:
+                    self._send({"op": "end"})
+                self.reader.join(timeout=STOP_WAIT)
+            if not self.clean:  # the host ends with its judge
+                self.host.discard()
+            if self.failures:  # and is not used again: its judge failed, maybe for being forked
+                self.host.failed = True
+                self.host = None
         self.proc = None
 
     def close(self) -> None:

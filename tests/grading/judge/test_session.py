@@ -11,7 +11,15 @@ from pathlib import Path
 
 from fixtures.judged import CORRECT, TEST, Kernel, spec
 from movielens_lab.config import LabGrader
-from movielens_lab.grading.judge.session import NICENESS, UNCHECKED, JudgeSession, MemoStore, WarmUp, judge_limits
+from movielens_lab.grading.judge.session import (
+    NICENESS,
+    UNCHECKED,
+    JudgeHost,
+    JudgeSession,
+    MemoStore,
+    WarmUp,
+    judge_limits,
+)
 from movielens_lab.grading.sandbox.client import probe
 
 LIMITS = judge_limits(LabGrader(notebook_timeout=120))
@@ -169,3 +177,66 @@ def test_a_grader_started_as_dotdot_venv_python_still_judges(tmp_path: Path) -> 
     code = JUDGE_ONE.format(tests=str(tests), data=str(tmp_path))
     done = subprocess.run([python, "-c", code], cwd=tests, capture_output=True, text=True, timeout=300)
     assert done.stdout.split() == [str(probe() is None), "4.0"], done.stderr[-2000:]  # sandboxed as here
+
+
+MUTATES = CORRECT.replace("def double(x):\n    return 2 * x",
+                          "def double(x):\n    if isinstance(x, list):\n        x.append(9)\n    return 2 * x")
+
+
+def forked_spec() -> dict:
+    """A first test that reads a given list, then has the student's ``double`` called on it (which may change it in
+    place: the judge's list then changes too); measured: the judge's process, its parent's, and a secret choice."""
+    the_spec = spec(given=("numbers = [1, 2]\n",))
+    first = {**the_spec["tests"][0], "grade_id": "test_first", "title": "0. First", "names": ["double"],
+             "visible": "t = LabCheck('0. First')\nt.part(1, lambda: numbers == [1, 2], 'as given')",
+             "hidden": "double(numbers)", "tail": "t.score()"}
+    measured = {"pid": "__import__('os').getpid()", "parent": "__import__('os').getppid()",
+                "pick": "_pick(list(range(1000)))"}
+    return {**the_spec, "tests": [first, *the_spec["tests"]],
+            "leaderboard": [{"name": k, "test": "test_first", "value": v} for k, v in measured.items()]}
+
+
+def test_a_judge_host_forks_each_submission_a_judge_as_fresh_as_its_own_process(tmp_path: Path) -> None:
+    """Re-judging a class, one host forks every judge: a student's function that changed a given value in place
+    changed it for its own judge only, and each judge's verdicts and secret choices are a judge process's own."""
+    the_spec = forked_spec()
+    host = JudgeHost(the_spec, tmp_path, LIMITS, probe() is None)
+    hosted, plain, processes = [], [], set()
+    try:
+        for code in (MUTATES, CORRECT, MUTATES):
+            salted = {**the_spec, "salt": f"salt of {len(hosted)}"}
+            for judges, kind in ((hosted, host), (plain, None)):
+                with JudgeSession(salted, tmp_path, LIMITS, probe() is None, "grade", host=kind) as judge:
+                    results = [(j.result, j.visible) for j in judge_all(judge, salted, code)]
+                    measured = judge.finish()
+                judges.append((results, measured.pop("pick"), measured))
+            processes.add(host.proc)
+    finally:
+        host.close()
+    assert [results for results, _, _ in hosted] == [results for results, _, _ in plain]
+    assert [first.score for (first, _), _ in (results for results, _, _ in hosted)] == [1, 1, 1]  # as given
+    assert [pick for _, pick, _ in hosted] == [pick for _, pick, _ in plain] and len({p for _, p, _ in hosted}) > 1
+    pids = [measured for _, _, measured in hosted]
+    assert len({m["pid"] for m in pids}) == 3 and len({m["parent"] for m in pids}) == 1  # three judges of one host
+    assert len(processes) == 1 and not host.failed
+
+
+def test_a_judge_host_whose_judge_fails_is_not_used_again(tmp_path: Path) -> None:
+    """A judge that a host forked and that fails (here: it waits for a thread of the host's first given cell, which
+    a forked process does not have) ends its host; the session's next judge is a process of its own, which has it."""
+    thread = ("import threading\n_asked, _done = threading.Event(), []\n"
+              "threading.Thread(target=lambda: (_asked.wait(), _done.append(1)), daemon=True).start()\n")
+    the_spec = spec()
+    the_spec = {**the_spec, "given": [the_spec["given"][0] + thread, *the_spec["given"][1:]]}
+    the_spec = twice(the_spec, "_asked.set()\nwhile not _done:\n    pass")
+    host = JudgeHost(the_spec, tmp_path, LIMITS, probe() is None)
+    try:
+        with JudgeSession(the_spec, tmp_path, LIMITS, probe() is None, "grade", test_seconds=10, host=host) as judge:
+            stuck, judged = judge_all(judge, the_spec, CORRECT)
+            assert judge.host is None and judge.failures == 1
+            with JudgeSession(the_spec, tmp_path, LIMITS, probe() is None, "grade", test_seconds=10) as own:
+                waited, _ = judge_all(own, the_spec, CORRECT)
+    finally:
+        host.close()
+    assert (stuck.result.score, stuck.result.output) == (0, UNCHECKED) and host.failed and host.proc is None
+    assert judged.result.score == 4 and waited.result.score == 4  # the thread is there: the test is not stuck
