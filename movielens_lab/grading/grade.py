@@ -28,7 +28,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -44,7 +44,7 @@ from .cluster.shards import Shard, start
 from .course import GRADEBOOK, NBGRADER_CONFIG, Course, build_course
 from .executed import read_results, run_problems
 from .judge.sealed import Verdict
-from .judge.session import JudgeHost, JudgeSession, MemoStore, WarmUp, judge_limits
+from .judge.session import JudgeFailed, JudgeHost, JudgeSession, MemoStore, WarmUp, judge_limits
 from .judge.spec import course_spec
 from .judge.transcript import TRANSCRIPT, NeedsRun
 from .kernelrun import KernelRun
@@ -119,10 +119,16 @@ class Batch:
         return {**self.spec, "salt": salt}
 
     def judges(self, sub: Submission) -> Judges:
-        """How a judge session of ``sub`` starts, re-judging it."""
+        """How a judge session of ``sub`` starts, re-judging it (none once grading stopped)."""
         spec, limits, memo = self.spec_for(sub), judge_limits(self.settings), MemoStore(self.memo)
-        return lambda host: JudgeSession(spec, self.data_dir, limits, self.sandboxed, "grade", memo,
-                                         test_seconds=float(self.settings.cell_timeout), host=host)
+
+        def session(host: JudgeHost | None) -> JudgeSession:
+            if self.stopping.is_set():
+                raise JudgeFailed("grading stopped")
+            return JudgeSession(spec, self.data_dir, limits, self.sandboxed, "grade", memo,
+                                test_seconds=float(self.settings.cell_timeout), host=host)
+
+        return session
 
     @contextmanager
     def host(self) -> Iterator[JudgeHost]:
@@ -137,7 +143,7 @@ class Batch:
             with self.lock:
                 self.hosts.append(host)
 
-    def close_hosts(self) -> None:
+    def close(self) -> None:
         """End the batch's judge hosts."""
         with self.lock:
             hosts, self.hosts = self.hosts, []
@@ -257,7 +263,7 @@ def grade_submissions(subs: list[Submission], settings: LabGrader, known: Assign
     reused, tally = list(outcomes.values()), Tally()
     adopt_orphans()  # a kernel's supervisor whose worker died stays ours: stopped, we wait for it to tidy up
     with tqdm(total=len(subs), initial=len(outcomes), desc="grading", unit="student") as bar, \
-            _warm_up(batch, any(why.values())), ThreadPoolExecutor(max_workers=jobs) as pool:
+            _warm_up(batch, any(why.values())), closing(batch), ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = {pool.submit(_grade_safely, batch, s, None if why[s.student] else records[s.student]): s
                    for s in todo}
         try:
@@ -275,7 +281,6 @@ def grade_submissions(subs: list[Submission], settings: LabGrader, known: Assign
             _stop(batch, pool)
             _write_outputs(batch, [], [outcomes[s.student] for s in subs if s.student in outcomes], by_id)
             raise
-    batch.close_hosts()
     everyone = [outcomes[s.student] for s in subs]
     _write_outputs(batch, reused, everyone, by_id)  # the reused students' notes of collection may differ
     shutil.rmtree(batch.work, ignore_errors=True)
@@ -456,7 +461,7 @@ def _stop(batch: Batch, pool: ThreadPoolExecutor) -> None:
     _kill_running(batch)
     stop_children()  # the judges: none keeps judging what will not be recorded
     pool.shutdown(wait=True)  # each grading thread has closed its judge and removed its worker folder
-    batch.close_hosts()
+    batch.close()
     if not reap_children(STOP_WAIT):  # the adopted supervisors, removing their sandboxes
         print(f"warning: some sandboxes were still ending {STOP_WAIT} s after the stop", file=sys.stderr)
     shutil.rmtree(batch.work, ignore_errors=True)

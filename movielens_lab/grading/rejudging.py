@@ -17,6 +17,7 @@ For each student ``grade`` finds one of three cases in its record (``outputs/cac
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -68,7 +69,8 @@ def rejudge(record: dict, student: str, name: str, settings: LabGrader, transcri
     transcript = Transcript.read(transcripts, blobs)
     if transcript is None:
         raise NeedsRun("its transcript is missing or damaged")
-    if host is not None and not host.failed:
+    forked = host is not None and not host.failed
+    if forked:
         try:
             verdict = _verdict(transcript, judges(host))
         except NeedsRun:  # a failed judge may leave a check's calls unmade
@@ -76,8 +78,15 @@ def rejudge(record: dict, student: str, name: str, settings: LabGrader, transcri
                 raise
         if not host.failed:
             return kernel.outcome(student, name, verdict, settings), kernel
-    # no host, or its judge failed (maybe for being forked): a judge of its own says
-    return kernel.outcome(student, name, _verdict(transcript, judges(None)), settings), kernel
+    session = judges(None)  # no host, or its judge failed: a judge of its own says
+    try:
+        return kernel.outcome(student, name, _verdict(transcript, session), settings), kernel
+    finally:
+        if forked and session.failures:  # that failed too: the checks did, not the fork
+            host.failed = False
+        elif forked:
+            print(terminal(f"note: a forked judge failed on {student}, not a judge of its own: this grading thread "
+                           "re-judges with judges of their own (each imports its libraries)"), file=sys.stderr)
 
 
 def _verdict(transcript: Transcript, session: JudgeSession) -> Verdict:

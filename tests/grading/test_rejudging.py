@@ -164,7 +164,10 @@ def test_a_judge_host_whose_judge_fails_leaves_the_verdicts_to_judges_of_their_o
     monkeypatch.setattr(grading, "_run_worker", no_run)
     launched = launches(monkeypatch)
     assert grade(classroom, out=tmp_path / "out", unsafe=True, data_dir=data, source=after, config=config) == 0
-    assert "re-judged 2, ran 0 again\n" in capsys.readouterr().out
+    printed = capsys.readouterr()
+    assert "re-judged 2, ran 0 again\n" in printed.out
+    assert "note: a forked judge failed on bob, not a judge of its own: this grading thread re-judges with " \
+           "judges of their own (each imports its libraries)\n" in printed.err
     # the host; a judge of its own for the failed one's next test, for its student again, for the other student
     assert [host for mode, host in launched if mode == "grade"] == [True, False, False, False]
     assert outputs(tmp_path / "out", ["bob", "carol"]) == outputs(tmp_path / "fresh", ["bob", "carol"])
@@ -173,6 +176,28 @@ def test_a_judge_host_whose_judge_fails_leaves_the_verdicts_to_judges_of_their_o
     while running_in(tmp_path) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not running_in(tmp_path)  # the stuck judge ended with its host (no sandbox here to end them both)
+
+
+@pytest.mark.slow  # grades two students twice, then each check that is stuck waits twice per student
+def test_a_check_stuck_for_every_judge_leaves_the_host_in_use(
+        graded, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A judge of its own is stuck too: the checks are, not the fork, and the next student's judge is forked again.
+    The section is lost, as in a fresh grading (stuck as well)."""
+    classroom, data, first = graded
+    stuck = ("    score += 1.5\n### END", "    score += 1.5\nwhile True:  # its calls made: judged, not run again\n"
+                                          "    pass\n### END")
+    notebook, config = source(tmp_path, "after", lambda s: s.replace(*stuck))
+    shutil.copytree(first, tmp_path / "out")
+    monkeypatch.setattr(grading, "_run_worker", no_run)
+    launched = launches(monkeypatch)
+    assert grade(classroom, out=tmp_path / "out", unsafe=True, data_dir=data, source=notebook, config=config) == 0
+    hosts = [host for mode, host in launched if mode == "grade"]
+    # bob: the host, the session's next judge after it was stuck, a judge of its own and that one's next judge;
+    # carol (no mean: her check fails before it is stuck): the host again; dave: carol's host, then as bob
+    assert hosts == [True, False, False, False, True, False, False, False], hosts
+    for student in ("bob", "carol", "dave"):
+        result = (tmp_path / "out" / "students" / student / "results.json").read_text()
+        assert ("could not check" in result) == (student != "carol")
 
 
 def running_in(folder: Path) -> list[str]:
@@ -309,15 +334,18 @@ def lab_class(corpora, students: list[str], tmp_path: Path) -> tuple[Path, Path]
 
 @pytest.mark.slow  # 7 notebook runs: the fresh grading and the crashed one again
 def test_the_lab_judged_again_after_a_tolerance_points_and_a_hint_changed_is_a_fresh_grading(
-        corpora, small_twin: Path, tmp_path: Path) -> None:
+        corpora, small_twin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     classroom, out = lab_class(corpora, LAB_CLASS, tmp_path)
     source = lab_source(tmp_path, LAB_CHANGES)
     assert regraded(classroom, tmp_path / "fresh", small_twin.parent, source)[0] == sorted(LAB_CLASS[:-1])
     expected = outputs(tmp_path / "fresh", LAB_CLASS)
     assert "ymean is off by one" in expected["ymean_by_id_minus_1/feedback.html"]
+    launched = launches(monkeypatch)
     ran, printed = regraded(classroom, out, small_twin.parent, source)
     assert ran == ["kernel_dies_in_curves"]  # its run may get further; the others' repairs are the run's
     assert "re-judged 6, ran 1 again (1: its kernel died)\n" in printed
+    # forked from TensorFlow's import: one host per grading thread (--jobs 2), none failed (no judge of its own)
+    assert [host for mode, host in launched if mode == "grade"] in ([True], [True, True])
     assert outputs(out, LAB_CLASS) == expected
     facts = RunFacts.read(out)
     assert facts is not None and (facts.graded, facts.rejudged) == (1, 6)

@@ -49,8 +49,10 @@ import json
 import math
 import os
 import random
+import shutil
 import signal
 import sys
+import tempfile
 import traceback
 import types
 import warnings
@@ -641,18 +643,14 @@ def run(spec: dict, mode: str, channel: Channel, first: First | None = None) -> 
     serve(judge, channel)
 
 
-def _die_with(parent: int) -> None:
-    """Have this process killed when ``parent`` (the host that forked it) ends, whoever ends it (a sandbox's end kills
-    both; without one, only the host would end)."""
-    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # it ended before the request
-        os._exit(1)
-
-
 def host(spec: dict, mode: str, outbox: IO[bytes]) -> None:
     """Run the first given cell, then fork a judge per ``judge`` message, one at a time (see the module's
-    docstring); return at ``end`` or when the grader goes away."""
+    docstring); return at ``end``, when the grader goes away, or at once when that cell fails (the grader then
+    judges with judges of their own, which say why)."""
     first = First.run(spec) if spec["given"] else None
+    if spec["given"] and first is None:
+        return
+    prctl = ctypes.CDLL(None).prctl  # looked up here: a forked child of a process with threads should not load
     inbox = os.fdopen(0, "rb", buffering=0, closefd=False)  # unbuffered: a judge's messages are left to it
     while True:
         try:
@@ -661,10 +659,16 @@ def host(spec: dict, mode: str, outbox: IO[bytes]) -> None:
             return
         if message.get("op") != "judge":
             return
-        host_pid, pid = os.getpid(), os.fork()
+        own = _own_folders()
+        host_pid, state, pid = os.getpid(), random.getstate(), os.fork()
         if pid == 0:  # the judge: its end is the host's to report, with no clean-up of the host's own
             try:
-                _die_with(host_pid)
+                prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # ended with its host, whoever ends that
+                if os.getppid() != host_pid:
+                    os._exit(1)
+                random.setstate(state)  # which a fork reseeds
+                os.chdir(own[0])
+                tempfile.tempdir = os.environ["TMPDIR"] = own[1]
                 run({**spec, "salt": str(message.get("salt", ""))}, mode, Channel(os.fdopen(os.dup(0), "rb"), outbox),
                     first)
             except BaseException:
@@ -672,7 +676,19 @@ def host(spec: dict, mode: str, outbox: IO[bytes]) -> None:
                 os._exit(1)
             os._exit(0)
         _, status = os.waitpid(pid, 0)
+        for folder in own:
+            shutil.rmtree(folder, ignore_errors=True)
         send(outbox, {"op": "ended", "clean": status == 0})
+
+
+def _own_folders() -> tuple[str, str]:
+    """A forked judge's own working folder (a copy of the host's files, as a judge process's) and temporary folder:
+    what a check writes there is gone before the next judge."""
+    work, tmp = tempfile.mkdtemp(prefix="judge-"), tempfile.mkdtemp(prefix="judge-tmp-")
+    for entry in os.scandir("."):
+        if entry.is_file():
+            shutil.copy(entry.path, work)
+    return work, tmp
 
 
 def main(argv: list[str]) -> int:
@@ -683,7 +699,11 @@ def main(argv: list[str]) -> int:
     os.dup2(2, 1)
     sys.stdout = sys.__stdout__ = io.TextIOWrapper(os.fdopen(1, "wb", closefd=False), write_through=True)
     if argv[2:] == ["host"]:
-        host(spec, mode, outbox)
+        try:
+            host(spec, mode, outbox)
+        except BaseException:  # said where the grader reads it (the host's stderr is quiet for its judges)
+            traceback.print_exc(file=sys.__stderr__)
+            return 1
     else:
         run(spec, mode, Channel(sys.stdin.buffer, outbox))
     return 0

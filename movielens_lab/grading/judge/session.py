@@ -209,7 +209,8 @@ class JudgeHost:
             self.proc, self.stderr = launch(self.spec, self.mode, self.data_dir, self.limits, self.sandboxed,
                                             self.tmp.name, host=True)
             self.started = time.monotonic()
-        wire.send(self.proc.stdin, {"op": "judge", "salt": spec.get("salt", "")})
+        with contextlib.suppress(OSError):  # a host that ended: its judge's session finds it so, and fails
+            wire.send(self.proc.stdin, {"op": "judge", "salt": spec.get("salt", "")})
         return self.proc, self.stderr
 
     def discard(self) -> None:
@@ -359,8 +360,8 @@ class JudgeSession:
         try:
             message, _ = self._next(time.monotonic() + self.test_seconds)
             self.leaderboard = {str(k): float(v) for k, v in message.get("leaderboard", {}).items()}
-        except JudgeFailed:
-            pass
+        except JudgeFailed:  # no leaderboard values
+            self.failures += 1
         return self.leaderboard
 
     def restart(self) -> None:

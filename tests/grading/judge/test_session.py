@@ -184,21 +184,26 @@ MUTATES = CORRECT.replace("def double(x):\n    return 2 * x",
 
 
 def forked_spec() -> dict:
-    """A first test that reads a given list, then has the student's ``double`` called on it (which may change it in
-    place: the judge's list then changes too); measured: the judge's process, its parent's, and a secret choice."""
+    """A first given cell that seeds Python's random numbers; a first test that reads a given list and the judge's
+    folder, then has the student's ``double`` called on the list (which may change it in place: the judge's list
+    then changes too) and leaves a file there. Measured: the judge's process, its parent's, a secret choice and a
+    random number."""
     the_spec = spec(given=("numbers = [1, 2]\n",))
+    given = ["import os\nimport random\n\nrandom.seed(7)\n" + the_spec["given"][0], *the_spec["given"][1:]]
     first = {**the_spec["tests"][0], "grade_id": "test_first", "title": "0. First", "names": ["double"],
-             "visible": "t = LabCheck('0. First')\nt.part(1, lambda: numbers == [1, 2], 'as given')",
-             "hidden": "double(numbers)", "tail": "t.score()"}
-    measured = {"pid": "__import__('os').getpid()", "parent": "__import__('os').getppid()",
-                "pick": "_pick(list(range(1000)))"}
-    return {**the_spec, "tests": [first, *the_spec["tests"]],
+             "visible": "t = LabCheck('0. First')\n"
+                        "t.part(1, lambda: numbers == [1, 2] and not os.path.exists('left'), 'as given')",
+             "hidden": "double(numbers)\nopen('left', 'w').close()", "tail": "t.score()"}
+    measured = {"pid": "os.getpid()", "parent": "os.getppid()", "pick": "_pick(list(range(1000)))",
+                "random": "random.random()"}
+    return {**the_spec, "given": given, "tests": [first, *the_spec["tests"]],
             "leaderboard": [{"name": k, "test": "test_first", "value": v} for k, v in measured.items()]}
 
 
 def test_a_judge_host_forks_each_submission_a_judge_as_fresh_as_its_own_process(tmp_path: Path) -> None:
-    """Re-judging a class, one host forks every judge: a student's function that changed a given value in place
-    changed it for its own judge only, and each judge's verdicts and secret choices are a judge process's own."""
+    """Re-judging a class, one host forks every judge: a student's function that changed a given value in place, or
+    a check's file, changed it for its own judge only; each judge's verdicts, secret choices and random numbers are
+    a judge process's own."""
     the_spec = forked_spec()
     host = JudgeHost(the_spec, tmp_path, LIMITS, probe() is None)
     hosted, plain, processes = [], [], set()
@@ -209,13 +214,14 @@ def test_a_judge_host_forks_each_submission_a_judge_as_fresh_as_its_own_process(
                 with JudgeSession(salted, tmp_path, LIMITS, probe() is None, "grade", host=kind) as judge:
                     results = [(j.result, j.visible) for j in judge_all(judge, salted, code)]
                     measured = judge.finish()
-                judges.append((results, measured.pop("pick"), measured))
+                judges.append((results, (measured.pop("pick"), measured.pop("random")), measured))
             processes.add(host.proc)
     finally:
         host.close()
     assert [results for results, _, _ in hosted] == [results for results, _, _ in plain]
     assert [first.score for (first, _), _ in (results for results, _, _ in hosted)] == [1, 1, 1]  # as given
-    assert [pick for _, pick, _ in hosted] == [pick for _, pick, _ in plain] and len({p for _, p, _ in hosted}) > 1
+    assert [drawn for _, drawn, _ in hosted] == [drawn for _, drawn, _ in plain]
+    assert len({pick for _, (pick, _), _ in hosted}) > 1  # a secret choice per submission
     pids = [measured for _, _, measured in hosted]
     assert len({m["pid"] for m in pids}) == 3 and len({m["parent"] for m in pids}) == 1  # three judges of one host
     assert len(processes) == 1 and not host.failed
@@ -240,3 +246,20 @@ def test_a_judge_host_whose_judge_fails_is_not_used_again(tmp_path: Path) -> Non
         host.close()
     assert (stuck.result.score, stuck.result.output) == (0, UNCHECKED) and host.failed and host.proc is None
     assert judged.result.score == 4 and waited.result.score == 4  # the thread is there: the test is not stuck
+
+
+def test_a_judge_host_whose_first_given_cell_fails_forks_no_judge(tmp_path: Path) -> None:
+    """That cell half ran in the host: a judge forked from it would not be a fresh one. The host ends; the session's
+    judge, and the next ones, are processes of their own."""
+    the_spec = spec()
+    fails = "import os\n\nif os.path.exists('judge.py'):  # a judge's folder\n    raise ValueError('no data')\n"
+    the_spec = {**the_spec, "given": [fails + the_spec["given"][0]]}
+    host = JudgeHost(the_spec, tmp_path, LIMITS, probe() is None)
+    try:
+        with JudgeSession(the_spec, tmp_path, LIMITS, probe() is None, "grade", host=host) as judge:
+            first, again = judge_all(judge, the_spec, CORRECT) + judge_all(judge, the_spec, CORRECT)
+            assert judge.host is None and judge.failures == 1 and host.failed
+    finally:
+        host.close()
+    assert first.result.output == UNCHECKED
+    assert "the grader's own set-up failed: ValueError: no data" in again.result.output
