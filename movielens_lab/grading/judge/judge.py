@@ -377,12 +377,13 @@ class First:
 
     @classmethod
     def run(cls, spec: dict) -> First | None:
-        """The first given cell run as a judge runs it (it has no kept call: nothing is defined before it); None
-        when there is none or it fails: each judge then runs it, and says why."""
+        """The first given cell, if any, run as a judge runs it (it has no kept call: nothing is defined before it);
+        None when it fails: a judge forked after it would not be a fresh one."""
         base, quiet = fresh_namespace(), contextlib.ExitStack()
         quiet.enter_context(_quiet())
         try:
-            _run(spec["given"][0], base, "<given cell 1>")
+            for code in spec["given"][:1]:
+                _run(code, base, "<given cell 1>")
         except BaseException:
             quiet.close()
             return None
@@ -647,8 +648,8 @@ def host(spec: dict, mode: str, outbox: IO[bytes]) -> None:
     """Run the first given cell, then fork a judge per ``judge`` message, one at a time (see the module's
     docstring); return at ``end``, when the grader goes away, or at once when that cell fails (the grader then
     judges with judges of their own, which say why)."""
-    first = First.run(spec) if spec["given"] else None
-    if spec["given"] and first is None:
+    first = First.run(spec)
+    if first is None:
         return
     prctl = ctypes.CDLL(None).prctl  # looked up here: a forked child of a process with threads should not load
     inbox = os.fdopen(0, "rb", buffering=0, closefd=False)  # unbuffered: a judge's messages are left to it
